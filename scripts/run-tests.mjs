@@ -1,0 +1,43 @@
+// Runs the test layers one after the other (unit, integration, e2e), each with vitest, and ends
+// with one line of totals. A layer that runs no test fails the run: green must mean tested.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const layers = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'integration', 'e2e'];
+const outDir = path.join(root, '.cache', 'test-results');
+fs.mkdirSync(outDir, { recursive: true });
+const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const lines = [];
+let ok = true;
+for (const layer of layers) {
+  const out = path.join(outDir, `${layer}.json`);
+  fs.rmSync(out, { force: true });
+  console.log(`\n=== ${layer} tests ===`);
+  const r = spawnSync(process.execPath, [vitest, 'run', '--project', layer, '--reporter=default', '--reporter=json', `--outputFile=${out}`], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  let passed = 0, failed = 0, skipped = 0;
+  if (fs.existsSync(out)) {
+    const j = JSON.parse(fs.readFileSync(out, 'utf8'));
+    passed = j.numPassedTests;
+    failed = j.numFailedTests + (j.numRuntimeErrorTestSuites ?? 0);
+    skipped = j.numPendingTests + j.numTodoTests;
+    failed += j.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  }
+  if (r.status !== 0 && failed === 0) failed = 1;
+  if (passed === 0) ok = false;
+  if (failed > 0 || skipped > 0) ok = false;
+  totals.passed += passed;
+  totals.failed += failed;
+  totals.skipped += skipped;
+  lines.push(`${layer}: ${passed} passed, ${failed} failed, ${skipped} skipped${passed === 0 ? ' (no test ran: counted as a failure)' : ''}`);
+}
+console.log('\n=== summary ===');
+for (const l of lines) console.log(l);
+console.log(`${totals.passed} passed, ${totals.failed} failed`);
+process.exit(ok && totals.failed === 0 ? 0 : 1);

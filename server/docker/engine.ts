@@ -1,0 +1,202 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import Docker from 'dockerode';
+import type { DockerConnection } from './docker-host.ts';
+import { describeEngineError, isConnectionError } from './engine-error.ts';
+import { LABELS, projectLabels } from './labels.ts';
+
+/** What the engine says about itself. */
+export interface EngineVersion {
+  version: string;
+  apiVersion: string;
+  os: string;
+  arch: string;
+}
+
+export interface RunOnceOptions {
+  image: string;
+  cmd: string[];
+  labels?: Record<string, string>;
+  env?: string[];
+  networkMode?: string;
+  privileged?: boolean;
+}
+
+export interface RunOnceResult {
+  output: string;
+  exitCode: number;
+  containerId: string;
+}
+
+export interface LabelledObjects {
+  containers: string[];
+  networks: string[];
+  volumes: string[];
+}
+
+const DEFAULT_TIMEOUT_MS = 5000;
+
+/** Builds dockerode's connection options from a parsed DOCKER_HOST. */
+function modemOptions(c: DockerConnection): Docker.DockerOptions {
+  switch (c.kind) {
+    case 'unix':
+      return { socketPath: c.socketPath };
+    case 'ssh':
+      return {
+        protocol: 'ssh',
+        host: c.host,
+        port: c.port,
+        ...(c.username ? { username: c.username } : {}),
+        sshOptions: c.agentSocket ? { agent: c.agentSocket } : {},
+      };
+    case 'tcp': {
+      const base: Docker.DockerOptions = { protocol: c.tls ? 'https' : 'http', host: c.host, port: c.port };
+      if (c.tls && c.certPath) {
+        const read = (f: string) => fs.readFileSync(path.join(c.certPath as string, f));
+        return { ...base, ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
+      }
+      return base;
+    }
+  }
+}
+
+/**
+ * The one module that talks to the Docker Engine API (through dockerode).
+ * Everything else uses these methods, so connection errors are described in one place.
+ */
+export class Engine {
+  readonly connection: DockerConnection;
+  readonly docker: Docker;
+
+  constructor(connection: DockerConnection) {
+    this.connection = connection;
+    this.docker = new Docker(modemOptions(connection));
+  }
+
+  /** Runs an engine call, turning connection failures into EngineUnreachableError. */
+  async call<T>(fn: () => Promise<T>, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([fn(), timeout]);
+    } catch (err) {
+      throw isConnectionError(err) ? describeEngineError(err, this.connection) : err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The engine's version; throws EngineUnreachableError with a next step when it does not answer. */
+  async version(): Promise<EngineVersion> {
+    const v = await this.call(() => this.docker.version());
+    return { version: v.Version, apiVersion: v.ApiVersion, os: v.Os, arch: v.Arch };
+  }
+
+  /** Whether the engine holds the image (by name or id). */
+  async imagePresent(name: string): Promise<boolean> {
+    try {
+      await this.call(() => this.docker.getImage(name).inspect());
+      return true;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return false;
+      throw err;
+    }
+  }
+
+  /** Pulls an image, reporting overall progress (0-100) from the per-layer byte counts. */
+  async pull(image: string, onPercent: (percent: number) => void): Promise<void> {
+    const stream = await this.call(() => this.docker.pull(image), 30_000);
+    const layers = new Map<string, { current: number; total: number }>();
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (err: Error | null) => (err ? reject(err) : resolve()),
+        (event: { id?: string; error?: string; progressDetail?: { current?: number; total?: number } }) => {
+          if (event.error) return reject(new Error(event.error));
+          const d = event.progressDetail;
+          if (!event.id || !d?.total) return;
+          layers.set(event.id, { current: d.current ?? 0, total: d.total });
+          let current = 0;
+          let total = 0;
+          for (const l of layers.values()) {
+            current += l.current;
+            total += l.total;
+          }
+          onPercent(Math.min(100, Math.round((100 * current) / total)));
+        },
+      );
+    });
+  }
+
+  /**
+   * Starts a labelled container, waits for it to end, returns its output and exit code,
+   * and removes it whatever happens.
+   */
+  async runOnce(opts: RunOnceOptions): Promise<RunOnceResult> {
+    const container = await this.call(() =>
+      this.docker.createContainer({
+        Image: opts.image,
+        Cmd: opts.cmd,
+        Env: opts.env ?? [],
+        Labels: projectLabels(opts.labels),
+        Tty: false,
+        HostConfig: { NetworkMode: opts.networkMode ?? 'none', Privileged: opts.privileged ?? false },
+      }),
+    );
+    try {
+      const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+      const sink = new PassThrough();
+      const chunks: Buffer[] = [];
+      sink.on('data', (c: Buffer) => chunks.push(c));
+      this.docker.modem.demuxStream(stream, sink, sink);
+      const ended = new Promise<void>((resolve) => stream.on('end', () => resolve()));
+      await container.start();
+      const { StatusCode } = (await container.wait()) as { StatusCode: number };
+      await ended;
+      return { output: Buffer.concat(chunks).toString('utf8'), exitCode: StatusCode, containerId: container.id };
+    } finally {
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+    }
+  }
+
+  /** Ids of every container, network and volume carrying all the given labels. */
+  async listLabelled(labels: Record<string, string>): Promise<LabelledObjects> {
+    const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+    const filters = JSON.stringify({ label });
+    const [containers, networks, volumes] = await this.call(() =>
+      Promise.all([
+        this.docker.listContainers({ all: true, filters }),
+        this.docker.listNetworks({ filters }),
+        this.docker.listVolumes({ filters }),
+      ]),
+    );
+    return {
+      containers: containers.map((c) => c.Id),
+      networks: networks.map((n) => n.Id),
+      volumes: (volumes.Volumes ?? []).map((v) => v.Name),
+    };
+  }
+
+  /** Removes every container, then network, then volume carrying the labels; returns what it removed. */
+  async removeLabelled(labels: Record<string, string>): Promise<LabelledObjects> {
+    const found = await this.listLabelled(labels);
+    await Promise.all(
+      found.containers.map((id) => this.docker.getContainer(id).remove({ force: true, v: true }).catch(ignore404)),
+    );
+    await Promise.all(found.networks.map((id) => this.docker.getNetwork(id).remove().catch(ignore404)));
+    await Promise.all(found.volumes.map((name) => this.docker.getVolume(name).remove({ force: true }).catch(ignore404)));
+    return found;
+  }
+}
+
+function ignore404(err: unknown): void {
+  if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+}
+
+export { LABELS };

@@ -1,0 +1,213 @@
+import type { Duplex, Readable, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import type { Engine } from '../docker/engine.ts';
+import { ImageMissingError } from '../docker/engine-error.ts';
+import { LABELS, projectLabels } from '../docker/labels.ts';
+import type { SandboxSettings } from './sandbox-settings.ts';
+import { sandboxCreateOptions, sandboxNames } from './sandbox-template.ts';
+
+/** A progress step shown to the reader while a sandbox gets ready. */
+export interface Phase {
+  phase: 'pulling-image' | 'creating-sandbox' | 'starting-engine' | 'ready';
+  message: string;
+  percent?: number;
+}
+
+export interface ExecOptions {
+  cmd: string[];
+  env?: string[];
+  tty: boolean;
+  stdin?: boolean;
+  cols?: number;
+  rows?: number;
+}
+
+/** A started exec: its output, its stdin, resize, and its exit code once it ends. */
+export interface ExecHandle {
+  output: Readable;
+  input: Writable;
+  resize(cols: number, rows: number): Promise<void>;
+  exitCode(): Promise<number>;
+}
+
+export interface CreateSandboxOptions {
+  onPhase?: (p: Phase) => void;
+  /** A registry container on the host engine to join the session's network as `registry-mirror`. */
+  mirrorContainer?: string | undefined;
+  /** How long to wait for the inner engine to answer. */
+  engineStartTimeoutMs?: number;
+}
+
+const ENGINE_POLL_MS = 150;
+
+/** One session's sandbox container: exec commands in it, give it files, remove it and all it owns. */
+export class Sandbox {
+  readonly sessionId: string;
+  readonly containerId: string;
+  readonly #engine: Engine;
+  readonly #container: Docker.Container;
+
+  constructor(engine: Engine, sessionId: string, containerId: string) {
+    this.#engine = engine;
+    this.sessionId = sessionId;
+    this.containerId = containerId;
+    this.#container = engine.docker.getContainer(containerId);
+  }
+
+  /** Starts a command in the sandbox; with `tty` the output is one raw stream, as in a terminal. */
+  async exec(opts: ExecOptions): Promise<ExecHandle> {
+    const exec = await this.#engine.call(() =>
+      this.#container.exec({
+        Cmd: opts.cmd,
+        Env: opts.env ?? [],
+        Tty: opts.tty,
+        AttachStdin: opts.stdin ?? false,
+        AttachStdout: true,
+        AttachStderr: true,
+      }),
+    );
+    const raw = (await this.#engine.call(() =>
+      exec.start({ hijack: true, stdin: opts.stdin ?? false, Tty: opts.tty }),
+    )) as Duplex;
+    let output: Readable = raw;
+    if (!opts.tty) {
+      // Without a TTY the engine multiplexes stdout and stderr; merge them back into one stream.
+      const merged = new PassThrough();
+      this.#engine.docker.modem.demuxStream(raw, merged, merged);
+      raw.on('end', () => merged.end());
+      raw.on('error', (err) => merged.destroy(err));
+      output = merged;
+    }
+    const resize = async (cols: number, rows: number) => {
+      await exec.resize({ w: cols, h: rows }).catch(() => undefined);
+    };
+    if (opts.tty && opts.cols && opts.rows) await resize(opts.cols, opts.rows);
+    const exitCode = async () => {
+      for (;;) {
+        const info = await this.#engine.call(() => exec.inspect());
+        if (!info.Running && info.ExitCode !== null) return info.ExitCode;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    return { output, input: raw, resize, exitCode };
+  }
+
+  /** Runs a command without a TTY and collects its output: for the server's own housekeeping. */
+  async run(cmd: string[]): Promise<{ output: string; exitCode: number }> {
+    const handle = await this.exec({ cmd, tty: false });
+    const chunks: Buffer[] = [];
+    handle.output.on('data', (c: Buffer) => chunks.push(c));
+    await new Promise<void>((resolve, reject) => {
+      handle.output.on('end', () => resolve());
+      handle.output.on('error', reject);
+    });
+    return { output: Buffer.concat(chunks).toString('utf8'), exitCode: await handle.exitCode() };
+  }
+
+  /** Extracts a tar archive into a folder of the sandbox (dockerode's archive upload). */
+  async putArchive(tar: Buffer, path: string): Promise<void> {
+    await this.#engine.call(() => this.#container.putArchive(tar, { path }));
+  }
+
+  /** Whether the container is still running. */
+  async running(): Promise<boolean> {
+    try {
+      const info = await this.#engine.call(() => this.#container.inspect());
+      return info.State.Running;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Removes the container and everything labelled with this session (network, engine volume). */
+  async remove(): Promise<void> {
+    await removeSessionObjects(this.#engine, this.sessionId);
+  }
+}
+
+/** Removes every container, network and volume labelled with the session, detaching shared registries first. */
+export async function removeSessionObjects(engine: Engine, sessionId: string): Promise<void> {
+  const labels = { [LABELS.session]: sessionId };
+  const found = await engine.listLabelled(labels);
+  await Promise.all(
+    found.containers.map((id) => engine.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined)),
+  );
+  for (const id of found.networks) {
+    const net = engine.docker.getNetwork(id);
+    const info = (await net.inspect().catch(() => null)) as { Containers?: Record<string, unknown> } | null;
+    for (const cid of Object.keys(info?.Containers ?? {})) await net.disconnect({ Container: cid, Force: true }).catch(() => undefined);
+    await net.remove().catch(() => undefined);
+  }
+  await Promise.all(found.volumes.map((v) => engine.docker.getVolume(v).remove({ force: true }).catch(() => undefined)));
+}
+
+/**
+ * Creates and starts a session's sandbox and waits until its engine answers, reporting phases.
+ * On any failure everything created so far is removed before the error is rethrown.
+ */
+export async function createSandbox(
+  engine: Engine,
+  sessionId: string,
+  settings: SandboxSettings,
+  opts: CreateSandboxOptions = {},
+): Promise<Sandbox> {
+  const phase = opts.onPhase ?? (() => undefined);
+  const names = sandboxNames(sessionId);
+  const labels = projectLabels({ [LABELS.session]: sessionId });
+  if (!(await engine.imagePresent(settings.image))) await pullSandboxImage(engine, settings.image, phase);
+  phase({ phase: 'creating-sandbox', message: 'Creating your sandbox' });
+  try {
+    await engine.call(() => engine.docker.createNetwork({ Name: names.network, Labels: labels, Driver: 'bridge' }));
+    if (opts.mirrorContainer) {
+      await engine.call(() =>
+        engine.docker
+          .getNetwork(names.network)
+          .connect({ Container: opts.mirrorContainer, EndpointConfig: { Aliases: ['registry-mirror'] } }),
+      );
+    }
+    if (settings.mode === 'isolated') {
+      await engine.call(() => engine.docker.createVolume({ Name: names.volume, Labels: labels }));
+    }
+    const container = await engine.call(() => engine.docker.createContainer(sandboxCreateOptions(sessionId, settings)));
+    await engine.call(() => container.start());
+    const sandbox = new Sandbox(engine, sessionId, container.id);
+    phase({ phase: 'starting-engine', message: settings.mode === 'host' ? 'Connecting to the host engine' : 'Starting its Docker engine' });
+    await waitForInnerEngine(sandbox, opts.engineStartTimeoutMs ?? 60_000);
+    phase({ phase: 'ready', message: 'Sandbox ready' });
+    return sandbox;
+  } catch (err) {
+    await removeSessionObjects(engine, sessionId).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function waitForInnerEngine(sandbox: Sandbox, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const r = await sandbox.run(['docker', 'version', '--format', '{{.Server.Version}}']);
+    if (r.exitCode === 0) return;
+    last = r.output.trim();
+    if (!(await sandbox.running())) break;
+    await new Promise((res) => setTimeout(res, ENGINE_POLL_MS));
+  }
+  const log = await sandbox.run(['tail', '-n', '15', '/var/log/dockerd.log']).catch(() => ({ output: '' }));
+  throw new Error(
+    `The sandbox's Docker engine did not start within ${Math.round(timeoutMs / 1000)} s (${last}).\n` +
+      `Its log ends with:\n${log.output.trim()}`,
+  );
+}
+
+async function pullSandboxImage(engine: Engine, image: string, phase: (p: Phase) => void): Promise<void> {
+  phase({ phase: 'pulling-image', message: `Pulling ${image}`, percent: 0 });
+  try {
+    await engine.pull(image, (percent) => phase({ phase: 'pulling-image', message: `Pulling ${image}`, percent }));
+  } catch (err) {
+    throw new ImageMissingError(
+      image,
+      `The sandbox image ${image} is not in the engine and could not be pulled (${(err as Error).message.split('\n')[0]}). ` +
+        'Build it without a registry with `sudo bash scripts/build-images.sh`, or set SANDBOX_IMAGE.',
+    );
+  }
+}

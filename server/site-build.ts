@@ -1,0 +1,35 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from './config.ts';
+
+const SOURCES = ['docs', 'src', 'astro.config.mjs', 'package.json'];
+
+function newestMtime(p: string): number {
+  if (!fs.existsSync(p)) return 0;
+  const st = fs.statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const entry of fs.readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, entry)));
+  return newest;
+}
+
+/** True when the built site is missing or older than a source it is built from. */
+export function siteIsStale(siteDir: string): boolean {
+  const index = path.join(siteDir, 'index.html');
+  if (!fs.existsSync(index)) return true;
+  const built = fs.statSync(index).mtimeMs;
+  return SOURCES.some((s) => newestMtime(path.join(projectRoot, s)) > built);
+}
+
+/** Runs `astro build` when the site is missing or stale, streaming its output. */
+export async function ensureSiteBuilt(siteDir: string, log: (line: string) => void): Promise<void> {
+  if (!siteIsStale(siteDir)) return;
+  log(`Building the site into ${path.relative(projectRoot, siteDir) || siteDir} ...`);
+  const astro = path.join(projectRoot, 'node_modules', 'astro', 'bin', 'astro.mjs');
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [astro, 'build', '--outDir', siteDir], { cwd: projectRoot, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`astro build failed with exit code ${code}`))));
+  });
+}

@@ -1,0 +1,25 @@
+import type { HealthReport } from '../../server/health/health-report.ts';
+
+const RECHECK_MS = 10_000;
+
+/** Fills a status element from GET /api/health and keeps it current while the page is open. */
+export function watchEngineStatus(el: HTMLElement): void {
+  const text = el.querySelector('.text') as HTMLElement;
+  const show = (state: string, message: string) => {
+    el.dataset.state = state;
+    text.textContent = message;
+  };
+  const check = async () => {
+    try {
+      const res = await fetch('/api/health', { credentials: 'same-origin' });
+      if (!res.ok) return show('down', `The server answered ${res.status} to a health check.`);
+      const h = (await res.json()) as HealthReport;
+      if (h.engine.reachable) show('ok', `Docker engine ${h.engine.version} (API ${h.engine.apiVersion})`);
+      else show('down', h.engine.error ?? 'Docker engine not reachable.');
+    } catch {
+      show('down', 'The notes server is not reachable: start it with `npm start`.');
+    }
+  };
+  void check();
+  setInterval(() => void check(), RECHECK_MS);
+}

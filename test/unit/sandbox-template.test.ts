@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { SandboxSettings } from '../../server/sandbox/sandbox-settings.ts';
+import { DIND_CAPABILITIES, sandboxCreateOptions } from '../../server/sandbox/sandbox-template.ts';
+
+const base: SandboxSettings = {
+  image: 'runnable-docker-notes/sandbox:latest',
+  mode: 'isolated',
+  privilege: 'capabilities',
+  limits: { memoryBytes: 1024 ** 3, nanoCpus: 1e9, pids: 512 },
+  registryMirror: 'http://registry-mirror:5000',
+  insecureRegistries: ['registry-mirror:5000'],
+};
+
+describe('the sandbox create template', () => {
+  it('is fixed: labels, limits, workspace, engine volume, own network', () => {
+    const o = sandboxCreateOptions('abc-123', base);
+    expect(o).toMatchObject({
+      Image: base.image,
+      name: 'rdn-sandbox-abc123',
+      WorkingDir: '/workspace',
+      Labels: {
+        'runnable-docker-notes': '1',
+        'runnable-docker-notes.session': 'abc-123',
+        'runnable-docker-notes.role': 'sandbox',
+      },
+      Env: ['RDN_ENGINE=isolated', 'RDN_REGISTRY_MIRROR=http://registry-mirror:5000', 'RDN_INSECURE_REGISTRIES=registry-mirror:5000'],
+      HostConfig: {
+        Memory: 1024 ** 3,
+        MemorySwap: 1024 ** 3,
+        NanoCpus: 1e9,
+        PidsLimit: 512,
+        NetworkMode: 'rdn-net-abc123',
+        Mounts: [{ Type: 'volume', Source: 'rdn-engine-abc123', Target: '/var/lib/docker' }],
+      },
+    });
+  });
+
+  it('uses the explicit capability list, without SYS_RESOURCE, where privileged is refused', () => {
+    const hc = sandboxCreateOptions('s', base).HostConfig!;
+    expect(hc.Privileged).toBeUndefined();
+    expect(hc.CapAdd).toEqual([...DIND_CAPABILITIES]);
+    expect(hc.CapAdd).not.toContain('SYS_RESOURCE');
+    expect(hc.SecurityOpt).toEqual(['seccomp=unconfined', 'apparmor=unconfined']);
+    expect(hc.Binds).toEqual(['/sys/fs/cgroup:/sys/fs/cgroup:rw']);
+  });
+
+  it('uses --privileged where the engine allows it', () => {
+    const hc = sandboxCreateOptions('s', { ...base, privilege: 'privileged' }).HostConfig!;
+    expect(hc.Privileged).toBe(true);
+    expect(hc.CapAdd).toBeUndefined();
+  });
+
+  it('in host mode binds the host socket and grants no extra rights', () => {
+    const o = sandboxCreateOptions('s', { ...base, mode: 'host', hostSocket: '/var/run/docker.sock' });
+    expect(o.Env).toEqual(['RDN_ENGINE=host']);
+    expect(o.HostConfig).toMatchObject({ Binds: ['/var/run/docker.sock:/var/run/docker.sock'] });
+    expect(o.HostConfig!.Privileged).toBeUndefined();
+    expect(o.HostConfig!.CapAdd).toBeUndefined();
+    expect(o.HostConfig!.Mounts).toBeUndefined();
+  });
+
+  it('takes nothing but the session id and the settings (no request text)', () => {
+    expect(sandboxCreateOptions.length).toBe(2);
+    expect(() => sandboxCreateOptions('s; rm -rf /', base)).toThrow(/Not a session id/);
+  });
+});
