@@ -1,11 +1,21 @@
 // @ts-check
 import mdx from '@astrojs/mdx';
+import expressiveCode from 'astro-expressive-code';
 import { defineConfig } from 'astro/config';
+import { pluginRunButton } from './src/code-blocks/run-button-plugin.ts';
 
 // A static site: the Express server (server/) serves dist/ and the API on one port.
 export default defineConfig({
   output: 'static',
-  integrations: [mdx()],
+  integrations: [
+    // Expressive Code must come before MDX: it renders every fenced block (highlighting, copy button, Run).
+    expressiveCode({
+      themes: ['github-dark', 'github-light'],
+      plugins: [pluginRunButton()],
+      styleOverrides: { codeFontSize: '0.85rem' },
+    }),
+    mdx(),
+  ],
   trailingSlash: 'ignore',
   build: { format: 'directory' },
   devToolbar: { enabled: false },

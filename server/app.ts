@@ -3,10 +3,17 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Config } from './config.ts';
 import type { Engine } from './docker/engine.ts';
-import { healthReport } from './health/health-report.ts';
+import { apiRoutes } from './http/api-routes.ts';
+import { pageAuth } from './http/page-auth.ts';
+import type { RequestGuard } from './security/request-guard.ts';
+import type { SessionStore } from './sessions/session-store.ts';
+import { attachRunStreams } from './ws/run-stream.ts';
 
 export interface AppDeps {
   engine: Engine;
+  guard: RequestGuard;
+  store: SessionStore;
+  log: (line: string) => void;
 }
 
 /** A started server: its URL and how to stop it. */
@@ -16,20 +23,36 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** Builds the Express app and its HTTP server (not yet listening). */
+/** Builds the Express app, its HTTP server and WebSocket endpoint (not yet listening). */
 export function createApp(config: Config, deps: AppDeps) {
   const app = express();
   app.disable('x-powered-by');
+  app.set('query parser', 'simple');
 
-  app.get('/api/health', async (_req, res) => {
-    res.json(await healthReport(deps.engine, config.sandboxImage, 0));
+  // The Host check comes before anything else, pages included (DNS rebinding).
+  app.use((req, res, next) => {
+    const refused = deps.guard.checkHost(req);
+    if (refused && !refused.ok) return void res.status(refused.status).type('text/plain').send(refused.message);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    next();
   });
-  app.use('/api', (_req, res) => {
-    res.status(404).json({ error: 'No such API endpoint. See the README for the API.' });
-  });
+  app.use(
+    '/api',
+    apiRoutes({
+      guard: deps.guard,
+      store: deps.store,
+      engine: deps.engine,
+      sandboxImage: config.sandboxImage,
+      sandboxMode: config.sandboxMode,
+      log: deps.log,
+    }),
+  );
+  app.use(pageAuth(deps.guard));
   app.use(express.static(config.siteDir, { extensions: ['html'] }));
 
   const server = http.createServer(app);
+  const streams = attachRunStreams(server, deps.guard, deps.store);
 
   /** Listens on config.host:config.port (0 picks a free port) and resolves with the URL. */
   async function listen(): Promise<RunningApp> {
@@ -45,11 +68,14 @@ export function createApp(config: Config, deps: AppDeps) {
     return {
       server,
       url: `http://${host}:${port}`,
-      close: () =>
-        new Promise<void>((resolve) => {
+      close: async () => {
+        streams.close();
+        await deps.store.closeAll();
+        await new Promise<void>((resolve) => {
           server.closeAllConnections();
           server.close(() => resolve());
-        }),
+        });
+      },
     };
   }
 

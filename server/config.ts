@@ -2,13 +2,44 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseDockerHost, type DockerConnection } from './docker/docker-host.ts';
+import type { SandboxLimits, SandboxMode } from './sandbox/sandbox-settings.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const MiB = 1024 * 1024;
+const list = z
+  .string()
+  .optional()
+  .transform((s) => (s ?? '').split(/[\s,]+/).filter(Boolean));
+const bytes = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*([kKmMgG]i?[bB]?)?$/, 'a size such as 512m, 2g or 1048576')
+  .transform((s) => {
+    const m = /^(\d+(?:\.\d+)?)\s*([kKmMgG])?/.exec(s)!;
+    const unit = { k: 1024, m: MiB, g: 1024 * MiB }[(m[2] ?? '').toLowerCase() as 'k' | 'm' | 'g'] ?? 1;
+    return Math.round(Number(m[1]) * unit);
+  });
+const ms = z.coerce.number().int().min(0);
 
 const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4321),
+  TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  ALLOWED_HOSTS: list,
   SANDBOX_IMAGE: z.string().min(1).default('runnable-docker-notes/sandbox:latest'),
+  SANDBOX_MODE: z.enum(['isolated', 'host']).default('isolated'),
+  SANDBOX_PRIVILEGE: z.enum(['auto', 'privileged', 'capabilities']).default('auto'),
+  SANDBOX_MEMORY: bytes.default(2 * 1024 * MiB),
+  SANDBOX_CPUS: z.coerce.number().positive().max(64).default(1.5),
+  SANDBOX_PIDS: z.coerce.number().int().min(64).default(1024),
+  REGISTRY_MIRROR: z.string().url().optional(),
+  MIRROR_CONTAINER: z.string().default('runnable-docker-notes-mirror'),
+  INSECURE_REGISTRIES: list,
+  MAX_SESSIONS: z.coerce.number().int().min(1).default(20),
+  RUN_OUTPUT_BYTES: bytes.default(1 * MiB),
+  RUN_DETACHED_GRACE_MS: ms.default(10 * 60_000),
+  STOP_GRACE_MS: ms.default(2000),
+  INSTANCE: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'letters, digits, _ . -').default('local'),
   SITE_DIR: z.string().min(1).default(path.join(projectRoot, 'dist')),
   DOCKER_HOST: z.string().optional(),
   DOCKER_TLS_VERIFY: z.string().optional(),
@@ -20,7 +51,27 @@ const envSchema = z.object({
 export interface Config {
   host: string;
   port: number;
+  /** Pinned API token; a random one is made per process when unset. */
+  token: string | undefined;
+  /** Host names accepted in the Host header besides loopback names and addresses. */
+  allowedHosts: string[];
   sandboxImage: string;
+  sandboxMode: SandboxMode;
+  sandboxPrivilege: 'auto' | 'privileged' | 'capabilities';
+  limits: SandboxLimits;
+  /** Mirror URL for the inner engines; when unset and MIRROR_CONTAINER runs, that container is used. */
+  registryMirror: string | undefined;
+  mirrorContainer: string;
+  insecureRegistries: string[];
+  maxSessions: number;
+  /** Bytes of output kept per run; older bytes are dropped beyond it. */
+  runOutputBytes: number;
+  /** How long a run with nobody watching keeps going before it is stopped. */
+  runDetachedGraceMs: number;
+  /** Time between SIGINT and SIGKILL when a run is stopped. */
+  stopGraceMs: number;
+  /** Names this server's objects in the engine; at start-up it removes what an earlier run of it left. */
+  instance: string;
   /** The built Astro site that the server serves. */
   siteDir: string;
   docker: DockerConnection;
@@ -37,7 +88,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return {
     host: e.HOST,
     port: e.PORT,
+    token: e.TOKEN,
+    allowedHosts: e.ALLOWED_HOSTS.map((h) => h.toLowerCase()),
     sandboxImage: e.SANDBOX_IMAGE,
+    sandboxMode: e.SANDBOX_MODE,
+    sandboxPrivilege: e.SANDBOX_PRIVILEGE,
+    limits: { memoryBytes: e.SANDBOX_MEMORY, nanoCpus: Math.round(e.SANDBOX_CPUS * 1e9), pids: e.SANDBOX_PIDS },
+    registryMirror: e.REGISTRY_MIRROR,
+    mirrorContainer: e.MIRROR_CONTAINER,
+    insecureRegistries: e.INSECURE_REGISTRIES,
+    maxSessions: e.MAX_SESSIONS,
+    runOutputBytes: e.RUN_OUTPUT_BYTES,
+    runDetachedGraceMs: e.RUN_DETACHED_GRACE_MS,
+    stopGraceMs: e.STOP_GRACE_MS,
+    instance: e.INSTANCE,
     siteDir: path.resolve(e.SITE_DIR),
     docker: parseDockerHost(e),
   };

@@ -1,7 +1,13 @@
 import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { Engine } from './docker/engine.ts';
+import { LABELS } from './docker/labels.ts';
 import { healthReport } from './health/health-report.ts';
+import { sandboxFactory } from './sandbox/sandbox-factory.ts';
+import { removeLabelledObjects, removeSessionObjects } from './sandbox/sandbox.ts';
+import { RequestGuard } from './security/request-guard.ts';
+import { newToken } from './security/token.ts';
+import { SessionStore } from './sessions/session-store.ts';
 import { ensureSiteBuilt } from './site-build.ts';
 
 const log = (line: string) => console.log(line);
@@ -10,20 +16,45 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   await ensureSiteBuilt(config.siteDir, log);
   const engine = new Engine(config.docker);
-  const { listen } = createApp(config, { engine });
+  const token = config.token ?? newToken();
+
+  // Sandboxes of an earlier run of this instance are gone with its memory: remove them.
+  const swept = await removeLabelledObjects(engine, { [LABELS.instance]: config.instance }).catch(() => undefined);
+  if (swept && swept.containers.length + swept.networks.length + swept.volumes.length > 0) {
+    log(`Removed what an earlier run left: ${swept.containers.length} containers, ${swept.networks.length} networks, ${swept.volumes.length} volumes.`);
+  }
+
+  const store = new SessionStore({
+    factory: sandboxFactory(engine, config, log),
+    removeObjects: (id) => removeSessionObjects(engine, id),
+    maxSessions: config.maxSessions,
+    outputLimit: config.runOutputBytes,
+    stopGraceMs: config.stopGraceMs,
+    detachedGraceMs: config.runDetachedGraceMs,
+  });
+  const guard = new RequestGuard(token, config.allowedHosts);
+  const { listen } = createApp(config, { engine, guard, store, log });
   const running = await listen();
 
   const health = await healthReport(engine, config.sandboxImage, 0);
   if (health.engine.reachable) log(`Docker engine ${health.engine.version} at ${health.engine.host}`);
   else log(`Warning: ${health.engine.error}`);
-  log(`Runnable Docker notes: ${running.url}/`);
+  if (health.engine.reachable && !health.sandboxImage.present) {
+    log(`Warning: the sandbox image ${config.sandboxImage} is missing. Build it: sudo bash scripts/build-images.sh`);
+  }
+  if (config.sandboxMode === 'host') log('WARNING: SANDBOX_MODE=host: Run acts on the host engine itself.');
+  log(`Runnable Docker notes: ${running.url}/?token=${token}`);
 
+  let stopping = false;
   const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    log('Stopping: removing the sessions\' sandboxes ...');
     await running.close();
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main().catch((err: Error) => {

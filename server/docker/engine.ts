@@ -109,6 +109,17 @@ export class Engine {
     }
   }
 
+  /** Whether a container with this name or id exists and is running. */
+  async containerRunning(name: string): Promise<boolean> {
+    try {
+      const info = await this.call(() => this.docker.getContainer(name).inspect());
+      return info.State.Running;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return false;
+      throw err;
+    }
+  }
+
   /** Pulls an image, reporting overall progress (0-100) from the per-layer byte counts. */
   async pull(image: string, onPercent: (percent: number) => void): Promise<void> {
     const stream = await this.call(() => this.docker.pull(image), 30_000);

@@ -3,6 +3,8 @@ export const LABELS = {
   project: 'runnable-docker-notes',
   session: 'runnable-docker-notes.session',
   role: 'runnable-docker-notes.role',
+  /** The server instance that owns a session's objects; a server sweeps only its own at start-up. */
+  instance: 'runnable-docker-notes.instance',
   /** Set by tests on what they create, so a failed test's leftovers can be swept by id. */
   test: 'runnable-docker-notes.test',
 } as const;

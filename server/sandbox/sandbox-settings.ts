@@ -13,6 +13,8 @@ export interface SandboxLimits {
 
 /** Everything the fixed create template needs besides the session. */
 export interface SandboxSettings {
+  /** Name of the server instance, put on every object so a restart sweeps only its own. */
+  instance: string;
   image: string;
   mode: SandboxMode;
   privilege: SandboxPrivilege;

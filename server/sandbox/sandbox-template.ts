@@ -35,7 +35,7 @@ export function sandboxNames(sessionId: string) {
  */
 export function sandboxCreateOptions(sessionId: string, s: SandboxSettings): Docker.ContainerCreateOptions {
   const names = sandboxNames(sessionId);
-  const labels = projectLabels({ [LABELS.session]: sessionId, [LABELS.role]: 'sandbox' });
+  const labels = projectLabels({ [LABELS.session]: sessionId, [LABELS.instance]: s.instance, [LABELS.role]: 'sandbox' });
   const limits = {
     Memory: s.limits.memoryBytes,
     MemorySwap: s.limits.memoryBytes,

@@ -1,7 +1,7 @@
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import type { Engine } from '../docker/engine.ts';
+import type { Engine, LabelledObjects } from '../docker/engine.ts';
 import { ImageMissingError } from '../docker/engine-error.ts';
 import { LABELS, projectLabels } from '../docker/labels.ts';
 import type { SandboxSettings } from './sandbox-settings.ts';
@@ -126,9 +126,16 @@ export class Sandbox {
   }
 }
 
-/** Removes every container, network and volume labelled with the session, detaching shared registries first. */
+/** Removes everything labelled with the session. */
 export async function removeSessionObjects(engine: Engine, sessionId: string): Promise<void> {
-  const labels = { [LABELS.session]: sessionId };
+  await removeLabelledObjects(engine, { [LABELS.session]: sessionId });
+}
+
+/**
+ * Removes every container, network and volume carrying the labels, detaching shared containers
+ * (the registry mirror) from the networks first. Returns what it found.
+ */
+export async function removeLabelledObjects(engine: Engine, labels: Record<string, string>): Promise<LabelledObjects> {
   const found = await engine.listLabelled(labels);
   await Promise.all(
     found.containers.map((id) => engine.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined)),
@@ -140,6 +147,7 @@ export async function removeSessionObjects(engine: Engine, sessionId: string): P
     await net.remove().catch(() => undefined);
   }
   await Promise.all(found.volumes.map((v) => engine.docker.getVolume(v).remove({ force: true }).catch(() => undefined)));
+  return found;
 }
 
 /**
@@ -154,7 +162,7 @@ export async function createSandbox(
 ): Promise<Sandbox> {
   const phase = opts.onPhase ?? (() => undefined);
   const names = sandboxNames(sessionId);
-  const labels = projectLabels({ [LABELS.session]: sessionId });
+  const labels = projectLabels({ [LABELS.session]: sessionId, [LABELS.instance]: settings.instance });
   if (!(await engine.imagePresent(settings.image))) await pullSandboxImage(engine, settings.image, phase);
   phase({ phase: 'creating-sandbox', message: 'Creating your sandbox' });
   try {

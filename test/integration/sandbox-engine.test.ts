@@ -23,6 +23,7 @@ beforeAll(async () => {
     engine,
     sessionId,
     {
+      instance: 'integration-test',
       image: config.sandboxImage,
       mode: 'isolated',
       privilege,

@@ -3,6 +3,7 @@ import type { SandboxSettings } from '../../server/sandbox/sandbox-settings.ts';
 import { DIND_CAPABILITIES, sandboxCreateOptions } from '../../server/sandbox/sandbox-template.ts';
 
 const base: SandboxSettings = {
+  instance: 'local',
   image: 'runnable-docker-notes/sandbox:latest',
   mode: 'isolated',
   privilege: 'capabilities',
@@ -21,6 +22,7 @@ describe('the sandbox create template', () => {
       Labels: {
         'runnable-docker-notes': '1',
         'runnable-docker-notes.session': 'abc-123',
+        'runnable-docker-notes.instance': 'local',
         'runnable-docker-notes.role': 'sandbox',
       },
       Env: ['RDN_ENGINE=isolated', 'RDN_REGISTRY_MIRROR=http://registry-mirror:5000', 'RDN_INSECURE_REGISTRIES=registry-mirror:5000'],

@@ -1,0 +1,81 @@
+import express, { type Request, type Response, type NextFunction } from 'express';
+import { healthReport } from '../health/health-report.ts';
+import type { Engine } from '../docker/engine.ts';
+import { parseRunRequest } from '../protocol.ts';
+import type { Principal, RequestGuard } from '../security/request-guard.ts';
+import type { SessionStore } from '../sessions/session-store.ts';
+import { HttpError, errorBody, httpStatusOf } from './http-error.ts';
+
+export interface ApiDeps {
+  guard: RequestGuard;
+  store: SessionStore;
+  engine: Engine;
+  sandboxImage: string;
+  sandboxMode: 'isolated' | 'host';
+  log: (line: string) => void;
+}
+
+/** The caller, set by the guard below (Express keeps per-request data in res.locals). */
+const who = (res: Response) => res.locals.principal as Principal;
+
+const param = (req: Request, name: string) => String(req.params[name]);
+
+/** The HTTP API under /api (see README "HTTP API"). */
+export function apiRoutes(deps: ApiDeps): express.Router {
+  const { guard, store } = deps;
+  const api = express.Router();
+
+  // Read-only and public on purpose: `curl 127.0.0.1:4321/api/health` must work without a token.
+  api.get('/health', async (_req, res) => {
+    res.json({ ...(await healthReport(deps.engine, deps.sandboxImage, store.size)), mode: deps.sandboxMode });
+  });
+
+  api.use((req, res, next) => {
+    const result = guard.check(req, req.method !== 'GET' && req.method !== 'HEAD');
+    if (!result.ok) return void res.status(result.status).json({ error: result.message });
+    res.locals.principal = result.principal;
+    next();
+  });
+  api.use(express.json({ limit: '80kb', type: () => true }));
+
+  api.post('/sessions', (req, res) => {
+    const principal = who(res);
+    const existing = store.existingFor(principal);
+    if (existing) return void res.status(200).json({ id: existing.id });
+    res.status(201).json({ id: store.create(principal).id });
+  });
+
+  api.delete('/sessions/:id', async (req, res) => {
+    await store.delete(param(req, 'id'), who(res));
+    res.status(204).end();
+  });
+
+  api.post('/sessions/:id/runs', (req, res) => {
+    const session = store.get(param(req, 'id'), who(res));
+    const parsed = parseRunRequest(req.body);
+    if (!parsed.ok) throw new HttpError(parsed.status, parsed.error);
+    const size = parsed.cols && parsed.rows ? { cols: parsed.cols, rows: parsed.rows } : undefined;
+    const run = store.startRun(session, parsed.command, size);
+    res.status(201).json({ id: run.id });
+  });
+
+  api.get('/runs/:id', (req, res) => {
+    res.json(store.run(param(req, 'id'), who(res)).info());
+  });
+
+  api.post('/runs/:id/stop', async (req, res) => {
+    const run = store.run(param(req, 'id'), who(res));
+    res.json(await run.stop());
+  });
+
+  api.use((_req, res) => {
+    res.status(404).json({ error: 'No such API endpoint. The README lists the API.' });
+  });
+
+  api.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = httpStatusOf(err);
+    if (status === 500) deps.log(`API error: ${(err as Error)?.stack ?? String(err)}`);
+    res.status(status).json(errorBody(err, status));
+  });
+  return api;
+}

@@ -1,0 +1,29 @@
+import type { NextFunction, Request, Response } from 'express';
+import { parse as parseCookies, serialize } from 'cookie';
+import { COOKIES, newBrowserId, type RequestGuard } from '../security/request-guard.ts';
+
+const cookieOptions = { httpOnly: true, sameSite: 'strict', path: '/' } as const;
+
+/**
+ * A page visit carrying `?token=` (the URL `npm start` prints) sets the browser's cookies
+ * (the token and a browser id: HttpOnly, SameSite=Strict) and redirects to the same page without
+ * the token, so it stays out of the history and the address bar.
+ */
+export function pageAuth(guard: RequestGuard) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const token = typeof req.query.token === 'string' ? req.query.token : undefined;
+    if (req.method !== 'GET' || token === undefined) return next();
+    if (!guard.tokenMatches(token)) {
+      res.status(401).type('text/plain').send('This link carries a wrong token. Open the URL that `npm start` printed.');
+      return;
+    }
+    const browser = parseCookies(req.headers.cookie ?? '')[COOKIES.browser] ?? newBrowserId();
+    res.setHeader('Set-Cookie', [
+      serialize(COOKIES.token, token, cookieOptions),
+      serialize(COOKIES.browser, browser, { ...cookieOptions, maxAge: 60 * 60 * 24 * 30 }),
+    ]);
+    const url = new URL(req.originalUrl, 'http://localhost');
+    url.searchParams.delete('token');
+    res.redirect(303, url.pathname + url.search);
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * The one protocol between the browser (or a script) and the server, imported by both sides.
+ *
+ * HTTP: see README "HTTP API". WebSocket `/api/runs/:id/stream?since=<offset>`: binary frames from
+ * the server carry raw output bytes and nothing else, numbered by byte offset from 0; text frames
+ * carry the JSON control messages below. The client sends stdin as binary frames and control
+ * messages as text frames.
+ */
+
+export type RunStatus = 'starting' | 'running' | 'exited' | 'failed';
+
+/** GET /api/runs/:id */
+export interface RunInfo {
+  id: string;
+  sessionId: string;
+  command: string;
+  status: RunStatus;
+  exitCode?: number;
+  durationMs?: number;
+  error?: string;
+}
+
+/** A step of getting a sandbox ready, shown while the first Run of a visit waits. */
+export interface PhaseMessage {
+  type: 'phase';
+  phase: 'pulling-image' | 'creating-sandbox' | 'starting-engine' | 'ready';
+  message: string;
+  percent?: number;
+}
+
+/** Server to client, as JSON text frames. */
+export type ServerMessage =
+  /** First frame: the offset of the first output byte that follows (>= since; larger when older bytes were dropped). */
+  | { type: 'hello'; offset: number; status: RunStatus; dropped: number }
+  | PhaseMessage
+  /** The run ended; the server then closes with 1000. */
+  | { type: 'exit'; exitCode: number; durationMs: number }
+  /** Something went wrong with the run or with a client message; says what and what to do. */
+  | { type: 'error'; message: string };
+
+/** Client to server, as JSON text frames (stdin goes as binary frames). */
+export type ClientMessage = { type: 'resize'; cols: number; rows: number };
+
+/** WebSocket close codes the server uses besides 1000 (normal) and 1009 (frame too big). */
+export const CLOSE = {
+  normal: 1000,
+  tooBig: 1009,
+  /** The run failed (its sandbox could not be made, or the sandbox died); an error frame came first. */
+  runFailed: 4000,
+  /** The server is shutting down. */
+  goingAway: 1001,
+} as const;
+
+/** Largest WebSocket frame the server accepts (stdin and control messages are small). */
+export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
+
+/** Largest command a run accepts, in bytes of UTF-8 (larger gets 413). */
+export const MAX_COMMAND_BYTES = 64 * 1024;
+
+export const TERMINAL_LIMITS = { minCols: 2, maxCols: 500, minRows: 1, maxRows: 300 } as const;
+
+function validSize(cols: unknown, rows: unknown): boolean {
+  const L = TERMINAL_LIMITS;
+  return (
+    Number.isInteger(cols) && Number.isInteger(rows) &&
+    (cols as number) >= L.minCols && (cols as number) <= L.maxCols &&
+    (rows as number) >= L.minRows && (rows as number) <= L.maxRows
+  );
+}
+
+/** Parses a client text frame; a malformed or unknown message gets a reason instead. */
+export function parseClientMessage(text: string): { ok: true; message: ClientMessage } | { ok: false; error: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, error: 'That message is not JSON. Send stdin as binary frames and {"type":"resize",...} as text.' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, error: 'A control message must be a JSON object with a "type".' };
+  }
+  const m = value as Record<string, unknown>;
+  if (m.type === 'resize') {
+    if (!validSize(m.cols, m.rows)) {
+      return { ok: false, error: `resize needs integer cols (${TERMINAL_LIMITS.minCols}-${TERMINAL_LIMITS.maxCols}) and rows (${TERMINAL_LIMITS.minRows}-${TERMINAL_LIMITS.maxRows}).` };
+    }
+    return { ok: true, message: { type: 'resize', cols: m.cols as number, rows: m.rows as number } };
+  }
+  return { ok: false, error: `Unknown message type ${JSON.stringify(String(m.type)).slice(0, 40)}; the only one is "resize".` };
+}
+
+/** Validates the body of POST /api/sessions/:id/runs. */
+export function parseRunRequest(
+  body: unknown,
+): { ok: true; command: string; cols?: number; rows?: number } | { ok: false; status: 400 | 413; error: string } {
+  if (typeof body !== 'object' || body === null) return { ok: false, status: 400, error: 'Send a JSON body: {"command": "..."}.' };
+  const b = body as Record<string, unknown>;
+  if (typeof b.command !== 'string' || b.command.trim() === '') {
+    return { ok: false, status: 400, error: '"command" must be a non-empty string.' };
+  }
+  if (new TextEncoder().encode(b.command).length > MAX_COMMAND_BYTES) {
+    return { ok: false, status: 413, error: `The command is over ${MAX_COMMAND_BYTES / 1024} KiB. Put long scripts in a file block instead.` };
+  }
+  if (b.cols !== undefined || b.rows !== undefined) {
+    if (!validSize(b.cols, b.rows)) return { ok: false, status: 400, error: 'cols and rows must be given together, as integers in range.' };
+    return { ok: true, command: b.command, cols: b.cols as number, rows: b.rows as number };
+  }
+  return { ok: true, command: b.command };
+}
