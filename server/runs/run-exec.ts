@@ -9,6 +9,8 @@ export const runPidFile = (runId: string) => `/run/rdn/runs/${runId}.pid`;
  */
 const WRAPPER = [
   'p=/run/rdn/runs/$RDN_RUN_ID.pid; mkdir -p /run/rdn/runs; echo $$ >"$p"; trap \'rm -f "$p"\' EXIT',
+  // Engines before API 1.42 start a TTY exec at 0x0 and the server resizes it just after: wait for that.
+  'i=0; while [ "$(stty size 2>/dev/null)" = "0 0" ] && [ $i -lt 100 ]; do sleep 0.01; i=$((i+1)); done',
   'c=$RDN_COMMAND; unset RDN_COMMAND RDN_RUN_ID',
   'eval "$c"',
 ].join('\n');
@@ -17,7 +19,12 @@ const WRAPPER = [
 export function runExecOptions(runId: string, command: string, size?: { cols: number; rows: number }): ExecOptions {
   return {
     cmd: ['bash', '-c', WRAPPER],
-    env: [`RDN_RUN_ID=${runId}`, `RDN_COMMAND=${command}`, 'TERM=xterm-256color', 'COLORTERM=truecolor'],
+    env: [
+      `RDN_RUN_ID=${runId}`,
+      `RDN_COMMAND=${command}`,
+      'TERM=xterm-256color',
+      'COLORTERM=truecolor',
+    ],
     tty: true,
     stdin: true,
     ...(size ? { cols: size.cols, rows: size.rows } : {}),

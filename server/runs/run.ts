@@ -4,6 +4,8 @@ import type { ExecHandle, Phase, Sandbox } from '../sandbox/sandbox.ts';
 import { runExecOptions, signalRunCommand } from './run-exec.ts';
 import { Transcript } from './transcript.ts';
 
+const MAX_TYPE_AHEAD = 64 * 1024;
+
 export interface RunOptions {
   id: string;
   sessionId: string;
@@ -42,6 +44,10 @@ export class Run extends EventEmitter<RunEvents> {
   #sandbox: Sandbox | undefined;
   #exec: ExecHandle | undefined;
   #stopRequested = false;
+  /** Keys typed and the latest size asked for before the exec started: applied when it does. */
+  #pendingInput: Buffer[] = [];
+  #pendingInputBytes = 0;
+  #size: { cols: number; rows: number } | undefined;
   #watchers = 0;
   #detachTimer: NodeJS.Timeout | undefined;
   readonly ended: Promise<void>;
@@ -55,6 +61,7 @@ export class Run extends EventEmitter<RunEvents> {
     this.command = opts.command;
     this.transcript = new Transcript(opts.outputLimit);
     this.ended = new Promise((r) => (this.#resolveEnded = r));
+    this.#size = opts.size;
     this.#armDetachTimer();
   }
 
@@ -78,15 +85,23 @@ export class Run extends EventEmitter<RunEvents> {
   async start(getSandbox: (onPhase: (p: Phase) => void) => Promise<Sandbox>): Promise<void> {
     try {
       const sandbox = await getSandbox((p) => {
+        if (p.phase === 'ready') return; // announced below, once the command really runs
         this.phase = p;
         this.emit('message', { type: 'phase', ...p });
       });
       if (this.#stopRequested) return this.#fail('Stopped before it started.');
       this.#sandbox = sandbox;
       this.#startedAt = Date.now();
-      const exec = await sandbox.exec(runExecOptions(this.id, this.command, this.#opts.size));
+      const startSize = this.#size;
+      const exec = await sandbox.exec(runExecOptions(this.id, this.command, startSize));
       this.#exec = exec;
+      // A resize that came while the exec was being created applies now.
+      if (this.#size && this.#size !== startSize) await exec.resize(this.#size.cols, this.#size.rows);
       this.status = 'running';
+      this.phase = undefined;
+      this.emit('message', { type: 'phase', phase: 'ready', message: 'Running' });
+      for (const chunk of this.#pendingInput) exec.input.write(chunk);
+      this.#pendingInput = [];
       exec.output.on('data', (chunk: Buffer) => {
         const offset = this.transcript.append(chunk);
         this.emit('output', offset, chunk);
@@ -106,15 +121,23 @@ export class Run extends EventEmitter<RunEvents> {
     }
   }
 
-  /** Sends bytes to the command's stdin (keys typed in the pane). */
+  /** Sends bytes to the command's stdin (keys typed in the pane); typed ahead while starting, they wait. */
   write(data: Buffer): boolean {
-    if (!this.#exec || this.finished) return false;
-    this.#exec.input.write(data);
+    if (this.finished) return false;
+    if (this.#exec) {
+      this.#exec.input.write(data);
+      return true;
+    }
+    if (this.#pendingInputBytes + data.length > MAX_TYPE_AHEAD) return false;
+    this.#pendingInput.push(data);
+    this.#pendingInputBytes += data.length;
     return true;
   }
 
   resize(cols: number, rows: number): void {
-    if (this.#exec && !this.finished) void this.#exec.resize(cols, rows);
+    if (this.finished) return;
+    this.#size = { cols, rows };
+    if (this.#exec) void this.#exec.resize(cols, rows);
   }
 
   /** Ends the run: SIGINT to its processes, SIGKILL after the grace; resolves once it has ended. */

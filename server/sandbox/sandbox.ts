@@ -65,6 +65,7 @@ export class Sandbox {
         AttachStdin: opts.stdin ?? false,
         AttachStdout: true,
         AttachStderr: true,
+        ...(opts.tty && opts.cols && opts.rows ? { ConsoleSize: [opts.rows, opts.cols] as [number, number] } : {}),
       }),
     );
     const raw = (await this.#engine.call(() =>

@@ -67,7 +67,8 @@ export class SessionStore {
       id: crypto.randomUUID(),
       sessionId: session.id,
       command,
-      size,
+      // A TTY needs a size from the start; scripts that send none get the classic 80x24.
+      size: size ?? { cols: 80, rows: 24 },
       outputLimit: this.#opts.outputLimit,
       stopGraceMs: this.#opts.stopGraceMs,
       detachedGraceMs: this.#opts.detachedGraceMs,

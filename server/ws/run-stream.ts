@@ -83,7 +83,9 @@ function streamRun(ws: WebSocket, run: Run, since: number): void {
   ws.on('message', (raw: RawData, isBinary: boolean) => {
     const buf = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as ArrayBuffer);
     if (isBinary) {
-      if (!run.write(buf)) send(ws, { type: 'error', message: 'This run has ended; it takes no more input.' });
+      if (!run.write(buf)) {
+        send(ws, { type: 'error', message: run.finished ? 'This run has ended; it takes no more input.' : 'Too much input typed ahead of the start; it was dropped.' });
+      }
       return;
     }
     const parsed = parseClientMessage(buf.toString('utf8'));

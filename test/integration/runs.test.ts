@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../server/docker/engine.ts';
+import { LABELS } from '../../server/docker/labels.ts';
+import type { ApiClient } from '../support/api-client.ts';
+import { startAppServer } from '../support/app-server.ts';
+import { requireEngine } from '../support/engine.ts';
+import type { StartedServer } from '../support/server.ts';
+
+let engine: Engine;
+let server: StartedServer;
+let api: ApiClient;
+let instance: string;
+let sessionA: string;
+let sessionB: string;
+
+beforeAll(async () => {
+  ({ engine } = await requireEngine());
+  ({ server, api, instance } = await startAppServer());
+  sessionA = await api.createSession();
+  sessionB = await api.createSession();
+});
+
+afterAll(async () => {
+  await server?.stop();
+  // The server removes its sessions when it stops; this sweeps what a crash would leave.
+  if (engine && instance) await engine.removeLabelled({ [LABELS.instance]: instance });
+});
+
+describe('running a block through the public API, in a sandbox with its own engine', () => {
+  it('streams the output of echo and reports exit 0, after named phases', async () => {
+    const r = await api.run(sessionA, 'echo "hello from the sandbox"');
+    expect(r.text).toContain('hello from the sandbox');
+    expect(r.exitCode).toBe(0);
+    expect(r.closeCode).toBe(1000);
+    expect(r.messages[0]).toMatchObject({ type: 'hello', offset: 0 });
+    const info = await api.info(r.id);
+    expect(info).toMatchObject({ status: 'exited', exitCode: 0, sessionId: sessionA });
+    expect(info.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('reports the exit code of a failing command', async () => {
+    const r = await api.run(sessionA, 'exit 3');
+    expect(r.exitCode).toBe(3);
+    expect((await api.info(r.id)).exitCode).toBe(3);
+  });
+
+  it("runs docker against the sandbox's own engine, not the host's", async () => {
+    const r = await api.run(sessionA, 'docker version --format "{{.Server.Version}}"; docker info --format "name={{.Name}}"');
+    expect(r.exitCode, r.text).toBe(0);
+    expect(r.text).toMatch(/\d+\.\d+/);
+    expect(r.text).toContain('name=sandbox');
+  });
+
+  it('pulls ubuntu through the mirror and runs it', async () => {
+    const r = await api.run(sessionA, "docker run --rm ubuntu bash -c 'echo hi'");
+    expect(r.exitCode, r.text).toBe(0);
+    expect(r.text).toMatch(/^hi\r?$/m);
+  });
+
+  it('passes stdin through (read x; echo got $x)', async () => {
+    const id = await api.startRun(sessionA, 'read x; echo "got $x"');
+    let sent = false;
+    const seen = await api.follow(id, 0, (ws, s) => {
+      // Typed as soon as the stream opens: input typed ahead of the start waits for the command.
+      if (!sent && s.messages.length > 0) {
+        sent = true;
+        ws.send(Buffer.from('abc\r'));
+      }
+    });
+    expect(seen.output.toString()).toContain('got abc');
+  });
+
+  it('applies the size the pane asks for, and resizes (stty size)', async () => {
+    const r = await api.run(sessionA, 'stty size', { cols: 100, rows: 30 });
+    expect(r.text).toContain('30 100');
+    const id = await api.startRun(sessionA, 'read _; stty size', { cols: 100, rows: 30 });
+    let sent = false;
+    const seen = await api.follow(id, 0, (ws, s) => {
+      if (!sent && s.messages.length > 0) {
+        sent = true;
+        ws.send(JSON.stringify({ type: 'resize', cols: 120, rows: 40 }));
+        setTimeout(() => ws.send(Buffer.from('\r')), 300);
+      }
+    });
+    expect(seen.output.toString()).toContain('40 120');
+  });
+
+  it('keeps colours: output is a raw TTY stream', async () => {
+    const r = await api.run(sessionA, "printf '\\033[31mred\\033[0m\\n'; [ -t 1 ] && echo tty");
+    expect(r.text).toContain('\u001b[31mred\u001b[0m');
+    expect(r.text).toContain('tty');
+  });
+
+  it('Stop ends `sleep 1000` quickly and leaves no process behind', async () => {
+    const id = await api.startRun(sessionA, 'sleep 1000');
+    await api.follow(id, 0, (ws, s) => {
+      const running = s.messages.some((m) => (m.type === 'phase' && m.phase === 'ready') || (m.type === 'hello' && m.status === 'running'));
+      if (running) ws.close();
+    });
+    for (let i = 0; i < 100 && (await api.info(id)).status !== 'running'; i++) await new Promise((r) => setTimeout(r, 50));
+    const stopped = await api.stop(id);
+    expect(stopped.status).toBe('exited');
+    expect(stopped.exitCode).toBe(130);
+    const ps = await api.run(sessionA, 'ps -eo args | grep -c "^sleep 1000" || true');
+    expect(ps.text.trim()).toBe('0');
+  });
+});
+
+describe('isolation between sessions', () => {
+  it("session B does not see session A's containers, and deleting all of B's leaves A's", async () => {
+    const a = await api.run(sessionA, 'docker run -d --name only-in-a ubuntu sleep 300 >/dev/null && docker ps -a --format "{{.Names}}"');
+    expect(a.text).toContain('only-in-a');
+    const b = await api.run(sessionB, 'docker ps -a --format "{{.Names}}"; echo end-of-list');
+    expect(b.text).not.toContain('only-in-a');
+    const rmAll = await api.run(sessionB, 'docker run -d ubuntu sleep 300 >/dev/null; docker rm -f $(docker ps -a -q)');
+    expect(rmAll.exitCode, rmAll.text).toBe(0);
+    const still = await api.run(sessionA, 'docker ps --format "{{.Names}}"');
+    expect(still.text).toContain('only-in-a');
+  });
+
+  it('DELETE removes every container, network and volume labelled with the session', async () => {
+    expect((await engine.listLabelled({ [LABELS.session]: sessionB })).containers.length).toBe(1);
+    expect(await api.deleteSession(sessionB)).toBe(204);
+    expect(await engine.listLabelled({ [LABELS.session]: sessionB })).toEqual({ containers: [], networks: [], volumes: [] });
+    expect((await api.request('GET', `/api/sessions/${sessionB}/runs`)).status).toBe(404);
+  });
+});
+
+describe('re-attaching to a run', () => {
+  it('a client that disconnects mid-run and reconnects with since gets every byte exactly once', async () => {
+    const id = await api.startRun(sessionA, 'for i in $(seq 1 40); do echo "line $i"; sleep 0.05; done');
+    let first: Buffer = Buffer.alloc(0);
+    await api.follow(id, 0, (ws, s) => {
+      if (s.output.toString().includes('line 10')) {
+        first = s.output;
+        ws.close();
+      }
+    });
+    const rest = await api.follow(id, first.length);
+    expect(rest.messages[0]).toMatchObject({ type: 'hello', offset: first.length });
+    const lines = Buffer.concat([first, rest.output]).toString().split(/\r?\n/).filter(Boolean);
+    expect(lines).toEqual(Array.from({ length: 40 }, (_, i) => `line ${i + 1}`));
+    const replay = await api.follow(id, 0);
+    expect(replay.output.equals(Buffer.concat([first, rest.output]))).toBe(true);
+    expect(replay.messages.at(-1)).toMatchObject({ type: 'exit', exitCode: 0 });
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    ['unknown session', 'POST', '/api/sessions/00000000-0000-0000-0000-000000000000/runs', { command: 'true' }, 404],
+    ['unknown run', 'GET', '/api/runs/00000000-0000-0000-0000-000000000000', undefined, 404],
+    ['stop of an unknown run', 'POST', '/api/runs/nope/stop', undefined, 404],
+    ['invalid JSON', 'POST', '/api/sessions/SESSION/runs', '{"command": ', 400],
+    ['no command', 'POST', '/api/sessions/SESSION/runs', { cmd: 'ls' }, 400],
+    ['empty command', 'POST', '/api/sessions/SESSION/runs', { command: '   ' }, 400],
+    ['a command over 64 KiB', 'POST', '/api/sessions/SESSION/runs', { command: `echo ${'x'.repeat(65 * 1024)}` }, 413],
+    ['a body far over the limit', 'POST', '/api/sessions/SESSION/runs', { command: 'x'.repeat(200 * 1024) }, 413],
+    ['a bad size', 'POST', '/api/sessions/SESSION/runs', { command: 'true', cols: -1, rows: 5 }, 400],
+  ])('%s gets %s and a message', async (_name, method, path, body, status) => {
+    const r = await api.request(method, path.replace('SESSION', sessionA), body);
+    expect(r.status).toBe(status);
+    expect(r.body.error).toMatch(/\w+/);
+    expect((await api.request('GET', '/api/health')).status).toBe(200);
+  });
+});
