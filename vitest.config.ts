@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Three layers: unit (logic, fakes allowed), integration (a real Docker engine and registry),
-// e2e (the real server in real Chromium). Time limits here bound hangs; they are not speed checks.
+// Layers: unit (logic, fakes allowed), integration (a real Docker engine and registry),
+// security (refusals against the real server and engine), e2e (the real server in real Chromium). Time limits here bound hangs; they are not speed checks.
 export default defineConfig({
   test: {
     projects: [
@@ -10,6 +10,14 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          name: 'security',
+          include: ['test/security/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },

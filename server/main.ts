@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const { listen } = createApp(config, { engine, guard, store, log });
   const running = await listen();
 
-  const health = await healthReport(engine, config.sandboxImage, 0);
+  const health = await healthReport(engine, config.sandboxImage, 0, config.sandboxMode);
   if (health.engine.reachable) log(`Docker engine ${health.engine.version} at ${health.engine.host}`);
   else log(`Warning: ${health.engine.error}`);
   if (health.engine.reachable && !health.sandboxImage.present) {

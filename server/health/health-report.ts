@@ -5,13 +5,20 @@ export interface HealthReport {
   engine: { reachable: boolean; host: string; version?: string; apiVersion?: string; error?: string };
   sandboxImage: { name: string; present: boolean };
   sessions: number;
+  /** `host` means Run acts on the host's own engine: the page shows a warning banner. */
+  mode: 'isolated' | 'host';
 }
 
 /**
  * Asks the engine, every time, for its version and whether the sandbox image is there, so the
  * report recovers by itself when the engine comes back.
  */
-export async function healthReport(engine: Engine, sandboxImage: string, sessions: number): Promise<HealthReport> {
+export async function healthReport(
+  engine: Engine,
+  sandboxImage: string,
+  sessions: number,
+  mode: HealthReport['mode'],
+): Promise<HealthReport> {
   const host = engine.connection.url;
   try {
     const v = await engine.version();
@@ -20,12 +27,14 @@ export async function healthReport(engine: Engine, sandboxImage: string, session
       engine: { reachable: true, host, version: v.version, apiVersion: v.apiVersion },
       sandboxImage: { name: sandboxImage, present },
       sessions,
+      mode,
     };
   } catch (err) {
     return {
       engine: { reachable: false, host, error: (err as Error).message },
       sandboxImage: { name: sandboxImage, present: false },
       sessions,
+      mode,
     };
   }
 }

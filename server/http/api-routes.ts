@@ -27,7 +27,7 @@ export function apiRoutes(deps: ApiDeps): express.Router {
 
   // Read-only and public on purpose: `curl 127.0.0.1:4321/api/health` must work without a token.
   api.get('/health', async (_req, res) => {
-    res.json({ ...(await healthReport(deps.engine, deps.sandboxImage, store.size)), mode: deps.sandboxMode });
+    res.json(await healthReport(deps.engine, deps.sandboxImage, store.size, deps.sandboxMode));
   });
 
   api.use((req, res, next) => {

@@ -165,6 +165,7 @@ export class RunPane {
   }
 
   #done(): void {
+    this.#term?.write('\x1b[?25l'); // hide the cursor: nothing more will be typed here
     this.#runButton.disabled = false;
     this.#runButton.textContent = 'Run again';
     this.#stopButton.hidden = true;

@@ -33,6 +33,9 @@ describe('running a block through the public API, in a sandbox with its own engi
     expect(r.exitCode).toBe(0);
     expect(r.closeCode).toBe(1000);
     expect(r.messages[0]).toMatchObject({ type: 'hello', offset: 0 });
+    const phases = r.messages.filter((m) => m.type === 'phase').map((m) => (m as { phase: string }).phase);
+    expect(phases).toContain('starting-engine');
+    expect(phases.at(-1)).toBe('ready');
     const info = await api.info(r.id);
     expect(info).toMatchObject({ status: 'exited', exitCode: 0, sessionId: sessionA });
     expect(info.durationMs).toBeGreaterThanOrEqual(0);
