@@ -7,7 +7,8 @@ import { apiRoutes } from './http/api-routes.ts';
 import { pageAuth } from './http/page-auth.ts';
 import type { RequestGuard } from './security/request-guard.ts';
 import type { SessionStore } from './sessions/session-store.ts';
-import { attachRunStreams } from './ws/run-stream.ts';
+import { PortProxy } from './http/port-proxy.ts';
+import { attachUpgrades } from './ws/upgrade-router.ts';
 
 export interface AppDeps {
   engine: Engine;
@@ -45,14 +46,17 @@ export function createApp(config: Config, deps: AppDeps) {
       engine: deps.engine,
       sandboxImage: config.sandboxImage,
       sandboxMode: config.sandboxMode,
+      runTimeoutMaxMs: config.runTimeoutMaxMs,
       log: deps.log,
     }),
   );
+  const ports = new PortProxy(deps.guard, deps.store);
+  app.use(ports.middleware());
   app.use(pageAuth(deps.guard));
   app.use(express.static(config.siteDir, { extensions: ['html'] }));
 
   const server = http.createServer(app);
-  const streams = attachRunStreams(server, deps.guard, deps.store);
+  const streams = attachUpgrades(server, deps.guard, deps.store, ports);
 
   /** Listens on config.host:config.port (0 picks a free port) and resolves with the URL. */
   async function listen(): Promise<RunningApp> {

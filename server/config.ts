@@ -39,6 +39,9 @@ const envSchema = z.object({
   RUN_OUTPUT_BYTES: bytes.default(1 * MiB),
   RUN_DETACHED_GRACE_MS: ms.default(10 * 60_000),
   STOP_GRACE_MS: ms.default(2000),
+  RUN_TIMEOUT_MS: ms.default(10 * 60_000),
+  RUN_TIMEOUT_MAX_MS: ms.default(2 * 3600_000),
+  SESSION_IDLE_MS: ms.min(1000).default(30 * 60_000),
   INSTANCE: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'letters, digits, _ . -').default('local'),
   SITE_DIR: z.string().min(1).default(path.join(projectRoot, 'dist')),
   DOCKER_HOST: z.string().optional(),
@@ -70,6 +73,12 @@ export interface Config {
   runDetachedGraceMs: number;
   /** Time between SIGINT and SIGKILL when a run is stopped. */
   stopGraceMs: number;
+  /** A run is stopped after this long unless its block asks for more (0: never). */
+  runTimeoutMs: number;
+  /** The most a block may ask for. */
+  runTimeoutMaxMs: number;
+  /** A session unused this long, with nothing running, is removed with its sandbox. */
+  sessionIdleMs: number;
   /** Names this server's objects in the engine; at start-up it removes what an earlier run of it left. */
   instance: string;
   /** The built Astro site that the server serves. */
@@ -101,6 +110,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     runOutputBytes: e.RUN_OUTPUT_BYTES,
     runDetachedGraceMs: e.RUN_DETACHED_GRACE_MS,
     stopGraceMs: e.STOP_GRACE_MS,
+    runTimeoutMs: e.RUN_TIMEOUT_MS,
+    runTimeoutMaxMs: e.RUN_TIMEOUT_MAX_MS,
+    sessionIdleMs: e.SESSION_IDLE_MS,
     instance: e.INSTANCE,
     siteDir: path.resolve(e.SITE_DIR),
     docker: parseDockerHost(e),

@@ -31,6 +31,9 @@ async function main(): Promise<void> {
     outputLimit: config.runOutputBytes,
     stopGraceMs: config.stopGraceMs,
     detachedGraceMs: config.runDetachedGraceMs,
+    runTimeoutMs: config.runTimeoutMs,
+    sessionIdleMs: config.sessionIdleMs,
+    log,
   });
   const guard = new RequestGuard(token, config.allowedHosts);
   const { listen } = createApp(config, { engine, guard, store, log });

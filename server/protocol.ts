@@ -14,6 +14,12 @@ export interface RunInfo {
   id: string;
   sessionId: string;
   command: string;
+  /** `terminal` for the free terminal docked under every page. */
+  kind: 'block' | 'terminal';
+  /** The page block that started it (client-chosen key), so a reloaded page re-attaches. */
+  block?: string;
+  /** When the run was created (ms since the epoch). */
+  createdAt: number;
   status: RunStatus;
   exitCode?: number;
   durationMs?: number;
@@ -23,7 +29,8 @@ export interface RunInfo {
 /** A step of getting a sandbox ready, shown while the first Run of a visit waits. */
 export interface PhaseMessage {
   type: 'phase';
-  phase: 'pulling-image' | 'creating-sandbox' | 'starting-engine' | 'ready';
+  /** `replacing-sandbox`: the session's sandbox died, so its earlier state is gone; a new one is made. */
+  phase: 'pulling-image' | 'replacing-sandbox' | 'creating-sandbox' | 'starting-engine' | 'ready';
   message: string;
   percent?: number;
 }
@@ -36,6 +43,32 @@ export type ServerMessage =
   /** The run ended; the server then closes with 1000. */
   | { type: 'exit'; exitCode: number; durationMs: number }
   /** Something went wrong with the run or with a client message; says what and what to do. */
+  | { type: 'error'; message: string };
+
+/** A container of the session's engine, as the session panel shows it. */
+export interface InventoryContainer {
+  id: string;
+  name: string;
+  image: string;
+  state: string;
+  status: string;
+  /** Published TCP ports: host port (on the sandbox) -> container port. */
+  ports: Array<{ hostPort: number; containerPort: number }>;
+}
+
+/** What the session's engine holds, pushed on /api/sessions/:id/events after every engine event. */
+export interface Inventory {
+  containers: InventoryContainer[];
+  images: Array<{ id: string; repository: string; tag: string; size: string }>;
+  networks: Array<{ id: string; name: string; driver: string }>;
+  volumes: Array<{ name: string; driver: string }>;
+}
+
+/** Server to client on the session events WebSocket. */
+export type SessionMessage =
+  | { type: 'inventory'; inventory: Inventory }
+  /** No sandbox yet (nothing has run), or the sandbox is gone. */
+  | { type: 'no-sandbox'; message: string }
   | { type: 'error'; message: string };
 
 /** Client to server, as JSON text frames (stdin goes as binary frames). */
@@ -89,12 +122,34 @@ export function parseClientMessage(text: string): { ok: true; message: ClientMes
   return { ok: false, error: `Unknown message type ${JSON.stringify(String(m.type)).slice(0, 40)}; the only one is "resize".` };
 }
 
-/** Validates the body of POST /api/sessions/:id/runs. */
+export interface RunRequest {
+  command: string;
+  cols?: number;
+  rows?: number;
+  block?: string;
+  timeoutMs?: number;
+}
+
+const BLOCK_KEY = /^[\w./#:-]{1,200}$/;
+
+/** Validates the body of POST /api/sessions/:id/runs; `maxTimeoutMs` bounds a requested timeout. */
 export function parseRunRequest(
   body: unknown,
-): { ok: true; command: string; cols?: number; rows?: number } | { ok: false; status: 400 | 413; error: string } {
+  maxTimeoutMs = 24 * 3600_000,
+): ({ ok: true } & RunRequest) | { ok: false; status: 400 | 413; error: string } {
   if (typeof body !== 'object' || body === null) return { ok: false, status: 400, error: 'Send a JSON body: {"command": "..."}.' };
   const b = body as Record<string, unknown>;
+  const extra: Pick<RunRequest, 'block' | 'timeoutMs'> = {};
+  if (b.block !== undefined) {
+    if (typeof b.block !== 'string' || !BLOCK_KEY.test(b.block)) return { ok: false, status: 400, error: '"block" must be up to 200 letters, digits or ./#:_-' };
+    extra.block = b.block;
+  }
+  if (b.timeoutMs !== undefined) {
+    if (!Number.isInteger(b.timeoutMs) || (b.timeoutMs as number) < 1000 || (b.timeoutMs as number) > maxTimeoutMs) {
+      return { ok: false, status: 400, error: `"timeoutMs" must be a whole number from 1000 to ${maxTimeoutMs}.` };
+    }
+    extra.timeoutMs = b.timeoutMs as number;
+  }
   if (typeof b.command !== 'string' || b.command.trim() === '') {
     return { ok: false, status: 400, error: '"command" must be a non-empty string.' };
   }
@@ -103,7 +158,7 @@ export function parseRunRequest(
   }
   if (b.cols !== undefined || b.rows !== undefined) {
     if (!validSize(b.cols, b.rows)) return { ok: false, status: 400, error: 'cols and rows must be given together, as integers in range.' };
-    return { ok: true, command: b.command, cols: b.cols as number, rows: b.rows as number };
+    return { ok: true, command: b.command, cols: b.cols as number, rows: b.rows as number, ...extra };
   }
-  return { ok: true, command: b.command };
+  return { ok: true, command: b.command, ...extra };
 }

@@ -2,6 +2,7 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import { healthReport } from '../health/health-report.ts';
 import type { Engine } from '../docker/engine.ts';
 import { parseRunRequest } from '../protocol.ts';
+import { TERMINAL_COMMAND } from '../runs/session-shell.ts';
 import type { Principal, RequestGuard } from '../security/request-guard.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import { HttpError, errorBody, httpStatusOf } from './http-error.ts';
@@ -12,6 +13,7 @@ export interface ApiDeps {
   engine: Engine;
   sandboxImage: string;
   sandboxMode: 'isolated' | 'host';
+  runTimeoutMaxMs: number;
   log: (line: string) => void;
 }
 
@@ -52,10 +54,23 @@ export function apiRoutes(deps: ApiDeps): express.Router {
 
   api.post('/sessions/:id/runs', (req, res) => {
     const session = store.get(param(req, 'id'), who(res));
-    const parsed = parseRunRequest(req.body);
+    const parsed = parseRunRequest(req.body, deps.runTimeoutMaxMs);
     if (!parsed.ok) throw new HttpError(parsed.status, parsed.error);
     const size = parsed.cols && parsed.rows ? { cols: parsed.cols, rows: parsed.rows } : undefined;
-    const run = store.startRun(session, parsed.command, size);
+    const run = store.startRun(session, { command: parsed.command, size, block: parsed.block, timeoutMs: parsed.timeoutMs });
+    res.status(201).json({ id: run.id });
+  });
+
+  api.get('/sessions/:id/runs', (req, res) => {
+    res.json(store.runsOf(store.get(param(req, 'id'), who(res))));
+  });
+
+  // The free terminal: an interactive shell that shares the session's state and engine.
+  api.post('/sessions/:id/terminal', (req, res) => {
+    const session = store.get(param(req, 'id'), who(res));
+    const b = (req.body ?? {}) as { cols?: unknown; rows?: unknown };
+    const size = Number.isInteger(b.cols) && Number.isInteger(b.rows) ? { cols: b.cols as number, rows: b.rows as number } : undefined;
+    const run = store.startRun(session, { command: TERMINAL_COMMAND, size, kind: 'terminal', block: 'terminal' });
     res.status(201).json({ id: run.id });
   });
 

@@ -6,10 +6,27 @@ import { Transcript } from './transcript.ts';
 
 const MAX_TYPE_AHEAD = 64 * 1024;
 
+/**
+ * Whether the sandbox outlived the exec. A signal exit (>= 128) may mean the whole container was
+ * killed, and its state can lag the exec's end by a moment: look again briefly before trusting it.
+ */
+async function sandboxSurvived(sandbox: Sandbox, exitCode: number): Promise<boolean> {
+  const looks = exitCode >= 128 ? 5 : 1;
+  for (let i = 0; i < looks; i++) {
+    if (!(await sandbox.running())) return false;
+    if (i < looks - 1) await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
+}
+
 export interface RunOptions {
   id: string;
   sessionId: string;
   command: string;
+  kind?: 'block' | 'terminal';
+  block?: string | undefined;
+  /** The run is stopped after this long (0: never). */
+  timeoutMs: number;
   size?: { cols: number; rows: number } | undefined;
   outputLimit: number;
   stopGraceMs: number;
@@ -31,6 +48,8 @@ export class Run extends EventEmitter<RunEvents> {
   readonly id: string;
   readonly sessionId: string;
   readonly command: string;
+  readonly kind: 'block' | 'terminal';
+  readonly block: string | undefined;
   readonly transcript: Transcript;
   status: RunStatus = 'starting';
   exitCode: number | undefined;
@@ -50,6 +69,8 @@ export class Run extends EventEmitter<RunEvents> {
   #size: { cols: number; rows: number } | undefined;
   #watchers = 0;
   #detachTimer: NodeJS.Timeout | undefined;
+  #timeoutTimer: NodeJS.Timeout | undefined;
+  #timedOut = false;
   readonly ended: Promise<void>;
   #resolveEnded!: () => void;
 
@@ -59,6 +80,8 @@ export class Run extends EventEmitter<RunEvents> {
     this.id = opts.id;
     this.sessionId = opts.sessionId;
     this.command = opts.command;
+    this.kind = opts.kind ?? 'block';
+    this.block = opts.block;
     this.transcript = new Transcript(opts.outputLimit);
     this.ended = new Promise((r) => (this.#resolveEnded = r));
     this.#size = opts.size;
@@ -74,6 +97,9 @@ export class Run extends EventEmitter<RunEvents> {
       id: this.id,
       sessionId: this.sessionId,
       command: this.command,
+      kind: this.kind,
+      ...(this.block !== undefined ? { block: this.block } : {}),
+      createdAt: this.#createdAt,
       status: this.status,
       ...(this.exitCode !== undefined ? { exitCode: this.exitCode } : {}),
       ...(this.durationMs !== undefined ? { durationMs: this.durationMs } : {}),
@@ -100,6 +126,13 @@ export class Run extends EventEmitter<RunEvents> {
       this.status = 'running';
       this.phase = undefined;
       this.emit('message', { type: 'phase', phase: 'ready', message: 'Running' });
+      if (this.#opts.timeoutMs > 0) {
+        this.#timeoutTimer = setTimeout(() => {
+          this.#timedOut = true;
+          void this.stop();
+        }, this.#opts.timeoutMs);
+        this.#timeoutTimer.unref();
+      }
       for (const chunk of this.#pendingInput) exec.input.write(chunk);
       this.#pendingInput = [];
       exec.output.on('data', (chunk: Buffer) => {
@@ -112,8 +145,14 @@ export class Run extends EventEmitter<RunEvents> {
         exec.output.once('error', resolve);
       });
       const code = await exec.exitCode().catch(() => undefined);
-      if (code === undefined || !(await sandbox.running())) {
+      if (code === undefined || !(await sandboxSurvived(sandbox, code))) {
         return this.#fail('The sandbox stopped during the run, so its state is gone. The next Run starts a new sandbox.');
+      }
+      if (this.#timedOut) {
+        this.exitCode = code;
+        return this.#fail(
+          `Stopped after ${Math.round(this.#opts.timeoutMs / 1000)} s, the run timeout. A block can raise it with timeout=SECONDS in its meta.`,
+        );
       }
       this.#finish(code);
     } catch (err) {
@@ -190,6 +229,7 @@ export class Run extends EventEmitter<RunEvents> {
 
   #end(message: ServerMessage): void {
     clearTimeout(this.#detachTimer);
+    clearTimeout(this.#timeoutTimer);
     this.emit('message', message);
     this.emit('end');
     this.#resolveEnded();

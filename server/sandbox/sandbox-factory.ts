@@ -3,6 +3,7 @@ import type { Engine } from '../docker/engine.ts';
 import { LABELS } from '../docker/labels.ts';
 import type { SandboxFactory } from '../sessions/session.ts';
 import { probePrivilege } from './privilege-probe.ts';
+import { SESSION_SHELL_FILES } from '../runs/session-shell.ts';
 import { createSandbox } from './sandbox.ts';
 import type { SandboxSettings } from './sandbox-settings.ts';
 
@@ -58,6 +59,10 @@ export function sandboxFactory(engine: Engine, config: Config, log: (line: strin
     resolved ??= resolve();
     resolved.catch(() => (resolved = undefined));
     const { settings, mirrorContainer } = await resolved;
-    return createSandbox(engine, sessionId, settings, { onPhase, mirrorContainer });
+    return createSandbox(engine, sessionId, settings, {
+      onPhase,
+      mirrorContainer,
+      install: { dir: '/run', files: SESSION_SHELL_FILES.map((f) => ({ ...f, path: `rdn/${f.path}` })) },
+    });
   };
 }

@@ -6,10 +6,11 @@ import { ImageMissingError } from '../docker/engine-error.ts';
 import { LABELS, projectLabels } from '../docker/labels.ts';
 import type { SandboxSettings } from './sandbox-settings.ts';
 import { sandboxCreateOptions, sandboxNames } from './sandbox-template.ts';
+import { tarFiles, type SandboxFile } from './tar-files.ts';
 
 /** A progress step shown to the reader while a sandbox gets ready. */
 export interface Phase {
-  phase: 'pulling-image' | 'creating-sandbox' | 'starting-engine' | 'ready';
+  phase: 'pulling-image' | 'replacing-sandbox' | 'creating-sandbox' | 'starting-engine' | 'ready';
   message: string;
   percent?: number;
 }
@@ -37,6 +38,8 @@ export interface CreateSandboxOptions {
   mirrorContainer?: string | undefined;
   /** How long to wait for the inner engine to answer. */
   engineStartTimeoutMs?: number;
+  /** Files to install before the sandbox is handed out (paths relative to `dir`). */
+  install?: { dir: string; files: SandboxFile[] };
 }
 
 const ENGINE_POLL_MS = 150;
@@ -45,13 +48,16 @@ const ENGINE_POLL_MS = 150;
 export class Sandbox {
   readonly sessionId: string;
   readonly containerId: string;
+  /** The sandbox's address on its session network (where its published ports answer). */
+  readonly address: string | undefined;
   readonly #engine: Engine;
   readonly #container: Docker.Container;
 
-  constructor(engine: Engine, sessionId: string, containerId: string) {
+  constructor(engine: Engine, sessionId: string, containerId: string, address?: string) {
     this.#engine = engine;
     this.sessionId = sessionId;
     this.containerId = containerId;
+    this.address = address;
     this.#container = engine.docker.getContainer(containerId);
   }
 
@@ -109,6 +115,11 @@ export class Sandbox {
   /** Extracts a tar archive into a folder of the sandbox (dockerode's archive upload). */
   async putArchive(tar: Buffer, path: string): Promise<void> {
     await this.#engine.call(() => this.#container.putArchive(tar, { path }));
+  }
+
+  /** Writes files into a folder of the sandbox (which must exist). */
+  async putFiles(dir: string, files: SandboxFile[]): Promise<void> {
+    await this.putArchive(await tarFiles(files), dir);
   }
 
   /** Whether the container is still running. */
@@ -180,7 +191,10 @@ export async function createSandbox(
     }
     const container = await engine.call(() => engine.docker.createContainer(sandboxCreateOptions(sessionId, settings)));
     await engine.call(() => container.start());
-    const sandbox = new Sandbox(engine, sessionId, container.id);
+    const info = await engine.call(() => container.inspect());
+    const address = info.NetworkSettings.Networks[names.network]?.IPAddress || undefined;
+    const sandbox = new Sandbox(engine, sessionId, container.id, address);
+    if (opts.install) await sandbox.putFiles(opts.install.dir, opts.install.files);
     phase({ phase: 'starting-engine', message: settings.mode === 'host' ? 'Connecting to the host engine' : 'Starting its Docker engine' });
     await waitForInnerEngine(sandbox, opts.engineStartTimeoutMs ?? 60_000);
     phase({ phase: 'ready', message: 'Sandbox ready' });

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { HttpError, notFound } from '../http/http-error.ts';
+import type { RunInfo } from '../protocol.ts';
 import { Run } from '../runs/run.ts';
 import type { Principal } from '../security/request-guard.ts';
 import { principalKey } from '../security/request-guard.ts';
@@ -13,6 +14,19 @@ export interface SessionStoreOptions {
   outputLimit: number;
   stopGraceMs: number;
   detachedGraceMs: number;
+  /** Default run timeout (0: none). */
+  runTimeoutMs: number;
+  /** A session unused this long, with nothing running, is removed. */
+  sessionIdleMs: number;
+  log: (line: string) => void;
+}
+
+export interface StartRunOptions {
+  command: string;
+  size?: { cols: number; rows: number } | undefined;
+  block?: string | undefined;
+  timeoutMs?: number | undefined;
+  kind?: 'block' | 'terminal';
 }
 
 /**
@@ -23,9 +37,14 @@ export class SessionStore {
   readonly #opts: SessionStoreOptions;
   readonly #sessions = new Map<string, Session>();
   readonly #runs = new Map<string, Run>();
+  #reaper: NodeJS.Timeout | undefined;
 
   constructor(opts: SessionStoreOptions) {
     this.#opts = opts;
+    // Check a few times per idle period, at least every minute.
+    const every = Math.max(1000, Math.min(60_000, Math.floor(opts.sessionIdleMs / 4)));
+    this.#reaper = setInterval(() => void this.reapIdle(), every);
+    this.#reaper.unref();
   }
 
   get size(): number {
@@ -43,7 +62,10 @@ export class SessionStore {
     if (this.#sessions.size >= this.#opts.maxSessions) {
       throw new HttpError(503, `All ${this.#opts.maxSessions} sessions are in use. Try again when one ends, or raise MAX_SESSIONS.`);
     }
-    const session = new Session(crypto.randomUUID(), principalKey(principal), this.#opts.factory);
+    const session = new Session(crypto.randomUUID(), principalKey(principal), {
+      factory: this.#opts.factory,
+      removeObjects: this.#opts.removeObjects,
+    });
     this.#sessions.set(session.id, session);
     return session;
   }
@@ -51,6 +73,7 @@ export class SessionStore {
   get(id: string, principal: Principal): Session {
     const s = this.#sessions.get(id);
     if (!s || !this.#mayUse(s, principal)) throw notFound('Session');
+    s.touch();
     return s;
   }
 
@@ -58,24 +81,34 @@ export class SessionStore {
     const r = this.#runs.get(id);
     const s = r && this.#sessions.get(r.sessionId);
     if (!r || !s || !this.#mayUse(s, principal)) throw notFound('Run');
+    s.touch();
     return r;
   }
 
+  /** The session's runs, oldest first. */
+  runsOf(session: Session): RunInfo[] {
+    return [...session.runs.values()].map((r) => r.info());
+  }
+
   /** Creates a run in the session and starts it in the background. */
-  startRun(session: Session, command: string, size?: { cols: number; rows: number }): Run {
+  startRun(session: Session, o: StartRunOptions): Run {
     const run = new Run({
       id: crypto.randomUUID(),
       sessionId: session.id,
-      command,
+      command: o.command,
+      kind: o.kind ?? 'block',
+      block: o.block,
       // A TTY needs a size from the start; scripts that send none get the classic 80x24.
-      size: size ?? { cols: 80, rows: 24 },
+      size: o.size ?? { cols: 80, rows: 24 },
       outputLimit: this.#opts.outputLimit,
       stopGraceMs: this.#opts.stopGraceMs,
       detachedGraceMs: this.#opts.detachedGraceMs,
+      timeoutMs: o.timeoutMs ?? (o.kind === 'terminal' ? 0 : this.#opts.runTimeoutMs),
     });
     session.runs.set(run.id, run);
     this.#runs.set(run.id, run);
-    session.lastUsed = Date.now();
+    session.touch();
+    run.on('output', () => session.touch());
     void run.start((onPhase) => session.sandbox(onPhase));
     return run;
   }
@@ -91,8 +124,19 @@ export class SessionStore {
     for (const runId of session.runs.keys()) this.#runs.delete(runId);
   }
 
+  /** Removes sessions unused for the idle time with nothing running. */
+  async reapIdle(now = Date.now()): Promise<number> {
+    const idle = [...this.#sessions.values()].filter((s) => !s.busy && now - s.lastUsed > this.#opts.sessionIdleMs);
+    for (const s of idle) {
+      await this.delete(s.id, { kind: 'token' }).catch(() => undefined);
+      this.#opts.log(`Removed session ${s.id.slice(0, 8)}, idle for ${Math.round((now - s.lastUsed) / 1000)} s.`);
+    }
+    return idle.length;
+  }
+
   /** Removes every session (server shutdown). */
   async closeAll(): Promise<void> {
+    clearInterval(this.#reaper);
     await Promise.all([...this.#sessions.values()].map((s) => this.delete(s.id, { kind: 'token' }).catch(() => undefined)));
   }
 

@@ -1,54 +1,123 @@
+import { EventEmitter } from 'node:events';
 import type { Phase, Sandbox } from '../sandbox/sandbox.ts';
+import type { Inventory } from '../protocol.ts';
 import type { Run } from '../runs/run.ts';
+import { SessionInventory } from './session-inventory.ts';
 
 /** Makes the sandbox of a session, reporting phases. */
 export type SandboxFactory = (sessionId: string, onPhase: (p: Phase) => void) => Promise<Sandbox>;
 
+export interface SessionDeps {
+  factory: SandboxFactory;
+  /** Removes what a dead sandbox left (container, network, volume), so a new one can take its names. */
+  removeObjects: (sessionId: string) => Promise<void>;
+}
+
+interface SessionEvents {
+  /** A (new) sandbox is ready. */
+  sandbox: [Sandbox];
+  /** What the sandbox's engine holds changed (see SessionInventory). */
+  inventory: [Inventory];
+}
+
 /**
  * A visitor's session: its sandbox (made on first use, once, whoever asks first), and its runs.
- * A sandbox that died is replaced on the next Run, which is told its earlier state is gone.
+ * A sandbox that died is replaced on the next Run, which is told that the earlier state is gone.
  */
-export class Session {
+export class Session extends EventEmitter<SessionEvents> {
   readonly id: string;
   readonly owner: string;
   readonly createdAt = Date.now();
   lastUsed = Date.now();
   readonly runs = new Map<string, Run>();
-  readonly #factory: SandboxFactory;
+  readonly #deps: SessionDeps;
   #sandbox: Promise<Sandbox> | undefined;
+  #current: Sandbox | undefined;
+  #closed = false;
+  #inventory: SessionInventory | undefined;
   readonly #phaseListeners = new Set<(p: Phase) => void>();
 
-  constructor(id: string, owner: string, factory: SandboxFactory) {
+  constructor(id: string, owner: string, deps: SessionDeps) {
+    super();
     this.id = id;
     this.owner = owner;
-    this.#factory = factory;
+    this.#deps = deps;
+  }
+
+  /** The ready sandbox, if there is one now (no creation). */
+  get currentSandbox(): Sandbox | undefined {
+    return this.#current;
+  }
+
+  /** The latest inventory of the sandbox's engine, if there is a sandbox. */
+  get inventory(): Inventory | undefined {
+    return this.#current ? this.#inventory?.latest : undefined;
+  }
+
+  touch(): void {
+    this.lastUsed = Date.now();
   }
 
   /** The session's sandbox, created on first call; concurrent callers share one creation. */
   async sandbox(onPhase: (p: Phase) => void): Promise<Sandbox> {
-    this.lastUsed = Date.now();
+    this.touch();
     this.#phaseListeners.add(onPhase);
     try {
-      if (this.#sandbox) {
-        const existing = await this.#sandbox.catch(() => undefined);
+      const pending = this.#sandbox;
+      if (pending) {
+        const existing = await pending.catch(() => undefined);
         if (existing && (await existing.running())) return existing;
-        this.#sandbox = undefined;
+        if (this.#sandbox === pending) this.#sandbox = existing ? this.#replace(existing) : undefined;
       }
       if (this.#closed) throw new Error('This session has been closed. Reload the page to start a new one.');
-      if (!this.#sandbox) {
-        const creating = this.#factory(this.id, (p) => this.#phaseListeners.forEach((l) => l(p)));
-        this.#sandbox = creating;
-        creating.catch(() => {
-          if (this.#sandbox === creating) this.#sandbox = undefined;
-        });
-      }
+      this.#sandbox ??= this.#create();
       return await this.#sandbox;
     } finally {
       this.#phaseListeners.delete(onPhase);
     }
   }
 
-  #closed = false;
+  #emitPhase(p: Phase): void {
+    for (const l of this.#phaseListeners) l(p);
+  }
+
+  #create(): Promise<Sandbox> {
+    const creating = this.#deps.factory(this.id, (p) => this.#emitPhase(p));
+    creating.then(
+      (s) => {
+        this.#current = s;
+        this.#follow(s);
+        this.emit('sandbox', s);
+      },
+      () => {
+        if (this.#sandbox === creating) this.#sandbox = undefined;
+      },
+    );
+    return creating;
+  }
+
+  #follow(sandbox: Sandbox): void {
+    this.#inventory?.stop();
+    const inv = new SessionInventory(sandbox);
+    this.#inventory = inv;
+    inv.on('inventory', (i) => {
+      if (this.#inventory === inv) this.emit('inventory', i);
+    });
+    inv.start().catch(() => undefined);
+  }
+
+  /** The sandbox died (killed, engine restarted): say so, clear what it left, make a new one. */
+  async #replace(dead: Sandbox): Promise<Sandbox> {
+    this.#current = undefined;
+    this.#inventory?.stop();
+    this.#inventory = undefined;
+    this.#emitPhase({
+      phase: 'replacing-sandbox',
+      message: `Your sandbox ${dead.containerId.slice(0, 12)} stopped, so its files, containers and variables are gone. Creating a new one`,
+    });
+    await this.#deps.removeObjects(this.id).catch(() => undefined);
+    return this.#create();
+  }
 
   /**
    * Marks the session closed (no new sandbox) and asks its runs to stop. Resolves once a sandbox
@@ -59,6 +128,14 @@ export class Session {
     this.#closed = true;
     const stopped = Promise.all([...this.runs.values()].map((r) => r.stop())).then(() => undefined);
     await this.#sandbox?.catch(() => undefined);
+    this.#current = undefined;
+    this.#inventory?.stop();
+    this.#inventory = undefined;
     return { stopped };
+  }
+
+  /** Whether any run of the session is still going. */
+  get busy(): boolean {
+    return [...this.runs.values()].some((r) => !r.finished);
   }
 }

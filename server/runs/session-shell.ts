@@ -1,0 +1,45 @@
+import type { SandboxFile } from '../sandbox/tar-files.ts';
+
+/**
+ * The shell side of "state carries between blocks like a kernel": every run loads the session's
+ * state (working directory, exported variables, functions, aliases) before the command and saves
+ * it after; the free terminal saves it after every command. Concurrent runs: the last to end wins.
+ */
+const LIB = `# Installed by the notes server into every sandbox. Session state shared by runs and the terminal.
+RDN_STATE=/run/rdn/state.sh
+__rdn_save_state() {
+  local __rdn_tmp="$RDN_STATE.$$" __rdn_n
+  {
+    for __rdn_n in $(compgen -e); do
+      case $__rdn_n in PWD|OLDPWD|SHLVL|_|RDN_*|TERM|COLORTERM|COLUMNS|LINES|HOSTNAME) ;; *) declare -p "$__rdn_n" ;; esac
+    done
+    for __rdn_n in $(compgen -A function); do
+      case "$__rdn_n $RDN_BASE_FUNCS" in __rdn_*) ;; *" $__rdn_n "*) ;; *) declare -f "$__rdn_n" ;; esac
+    done
+    alias -p
+    printf 'cd %q 2>/dev/null\\n' "$PWD"
+  } >"$__rdn_tmp" 2>/dev/null && mv -f "$__rdn_tmp" "$RDN_STATE"
+}
+`;
+
+const TERMINAL_RC = `# rcfile of the free terminal: the usual bash start-up, then the session's state.
+[ -f /etc/bash.bashrc ] && . /etc/bash.bashrc
+[ -f ~/.bashrc ] && . ~/.bashrc
+. /run/rdn/lib.sh
+RDN_BASE_FUNCS=" $(compgen -A function | tr '\\n' ' ') "
+# Sourced at the top level, not in a function: there \`declare\` would make the variables local.
+[ -f "$RDN_STATE" ] && . "$RDN_STATE"
+PROMPT_COMMAND="__rdn_save_state\${PROMPT_COMMAND:+; \$PROMPT_COMMAND}"
+`;
+
+/** Files installed under /run/rdn when a sandbox is created. */
+export const SESSION_SHELL_FILES: SandboxFile[] = [
+  { path: 'lib.sh', content: LIB },
+  { path: 'terminal-rc', content: TERMINAL_RC },
+  { path: 'runs/.keep', content: '' },
+];
+
+export const SESSION_SHELL_DIR = '/run/rdn';
+
+/** The command of the free terminal docked under every page. */
+export const TERMINAL_COMMAND = 'exec bash --rcfile /run/rdn/terminal-rc -i';

@@ -1,0 +1,26 @@
+import type { WebSocket } from 'ws';
+import type { Inventory, SessionMessage } from '../protocol.ts';
+import type { Session } from '../sessions/session.ts';
+
+function send(ws: WebSocket, m: SessionMessage): void {
+  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
+}
+
+/**
+ * WebSocket /api/sessions/:id/events: the session panel's feed. Sends the inventory of the
+ * session's engine now and after every change, or says that there is no sandbox yet.
+ */
+export function streamSessionEvents(ws: WebSocket, session: Session): void {
+  const onInventory = (inventory: Inventory) => send(ws, { type: 'inventory', inventory });
+  const current = session.inventory;
+  if (current) onInventory(current);
+  else send(ws, { type: 'no-sandbox', message: 'No sandbox yet: run a block and its containers show here.' });
+  session.on('inventory', onInventory);
+  const keepAlive = setInterval(() => session.touch(), 30_000);
+  ws.on('message', () => send(ws, { type: 'error', message: 'This feed takes no messages.' }));
+  ws.on('error', () => undefined);
+  ws.on('close', () => {
+    clearInterval(keepAlive);
+    session.off('inventory', onInventory);
+  });
+}

@@ -1,0 +1,61 @@
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { httpStatusOf } from '../http/http-error.ts';
+import type { PortProxy } from '../http/port-proxy.ts';
+import { MAX_CLIENT_FRAME_BYTES } from '../protocol.ts';
+import type { RequestGuard } from '../security/request-guard.ts';
+import type { SessionStore } from '../sessions/session-store.ts';
+import { streamRun } from './run-stream.ts';
+import { streamSessionEvents } from './session-events.ts';
+
+const RUN_STREAM = /^\/api\/runs\/([A-Za-z0-9-]{1,64})\/stream$/;
+const SESSION_EVENTS = /^\/api\/sessions\/([A-Za-z0-9-]{1,64})\/events$/;
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 421: 'Misdirected Request', 502: 'Bad Gateway', 503: 'Service Unavailable',
+};
+
+/** Refuses an upgrade with a plain HTTP answer before any WebSocket exists. */
+export function refuseUpgrade(socket: Duplex, status: number, message: string): void {
+  const body = JSON.stringify({ error: message });
+  socket.end(
+    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * Every WebSocket upgrade passes the guard (Host, Origin, token) first, then goes to its route:
+ * a run's stream, a session's events, or a published port of a sandbox (proxied as is).
+ */
+export function attachUpgrades(server: http.Server, guard: RequestGuard, store: SessionStore, ports: PortProxy): { close(): void } {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false });
+
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => undefined);
+    const checked = guard.check(req, true);
+    if (!checked.ok) return refuseUpgrade(socket, checked.status, checked.message);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      if (ports.matches(url.pathname)) return ports.upgrade(req, socket, head, checked.principal);
+      const run = RUN_STREAM.exec(url.pathname);
+      if (run) {
+        const found = store.run(run[1]!, checked.principal);
+        const sinceText = url.searchParams.get('since') ?? '0';
+        if (!/^\d{1,15}$/.test(sinceText)) return refuseUpgrade(socket, 400, '`since` must be a byte offset (a whole number).');
+        return wss.handleUpgrade(req, socket, head, (ws) => streamRun(ws, found, Number(sinceText)));
+      }
+      const events = SESSION_EVENTS.exec(url.pathname);
+      if (events) {
+        const session = store.get(events[1]!, checked.principal);
+        return wss.handleUpgrade(req, socket, head, (ws) => streamSessionEvents(ws, session));
+      }
+      refuseUpgrade(socket, 404, 'No WebSocket here. Runs stream at /api/runs/<id>/stream.');
+    } catch (err) {
+      refuseUpgrade(socket, httpStatusOf(err), (err as Error).message);
+    }
+  });
+
+  return { close: () => wss.close() };
+}

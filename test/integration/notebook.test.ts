@@ -1,0 +1,215 @@
+import { execFileSync } from 'node:child_process';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../server/docker/engine.ts';
+import { LABELS } from '../../server/docker/labels.ts';
+import type { Inventory, SessionMessage } from '../../server/protocol.ts';
+import type { ApiClient } from '../support/api-client.ts';
+import { startAppServer } from '../support/app-server.ts';
+import { requireEngine } from '../support/engine.ts';
+import type { StartedServer } from '../support/server.ts';
+
+let engine: Engine;
+let server: StartedServer;
+let api: ApiClient;
+let instance: string;
+let session: string;
+
+beforeAll(async () => {
+  ({ engine } = await requireEngine());
+  ({ server, api, instance } = await startAppServer());
+  session = await api.createSession();
+});
+
+afterAll(async () => {
+  await server?.stop();
+  if (engine && instance) await engine.removeLabelled({ [LABELS.instance]: instance });
+});
+
+/** Follows a session's events feed, keeping every inventory it receives. */
+function watchInventory(sessionId: string) {
+  const ws = new WebSocket(`${api.url.replace(/^http/, 'ws')}/api/sessions/${sessionId}/events`, {
+    headers: { Authorization: `Bearer ${api.token}` },
+  });
+  const seen: Array<{ at: number; inventory: Inventory }> = [];
+  ws.on('message', (d: Buffer) => {
+    const m = JSON.parse(d.toString()) as SessionMessage;
+    if (m.type === 'inventory') seen.push({ at: Date.now(), inventory: m.inventory });
+  });
+  const opened = new Promise((r) => ws.on('open', r));
+  const until = async (pred: (i: Inventory) => boolean) => {
+    for (let i = 0; i < 600; i++) {
+      const hit = seen.find((s) => pred(s.inventory));
+      if (hit) return hit;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`the inventory never matched; last: ${JSON.stringify(seen.at(-1)?.inventory.containers)}`);
+  };
+  return { ws, seen, opened, until };
+}
+
+describe('state carries between blocks like a kernel', () => {
+  it('working directory, exported variables, functions and aliases reach the next block', async () => {
+    const first = await api.run(session, 'cd /tmp && export X=1 && f(){ echo fn; } && alias hi="echo alias-ok"');
+    expect(first.exitCode).toBe(0);
+    const next = await api.run(session, 'pwd; echo $X; f; hi');
+    expect(next.text.split(/\r?\n/).filter(Boolean)).toEqual(['/tmp', '1', 'fn', 'alias-ok']);
+  });
+
+  it('keeps the exit code of the block while saving its state', async () => {
+    expect((await api.run(session, 'export Y=2; exit 5')).exitCode).toBe(5);
+    expect((await api.run(session, 'echo "Y=$Y"')).text).toContain('Y=2');
+  });
+
+  it('a restarted session (delete, then a new one) starts clean', async () => {
+    const fresh = await api.createSession();
+    const r = await api.run(fresh, 'pwd; echo "X=[$X]"; type f >/dev/null 2>&1 && echo has-f || echo no-f');
+    expect(r.text.split(/\r?\n/).filter(Boolean)).toEqual(['/workspace', 'X=[]', 'no-f']);
+    expect(await api.deleteSession(fresh)).toBe(204);
+  });
+
+  it('the free terminal shares the state both ways and completes docker commands on Tab', async () => {
+    const id = (await api.request('POST', `/api/sessions/${session}/terminal`, { cols: 100, rows: 30 })).body.id as string;
+    let step = 0;
+    const seen = await api.follow(id, 0, (ws, s) => {
+      const text = s.output.toString();
+      if (step === 0 && /[#$] $/.test(text)) {
+        step = 1;
+        ws.send(Buffer.from('echo "in terminal: $PWD $X"; cd /etc; export Z=3\r'));
+      } else if (step === 1 && /Z=3\r?\n.*[#$] $/s.test(text)) {
+        step = 2;
+        ws.send(Buffer.from('docker ver\t'));
+      } else if (step === 2 && text.includes('docker version')) {
+        step = 3;
+        ws.send(Buffer.from(' --format ok\rexit\r'));
+      }
+    });
+    const out = seen.output.toString();
+    expect(out).toContain('in terminal: /tmp 1');
+    expect(out).toContain('docker version');
+    const after = await api.run(session, 'pwd; echo "Z=$Z"');
+    expect(after.text).toContain('/etc');
+    expect(after.text).toContain('Z=3');
+    await api.run(session, 'cd /workspace');
+  });
+});
+
+describe('timeouts and cancel', () => {
+  it('Ctrl-C typed into the pane reaches the foreground process', async () => {
+    const id = await api.startRun(session, 'sleep 100; echo not-reached');
+    const seen = await api.follow(id, 0, (ws, s) => {
+      if (s.messages.some((m) => m.type === 'phase' && m.phase === 'ready') && !(ws as any).sent) {
+        (ws as any).sent = true;
+        setTimeout(() => ws.send(Buffer.from([3])), 200);
+      }
+    });
+    expect(seen.messages.at(-1)).toMatchObject({ type: 'exit', exitCode: 130 });
+    expect(seen.output.toString()).not.toContain('not-reached');
+  });
+
+  it('a run past its timeout is stopped and says why', async () => {
+    const r = await api.request('POST', `/api/sessions/${session}/runs`, { command: 'sleep 100', timeoutMs: 1500 });
+    const seen = await api.follow(r.body.id);
+    const err = seen.messages.find((m) => m.type === 'error') as { message: string };
+    expect(err.message).toMatch(/run timeout/);
+    expect(await api.info(r.body.id)).toMatchObject({ status: 'failed', exitCode: 130 });
+  });
+
+  it('lists the runs of a session with their blocks, for re-attaching after a reload', async () => {
+    const r = await api.request('POST', `/api/sessions/${session}/runs`, { command: 'echo tagged', block: '/example-commands#3' });
+    await api.follow(r.body.id);
+    const list = (await api.request('GET', `/api/sessions/${session}/runs`)).body as Array<{ id: string; block?: string }>;
+    expect(list.find((x) => x.id === r.body.id)).toMatchObject({ block: '/example-commands#3', status: 'exited' });
+  });
+});
+
+describe('the session panel feed and published ports', () => {
+  it('lists a container created by `docker run -d` and drops it when it is removed', async () => {
+    const feed = watchInventory(session);
+    await feed.opened;
+    await api.run(session, 'docker run -d --name panel-probe ubuntu sleep 300');
+    const created = Date.now();
+    const hit = await feed.until((i) => i.containers.some((c) => c.name === 'panel-probe' && c.state === 'running'));
+    console.log(`panel listed the container ${Math.max(0, hit.at - created)} ms after \`docker run -d\` returned`);
+    await api.run(session, 'docker rm -f panel-probe');
+    await feed.until((i) => !i.containers.some((c) => c.name === 'panel-probe'));
+    feed.ws.close();
+  });
+
+  it("serves a published port's page under /ports/<session>/<port>/ with the API's auth", async () => {
+    const feed = watchInventory(session);
+    await feed.opened;
+    const r = await api.run(session, 'mkdir -p site && echo "<h1>served from the sandbox</h1>" > site/index.html && docker run -d --name web -p 4000:80 -v "$PWD/site:/srv" -w /srv python:3.12-slim python3 -m http.server 80');
+    expect(r.exitCode, r.text).toBe(0);
+    const hit = await feed.until((i) => i.containers.some((c) => c.name === 'web' && c.ports.some((p) => p.hostPort === 4000)));
+    expect(hit.inventory.containers.find((c) => c.name === 'web')!.ports).toEqual([{ hostPort: 4000, containerPort: 80 }]);
+    let page = { status: 0, body: '' };
+    for (let i = 0; i < 100 && page.status !== 200; i++) {
+      const res = await api.request('GET', `/ports/${session}/4000/`);
+      page = { status: res.status, body: String(res.body) };
+      if (page.status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('served from the sandbox');
+    const anonymous = await fetch(`${api.url}/ports/${session}/4000/`);
+    expect(anonymous.status).toBe(401);
+    const redirect = await fetch(`${api.url}/ports/${session}/4000`, { headers: { Authorization: `Bearer ${api.token}` }, redirect: 'manual' });
+    expect(redirect.status).toBe(308);
+    const closed = await api.request('GET', `/ports/${session}/4999/`);
+    expect(closed.status).toBe(502);
+    expect(closed.body.error).toMatch(/Nothing answers on port 4999/);
+    feed.ws.close();
+  });
+});
+
+describe('faults are visible, never silent', () => {
+  it('a sandbox killed from outside ends the run as failed; the next Run gets a new sandbox and is told', async () => {
+    const victim = await api.createSession();
+    await api.run(victim, 'export KEPT=yes');
+    const id = await api.startRun(victim, 'sleep 100');
+    const watching = api.follow(id);
+    for (let i = 0; i < 100 && (await api.info(id)).status !== 'running'; i++) await new Promise((r) => setTimeout(r, 50));
+    const [container] = (await engine.listLabelled({ [LABELS.session]: victim })).containers;
+    execFileSync('docker', ['kill', container!]);
+    const seen = await watching;
+    const err = seen.messages.find((m) => m.type === 'error') as { message: string } | undefined;
+    expect(err?.message).toMatch(/sandbox stopped/);
+    expect(await api.info(id)).toMatchObject({ status: 'failed' });
+    const next = await api.run(victim, 'echo "KEPT=[$KEPT]"');
+    const notice = next.messages.find((m) => m.type === 'phase' && m.phase === 'replacing-sandbox') as { message: string } | undefined;
+    expect(notice?.message).toMatch(/files, containers and variables are gone/);
+    expect(next.text).toContain('KEPT=[]');
+    expect(next.exitCode).toBe(0);
+    await api.deleteSession(victim);
+  });
+
+  it('kill -9 of the server, then a restart, leaves no unmanaged labelled object', async () => {
+    const crashing = await startAppServer();
+    const s = await crashing.api.createSession();
+    await crashing.api.run(s, 'docker run -d ubuntu sleep 300');
+    expect((await engine.listLabelled({ [LABELS.instance]: crashing.instance })).containers.length).toBe(1);
+    crashing.server.process.kill('SIGKILL');
+    await new Promise((r) => crashing.server.process.once('exit', r));
+    const restarted = await startAppServer({ INSTANCE: crashing.instance, TOKEN: crashing.token });
+    expect(restarted.server.output()).toMatch(/Removed what an earlier run left: 1 containers, 1 networks, 1 volumes/);
+    expect(await engine.listLabelled({ [LABELS.instance]: crashing.instance })).toEqual({ containers: [], networks: [], volumes: [] });
+    await restarted.server.stop();
+  });
+
+  it('an idle session is removed with its sandbox after the idle time', async () => {
+    const short = await startAppServer({ SESSION_IDLE_MS: '1500' });
+    const s = await short.api.createSession();
+    await short.api.run(s, 'true');
+    // Watch through /api/health only: any call on the session itself would count as using it.
+    const sessions = async () => (await short.api.request('GET', '/api/health')).body.sessions as number;
+    expect(await sessions()).toBe(1);
+    for (let i = 0; i < 100 && (await sessions()) > 0; i++) await new Promise((r) => setTimeout(r, 200));
+    expect(await sessions()).toBe(0);
+    expect((await short.api.request('GET', `/api/sessions/${s}/runs`)).status).toBe(404);
+    const left = async () => (await engine.listLabelled({ [LABELS.session]: s })).containers;
+    for (let i = 0; i < 100 && (await left()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await left()).toEqual([]);
+    expect(short.server.output()).toMatch(/Removed session \w+, idle for \d+ s/);
+    await short.server.stop();
+  });
+});
