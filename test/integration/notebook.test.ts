@@ -209,6 +209,7 @@ describe('faults are visible, never silent', () => {
     const left = async () => (await engine.listLabelled({ [LABELS.session]: s })).containers;
     for (let i = 0; i < 100 && (await left()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await left()).toEqual([]);
+    for (let i = 0; i < 50 && !/Removed session/.test(short.server.output()); i++) await new Promise((r) => setTimeout(r, 100));
     expect(short.server.output()).toMatch(/Removed session \w+, idle for \d+ s/);
     await short.server.stop();
   });
