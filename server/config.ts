@@ -35,6 +35,8 @@ const envSchema = z.object({
   REGISTRY_MIRROR: z.string().url().optional(),
   MIRROR_CONTAINER: z.string().default('runnable-docker-notes-mirror'),
   INSECURE_REGISTRIES: list,
+  ATTACH_CONTAINERS: list,
+  NOTES_REGISTRY: z.string().regex(/^[\w.-]+(:\d+)?$/, 'a registry host such as docker.io or registry.example:5000').default('docker.io'),
   MAX_SESSIONS: z.coerce.number().int().min(1).default(20),
   RUN_OUTPUT_BYTES: bytes.default(1 * MiB),
   RUN_DETACHED_GRACE_MS: ms.default(10 * 60_000),
@@ -66,6 +68,10 @@ export interface Config {
   registryMirror: string | undefined;
   mirrorContainer: string;
   insecureRegistries: string[];
+  /** Containers on the host engine joined to every session network, reachable there by alias. */
+  attachContainers: Array<{ container: string; alias: string }>;
+  /** The registry the pages push to and pull from, given to every run as $REGISTRY. */
+  notesRegistry: string;
   maxSessions: number;
   /** Bytes of output kept per run; older bytes are dropped beyond it. */
   runOutputBytes: number;
@@ -106,6 +112,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     registryMirror: e.REGISTRY_MIRROR,
     mirrorContainer: e.MIRROR_CONTAINER,
     insecureRegistries: e.INSECURE_REGISTRIES,
+    attachContainers: e.ATTACH_CONTAINERS.map((pair) => {
+      const [container, alias] = pair.split('=');
+      if (!container || !alias || !/^[\w.-]+$/.test(alias)) throw new Error(`Invalid configuration:\n  ATTACH_CONTAINERS: "${pair}" must be container=alias`);
+      return { container, alias };
+    }),
+    notesRegistry: e.NOTES_REGISTRY,
     maxSessions: e.MAX_SESSIONS,
     runOutputBytes: e.RUN_OUTPUT_BYTES,
     runDetachedGraceMs: e.RUN_DETACHED_GRACE_MS,

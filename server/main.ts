@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     detachedGraceMs: config.runDetachedGraceMs,
     runTimeoutMs: config.runTimeoutMs,
     sessionIdleMs: config.sessionIdleMs,
+    runEnv: [`REGISTRY=${config.notesRegistry}`],
     log,
   });
   const guard = new RequestGuard(token, config.allowedHosts);

@@ -45,6 +45,27 @@ export type ServerMessage =
   /** Something went wrong with the run or with a client message; says what and what to do. */
   | { type: 'error'; message: string };
 
+/** The body of PUT /api/sessions/:id/files: a file block written into the workspace. */
+export interface FileWrite {
+  /** Relative to the workspace, e.g. `Dockerfile` or `app/main.py`. */
+  path: string;
+  content: string;
+}
+
+export const MAX_FILE_BYTES = 1024 * 1024;
+const FILE_PATH = /^(?!.*(^|\/)\.\.?(\/|$))[\w.-]+(\/[\w.-]+)*$/;
+
+/** Validates a file write: a relative path inside the workspace and at most 1 MiB. */
+export function parseFileWrite(body: unknown): ({ ok: true } & FileWrite) | { ok: false; status: 400 | 413; error: string } {
+  const b = (body ?? {}) as Record<string, unknown>;
+  if (typeof b.path !== 'string' || b.path.length > 200 || !FILE_PATH.test(b.path)) {
+    return { ok: false, status: 400, error: '"path" must be a relative path inside the workspace (letters, digits, . _ - and /; no ..).' };
+  }
+  if (typeof b.content !== 'string') return { ok: false, status: 400, error: '"content" must be a string.' };
+  if (new TextEncoder().encode(b.content).length > MAX_FILE_BYTES) return { ok: false, status: 413, error: 'A file block may be at most 1 MiB.' };
+  return { ok: true, path: b.path, content: b.content };
+}
+
 /** A container of the session's engine, as the session panel shows it. */
 export interface InventoryContainer {
   id: string;

@@ -1,7 +1,8 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { healthReport } from '../health/health-report.ts';
 import type { Engine } from '../docker/engine.ts';
-import { parseRunRequest } from '../protocol.ts';
+import { parseFileWrite, parseRunRequest } from '../protocol.ts';
+import { WORKSPACE } from '../sandbox/sandbox-template.ts';
 import { TERMINAL_COMMAND } from '../runs/session-shell.ts';
 import type { Principal, RequestGuard } from '../security/request-guard.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
@@ -38,7 +39,7 @@ export function apiRoutes(deps: ApiDeps): express.Router {
     res.locals.principal = result.principal;
     next();
   });
-  api.use(express.json({ limit: '80kb', type: () => true }));
+  api.use(express.json({ limit: '1100kb', type: () => true }));
 
   api.post('/sessions', (req, res) => {
     const principal = who(res);
@@ -59,6 +60,16 @@ export function apiRoutes(deps: ApiDeps): express.Router {
     const size = parsed.cols && parsed.rows ? { cols: parsed.cols, rows: parsed.rows } : undefined;
     const run = store.startRun(session, { command: parsed.command, size, block: parsed.block, timeoutMs: parsed.timeoutMs });
     res.status(201).json({ id: run.id });
+  });
+
+  // A file block: written into the workspace (the sandbox is made first if need be).
+  api.put('/sessions/:id/files', async (req, res) => {
+    const session = store.get(param(req, 'id'), who(res));
+    const parsed = parseFileWrite(req.body);
+    if (!parsed.ok) throw new HttpError(parsed.status, parsed.error);
+    const sandbox = await session.sandbox(() => undefined);
+    await sandbox.putFiles(WORKSPACE, [{ path: parsed.path, content: parsed.content }]);
+    res.json({ path: `${WORKSPACE}/${parsed.path}`, bytes: Buffer.byteLength(parsed.content) });
   });
 
   api.get('/sessions/:id/runs', (req, res) => {

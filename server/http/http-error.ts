@@ -26,7 +26,7 @@ export function httpStatusOf(err: unknown): number {
 /** The JSON body sent for an error. */
 export function errorBody(err: unknown, status: number): { error: string } {
   const e = err as { type?: string; message?: string };
-  if (e?.type === 'entity.too.large') return { error: 'The request body is too large (a command may be at most 64 KiB).' };
+  if (e?.type === 'entity.too.large') return { error: 'The request body is too large (a command may be at most 64 KiB, a file block 1 MiB).' };
   if (e?.type === 'entity.parse.failed') return { error: 'The request body is not valid JSON.' };
   if (status === 500) return { error: 'Internal error; the server log has the details.' };
   return { error: e?.message ?? String(err) };

@@ -23,10 +23,15 @@ const WRAPPER = [
 ].join('\n');
 
 /** The exec of one run: bash in the workspace, with a TTY of the pane's size. */
-export function runExecOptions(runId: string, command: string, size?: { cols: number; rows: number }): ExecOptions {
+export function runExecOptions(
+  runId: string,
+  command: string,
+  size?: { cols: number; rows: number },
+  env: string[] = [],
+): ExecOptions {
   return {
     cmd: ['bash', '-c', WRAPPER],
-    env: [`RDN_RUN_ID=${runId}`, `RDN_COMMAND=${command}`, 'TERM=xterm-256color', 'COLORTERM=truecolor'],
+    env: [...env, `RDN_RUN_ID=${runId}`, `RDN_COMMAND=${command}`, 'TERM=xterm-256color', 'COLORTERM=truecolor'],
     tty: true,
     stdin: true,
     ...(size ? { cols: size.cols, rows: size.rows } : {}),

@@ -27,6 +27,8 @@ export interface RunOptions {
   block?: string | undefined;
   /** The run is stopped after this long (0: never). */
   timeoutMs: number;
+  /** Variables every run gets (e.g. REGISTRY). */
+  env?: string[];
   size?: { cols: number; rows: number } | undefined;
   outputLimit: number;
   stopGraceMs: number;
@@ -119,7 +121,7 @@ export class Run extends EventEmitter<RunEvents> {
       this.#sandbox = sandbox;
       this.#startedAt = Date.now();
       const startSize = this.#size;
-      const exec = await sandbox.exec(runExecOptions(this.id, this.command, startSize));
+      const exec = await sandbox.exec(runExecOptions(this.id, this.command, startSize, this.#opts.env));
       this.#exec = exec;
       // A resize that came while the exec was being created applies now.
       if (this.#size && this.#size !== startSize) await exec.resize(this.#size.cols, this.#size.rows);

@@ -14,7 +14,7 @@ const MIRROR_ALIAS = 'registry-mirror:5000';
  * start-up): privileged or the capability list, and which registry mirror the inner engines use.
  */
 export function sandboxFactory(engine: Engine, config: Config, log: (line: string) => void): SandboxFactory {
-  let resolved: Promise<{ settings: SandboxSettings; mirrorContainer: string | undefined }> | undefined;
+  let resolved: Promise<{ settings: SandboxSettings; attach: Array<{ container: string; alias: string }> }> | undefined;
 
   async function resolve() {
     let privilege: SandboxSettings['privilege'] = 'capabilities';
@@ -31,13 +31,17 @@ export function sandboxFactory(engine: Engine, config: Config, log: (line: strin
       log('WARNING: SANDBOX_MODE=host: commands run against the host engine itself, not an isolated one.');
     }
     let registryMirror = config.registryMirror;
-    let mirrorContainer: string | undefined;
+    const attach: Array<{ container: string; alias: string }> = [];
     const insecure = [...config.insecureRegistries];
     if (!registryMirror && config.sandboxMode === 'isolated' && (await engine.containerRunning(config.mirrorContainer))) {
-      mirrorContainer = config.mirrorContainer;
+      attach.push({ container: config.mirrorContainer, alias: MIRROR_ALIAS.split(':')[0]! });
       registryMirror = `http://${MIRROR_ALIAS}`;
       insecure.push(MIRROR_ALIAS);
-      log(`Sandbox engines pull through the local registry mirror (container ${mirrorContainer}).`);
+      log(`Sandbox engines pull through the local registry mirror (container ${config.mirrorContainer}).`);
+    }
+    for (const a of config.attachContainers) {
+      if (await engine.containerRunning(a.container)) attach.push(a);
+      else log(`Warning: ATTACH_CONTAINERS names ${a.container}, which is not running; sandboxes will not reach ${a.alias}.`);
     }
     if (config.sandboxMode === 'host' && config.docker.kind !== 'unix') {
       throw new Error('SANDBOX_MODE=host needs the engine on a local unix socket (DOCKER_HOST=unix://...).');
@@ -52,16 +56,16 @@ export function sandboxFactory(engine: Engine, config: Config, log: (line: strin
       insecureRegistries: insecure,
       hostSocket: config.docker.kind === 'unix' ? config.docker.socketPath : undefined,
     };
-    return { settings, mirrorContainer };
+    return { settings, attach };
   }
 
   return async (sessionId, onPhase) => {
     resolved ??= resolve();
     resolved.catch(() => (resolved = undefined));
-    const { settings, mirrorContainer } = await resolved;
+    const { settings, attach } = await resolved;
     return createSandbox(engine, sessionId, settings, {
       onPhase,
-      mirrorContainer,
+      attach,
       install: { dir: '/run', files: SESSION_SHELL_FILES.map((f) => ({ ...f, path: `rdn/${f.path}` })) },
     });
   };

@@ -34,8 +34,8 @@ export interface ExecHandle {
 
 export interface CreateSandboxOptions {
   onPhase?: (p: Phase) => void;
-  /** A registry container on the host engine to join the session's network as `registry-mirror`. */
-  mirrorContainer?: string | undefined;
+  /** Containers on the host engine (registries) to join the session's network under an alias. */
+  attach?: Array<{ container: string; alias: string }>;
   /** How long to wait for the inner engine to answer. */
   engineStartTimeoutMs?: number;
   /** Files to install before the sandbox is handed out (paths relative to `dir`). */
@@ -179,11 +179,9 @@ export async function createSandbox(
   phase({ phase: 'creating-sandbox', message: 'Creating your sandbox' });
   try {
     await engine.call(() => engine.docker.createNetwork({ Name: names.network, Labels: labels, Driver: 'bridge' }));
-    if (opts.mirrorContainer) {
+    for (const a of opts.attach ?? []) {
       await engine.call(() =>
-        engine.docker
-          .getNetwork(names.network)
-          .connect({ Container: opts.mirrorContainer, EndpointConfig: { Aliases: ['registry-mirror'] } }),
+        engine.docker.getNetwork(names.network).connect({ Container: a.container, EndpointConfig: { Aliases: [a.alias] } }),
       );
     }
     if (settings.mode === 'isolated') {

@@ -18,6 +18,8 @@ export interface SessionStoreOptions {
   runTimeoutMs: number;
   /** A session unused this long, with nothing running, is removed. */
   sessionIdleMs: number;
+  /** Variables every run gets. */
+  runEnv: string[];
   log: (line: string) => void;
 }
 
@@ -104,6 +106,7 @@ export class SessionStore {
       stopGraceMs: this.#opts.stopGraceMs,
       detachedGraceMs: this.#opts.detachedGraceMs,
       timeoutMs: o.timeoutMs ?? (o.kind === 'terminal' ? 0 : this.#opts.runTimeoutMs),
+      env: this.#opts.runEnv,
     });
     session.runs.set(run.id, run);
     this.#runs.set(run.id, run);

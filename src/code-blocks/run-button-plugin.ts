@@ -1,29 +1,107 @@
 import { definePlugin, type ExpressiveCodePlugin } from '@expressive-code/core';
-import { h } from '@expressive-code/core/hast';
+import { h, type Element, type ElementContent } from '@expressive-code/core/hast';
+import { PLACEHOLDER } from './placeholders.ts';
 import { RUNNABLE_LANGUAGES, shellCommand } from './shell-command.ts';
 
+/** Plain text of a HAST subtree. */
+function textOf(node: ElementContent): string {
+  if (node.type === 'text') return node.value;
+  if (node.type === 'element') return node.children.map(textOf).join('');
+  return '';
+}
+
+/** Every element below `node` with the class. */
+function findAll(node: Element, className: string, out: Element[] = []): Element[] {
+  for (const child of node.children) {
+    if (child.type !== 'element') continue;
+    const cls = child.properties.className;
+    if (Array.isArray(cls) && cls.includes(className)) out.push(child);
+    else findAll(child, className, out);
+  }
+  return out;
+}
+
+/** Turns `<name>` in the code lines into inline inputs (those lines lose their highlighting). */
+function inlinePlaceholders(block: Element): void {
+  for (const line of findAll(block, 'code')) {
+    const text = line.children.map(textOf).join('');
+    if (!PLACEHOLDER.test(text)) continue;
+    PLACEHOLDER.lastIndex = 0;
+    const parts: ElementContent[] = [];
+    let last = 0;
+    for (const m of text.matchAll(PLACEHOLDER)) {
+      parts.push({ type: 'text', value: text.slice(last, m.index) });
+      parts.push(
+        h('input.rdn-ph', {
+          type: 'text',
+          'data-ph': m[1],
+          placeholder: m[1],
+          'aria-label': `Value for ${m[1]}`,
+          list: `rdn-suggest-${m[1]}`,
+          size: Math.max(8, m[1]!.length),
+          spellcheck: 'false',
+          autocomplete: 'off',
+        }),
+      );
+      last = m.index + m[0].length;
+    }
+    parts.push({ type: 'text', value: text.slice(last) });
+    line.children = parts;
+  }
+}
+
 /**
- * An Expressive Code plugin that gives every shell block a Run button (EC's own copy button is
- * the precedent): the block carries its command in `data-run-command`, and the controls are rendered
- * under the code. The browser code in src/client wires them.
- * `norun` in the fence's meta opts a block out; `exit=N` marks a block meant to end with N.
+ * An Expressive Code plugin for the block kinds of the notes (EC's own copy button is the
+ * precedent). Authoring stays plain Markdown fences with meta:
+ * - a shell block gets Run: its command goes into `data-run-command` and the controls are
+ *   rendered under the code; `exit=N` marks a block meant to end with N, `expect=/re/`
+ *   documents its output, `timeout=S` raises its run timeout, `interactive` says it waits for
+ *   typing; `norun reason="..."` opts out and shows why;
+ * - `<name>` placeholders become inline inputs;
+ * - a block with `file=PATH` (or `title="PATH"` on a non-shell block) is a file block: the page
+ *   writes it into the session's workspace before any later block runs.
  */
 export function pluginRunButton(): ExpressiveCodePlugin {
   return definePlugin({
     name: 'Run button',
     hooks: {
       postprocessRenderedBlock: ({ codeBlock, renderData }) => {
-        if (!RUNNABLE_LANGUAGES.has(codeBlock.language)) return;
-        if (codeBlock.metaOptions.getBoolean('norun')) return;
+        const meta = codeBlock.metaOptions;
+        const block = renderData.blockAst;
+        const shell = RUNNABLE_LANGUAGES.has(codeBlock.language);
+        const file = meta.getString('file') ?? (!shell ? meta.getString('title') : undefined);
+        if (file) {
+          block.properties['dataFile'] = file;
+          block.properties['dataFileContent'] = codeBlock.code.endsWith('\n') ? codeBlock.code : `${codeBlock.code}\n`;
+          block.children.push(
+            h('div.rdn-run.rdn-file', [
+              h('span.rdn-file-name', `File ${file}: written to your workspace before the blocks below run`),
+              h('span.rdn-run-status', { role: 'status', 'aria-live': 'polite' }),
+            ]),
+          );
+          return;
+        }
+        if (!shell) return;
+        if (meta.getBoolean('norun')) {
+          const reason = meta.getString('reason') ?? 'This block is shown, not run.';
+          block.properties['dataNorun'] = reason;
+          block.children.push(h('div.rdn-run.rdn-norun', [h('span.rdn-run-status', `Not runnable here: ${reason}`)]));
+          return;
+        }
         const command = shellCommand(codeBlock.code);
         if (!command) return;
-        const expectedExit = codeBlock.metaOptions.getInteger('exit') ?? 0;
-        const block = renderData.blockAst;
         block.properties['dataRunCommand'] = command;
-        block.properties['dataRunExit'] = String(expectedExit);
+        block.properties['dataRunExit'] = String(meta.getInteger('exit') ?? 0);
+        const expect = meta.getRegExp('expect');
+        if (expect) block.properties['dataRunExpect'] = expect.source;
+        const timeout = meta.getInteger('timeout');
+        if (timeout) block.properties['dataRunTimeout'] = String(timeout);
+        if (meta.getBoolean('interactive')) block.properties['dataRunInteractive'] = 'true';
+        inlinePlaceholders(block);
         block.children.push(
           h('div.rdn-run', [
-            h('button.rdn-run-button', { type: 'button', title: 'Run this block in your sandbox' }, 'Run'),
+            h('button.rdn-run-button', { type: 'button', title: 'Run this block in your sandbox (Shift+Enter)' }, 'Run'),
+            h('button.rdn-to-here-button', { type: 'button', title: 'Run every block of the page up to this one' }, 'Run to here'),
             h('button.rdn-stop-button', { type: 'button', hidden: true }, 'Stop'),
             h('span.rdn-run-status', { role: 'status', 'aria-live': 'polite' }),
           ]),

@@ -31,7 +31,7 @@ beforeAll(async () => {
       registryMirror: 'http://registry-mirror:5000',
       insecureRegistries: ['registry-mirror:5000'],
     },
-    { mirrorContainer: MIRROR_CONTAINER, onPhase: (p) => phases.push(p) },
+    { attach: [{ container: MIRROR_CONTAINER, alias: 'registry-mirror' }], onPhase: (p) => phases.push(p) },
   );
 });
 
