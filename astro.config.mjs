@@ -11,6 +11,9 @@ export default defineConfig({
     // Expressive Code must come before MDX: it renders every fenced block (highlighting, copy button, Run).
     expressiveCode({
       themes: ['github-dark', 'github-light'],
+      // Follows the system, and the reader's choice when they toggled it ([data-theme] on <html>).
+      useDarkModeMediaQuery: true,
+      themeCssSelector: (theme) => `[data-theme='${theme.type}']`,
       plugins: [pluginRunButton()],
       styleOverrides: { codeFontSize: '0.85rem' },
     }),

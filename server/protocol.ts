@@ -42,8 +42,11 @@ export type ServerMessage =
   | PhaseMessage
   /** The run ended; the server then closes with 1000. */
   | { type: 'exit'; exitCode: number; durationMs: number }
-  /** Something went wrong with the run or with a client message; says what and what to do. */
-  | { type: 'error'; message: string };
+  /**
+   * Something went wrong; says what and what to do. With `ended` the run failed and the server
+   * closes with 4000; without, a client message was refused and the stream goes on.
+   */
+  | { type: 'error'; message: string; ended?: boolean };
 
 /** The body of PUT /api/sessions/:id/files: a file block written into the workspace. */
 export interface FileWrite {

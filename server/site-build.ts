@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from './config.ts';
 
-const SOURCES = ['docs', 'src', 'astro.config.mjs', 'package.json'];
+const SOURCES = ['docs', 'src', 'public', 'astro.config.mjs', 'package.json'];
 
 function newestMtime(p: string): number {
   if (!fs.existsSync(p)) return 0;
@@ -22,14 +22,19 @@ export function siteIsStale(siteDir: string): boolean {
   return SOURCES.some((s) => newestMtime(path.join(projectRoot, s)) > built);
 }
 
-/** Runs `astro build` when the site is missing or stale, streaming its output. */
+function runNode(script: string, args: string[], what: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { cwd: projectRoot, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${what} failed with exit code ${code}`))));
+  });
+}
+
+/** Builds the site (`astro build`, then the Pagefind search index) when it is missing or stale. */
 export async function ensureSiteBuilt(siteDir: string, log: (line: string) => void): Promise<void> {
   if (!siteIsStale(siteDir)) return;
   log(`Building the site into ${path.relative(projectRoot, siteDir) || siteDir} ...`);
-  const astro = path.join(projectRoot, 'node_modules', 'astro', 'bin', 'astro.mjs');
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [astro, 'build', '--outDir', siteDir], { cwd: projectRoot, stdio: 'inherit' });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`astro build failed with exit code ${code}`))));
-  });
+  const modules = path.join(projectRoot, 'node_modules');
+  await runNode(path.join(modules, 'astro', 'bin', 'astro.mjs'), ['build', '--outDir', siteDir], 'astro build');
+  await runNode(path.join(modules, 'pagefind', 'lib', 'runner', 'bin.cjs'), ['--site', siteDir], 'The Pagefind index');
 }

@@ -48,6 +48,13 @@ export function apiRoutes(deps: ApiDeps): express.Router {
     res.status(201).json({ id: store.create(principal).id });
   });
 
+  // A browser's session if it has one, or null (without making one): a reloaded page re-attaches through it.
+  api.get('/sessions/current', (_req, res) => {
+    const existing = store.existingFor(who(res));
+    existing?.touch();
+    res.json({ id: existing?.id ?? null });
+  });
+
   api.delete('/sessions/:id', async (req, res) => {
     await store.delete(param(req, 'id'), who(res));
     res.status(204).end();

@@ -226,7 +226,7 @@ export class Run extends EventEmitter<RunEvents> {
     this.status = 'failed';
     this.error = message;
     this.durationMs = Date.now() - (this.#startedAt || this.#createdAt);
-    this.#end({ type: 'error', message });
+    this.#end({ type: 'error', message, ended: true });
   }
 
   #end(message: ServerMessage): void {

@@ -28,7 +28,7 @@ export function streamRun(ws: WebSocket, run: Run, since: number): void {
   };
   const finishNow = () => {
     if (run.status === 'exited') onMessage({ type: 'exit', exitCode: run.exitCode!, durationMs: run.durationMs! });
-    else if (run.status === 'failed') onMessage({ type: 'error', message: run.error ?? 'The run failed.' });
+    else if (run.status === 'failed') onMessage({ type: 'error', message: run.error ?? 'The run failed.', ended: true });
   };
   if (run.finished) {
     finishNow();

@@ -1,4 +1,5 @@
 /** Talks to the notes server's HTTP API for the page (same origin, cookie auth). */
+import type { RunInfo } from '../../server/protocol.ts';
 
 /** An API failure, with a sentence for the reader. */
 export class ApiError extends Error {
@@ -22,7 +23,12 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     throw new ApiError(0, 'The notes server is not reachable. Start it with `npm start` and reload.');
   }
   const text = await res.text();
-  const data = text ? (JSON.parse(text) as T & { error?: string }) : ({} as T & { error?: string });
+  let data = {} as T & { error?: string };
+  try {
+    data = text ? (JSON.parse(text) as T & { error?: string }) : data;
+  } catch {
+    throw new ApiError(res.status, `The server answered ${res.status} with something that is not the notes API.`);
+  }
   if (!res.ok) {
     if (res.status === 401) throw new ApiError(401, 'Not signed in: open the link `npm start` printed (it ends in ?token=…).');
     throw new ApiError(res.status, data.error ?? `The server answered ${res.status}.`);
@@ -32,11 +38,19 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 
 let session: Promise<string> | undefined;
 
-/** The browser's session id (the server keeps one per browser cookie). */
+/** The browser's session id (the server keeps one per browser cookie), made on first use. */
 export function sessionId(): Promise<string> {
   session ??= call<{ id: string }>('POST', '/api/sessions').then((r) => r.id);
   session.catch(() => (session = undefined));
   return session;
+}
+
+/** The browser's session if it already has one (a reload), without making one. */
+export async function existingSession(): Promise<string | undefined> {
+  const id = (await call<{ id: string | null }>('GET', '/api/sessions/current')).id;
+  if (!id) return undefined;
+  session = Promise.resolve(id);
+  return id;
 }
 
 /** Forgets the cached session (after the server said it is gone). */
@@ -44,26 +58,60 @@ export function forgetSession(): void {
   session = undefined;
 }
 
-export async function startRun(command: string, cols: number, rows: number): Promise<string> {
-  const id = await sessionId();
+/** Calls a session route, making a new session once if the old one is gone. */
+async function withSession<T>(fn: (id: string) => Promise<T>): Promise<T> {
   try {
-    return (await call<{ id: string }>('POST', `/api/sessions/${id}/runs`, { command, cols, rows })).id;
+    return await fn(await sessionId());
   } catch (err) {
-    if (err instanceof ApiError && err.status === 404) {
-      forgetSession();
-      const fresh = await sessionId();
-      return (await call<{ id: string }>('POST', `/api/sessions/${fresh}/runs`, { command, cols, rows })).id;
-    }
-    throw err;
+    if (!(err instanceof ApiError) || err.status !== 404) throw err;
+    forgetSession();
+    return fn(await sessionId());
   }
+}
+
+export interface StartOptions {
+  cols: number;
+  rows: number;
+  block?: string | undefined;
+  timeoutMs?: number | undefined;
+}
+
+export function startRun(command: string, o: StartOptions): Promise<string> {
+  return withSession(async (id) => (await call<{ id: string }>('POST', `/api/sessions/${id}/runs`, { command, ...o })).id);
+}
+
+export function startTerminal(cols: number, rows: number): Promise<string> {
+  return withSession(async (id) => (await call<{ id: string }>('POST', `/api/sessions/${id}/terminal`, { cols, rows })).id);
+}
+
+export function writeFile(path: string, content: string): Promise<{ path: string }> {
+  return withSession((id) => call<{ path: string }>('PUT', `/api/sessions/${id}/files`, { path, content }));
+}
+
+export function listRuns(id: string): Promise<RunInfo[]> {
+  return call<RunInfo[]>('GET', `/api/sessions/${id}/runs`);
 }
 
 export function stopRun(runId: string): Promise<unknown> {
   return call('POST', `/api/runs/${runId}/stop`);
 }
 
+/** Removes the session and its sandbox; the next Run starts a clean one. */
+export async function restartSession(): Promise<void> {
+  const id = await existingSession();
+  if (id) await call('DELETE', `/api/sessions/${id}`).catch(() => undefined);
+  forgetSession();
+}
+
+function wsUrl(path: string): string {
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${path}`;
+}
+
 /** The WebSocket URL of a run's stream, resuming after `since` bytes. */
 export function streamUrl(runId: string, since: number): string {
-  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${location.host}/api/runs/${runId}/stream?since=${since}`;
+  return wsUrl(`/api/runs/${runId}/stream?since=${since}`);
+}
+
+export function sessionEventsUrl(id: string): string {
+  return wsUrl(`/api/sessions/${id}/events`);
 }

@@ -1,0 +1,136 @@
+import type { Inventory, SessionMessage } from '../../server/protocol.ts';
+import type { Notebook } from './notebook.ts';
+import { existingSession, sessionEventsUrl } from './session-client.ts';
+
+const el = <K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string) => {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
+};
+
+/** `-p 4000:80` / `--publish 4000:80` in a command: the sandbox ports it publishes. */
+function publishedPorts(command: string): number[] {
+  return [...command.matchAll(/(?:-p|--publish)[ =](?:[\d.]+:)?(\d+):\d+/g)].map((m) => Number(m[1]));
+}
+
+/**
+ * The session panel: what the session's engine holds (containers with state and published
+ * ports, images, networks, volumes), kept live from the server's feed, which follows the
+ * engine's own events. Published ports become links (served through the notes server), under
+ * the panel and under the block that published them; names and ids feed the placeholders'
+ * suggestions.
+ */
+export class SessionPanel {
+  readonly #root: HTMLElement;
+  readonly #body: HTMLElement;
+  readonly #notebook: Notebook;
+  #sessionId: string | undefined;
+  #ws: WebSocket | undefined;
+
+  constructor(notebook: Notebook) {
+    this.#notebook = notebook;
+    this.#root = document.querySelector('.session-panel') as HTMLElement;
+    this.#body = this.#root.querySelector('.session-panel-body') as HTMLElement;
+    document.querySelector('.rdn-panel-toggle')?.addEventListener('click', () => {
+      this.#root.hidden = !this.#root.hidden;
+    });
+    this.#root.querySelector('.session-panel-close')?.addEventListener('click', () => (this.#root.hidden = true));
+    document.addEventListener('rdn:session-restarted', () => {
+      this.#ws?.close();
+      this.#sessionId = undefined;
+      this.#message('Session restarted. Run a block to start a new sandbox.');
+    });
+    this.#message('No sandbox yet: run a block and its containers show here.');
+  }
+
+  /** Connects once the page has a session (after its first Run). */
+  connectSoon(): void {
+    if (this.#sessionId) return;
+    const tryConnect = async (left: number) => {
+      const id = await existingSession().catch(() => undefined);
+      if (id) this.connect(id);
+      else if (left > 0) setTimeout(() => void tryConnect(left - 1), 500);
+    };
+    void tryConnect(20);
+  }
+
+  connect(sessionId: string): void {
+    this.#sessionId = sessionId;
+    this.#ws?.close();
+    const ws = new WebSocket(sessionEventsUrl(sessionId));
+    this.#ws = ws;
+    ws.onmessage = (ev) => {
+      const m = JSON.parse(ev.data as string) as SessionMessage;
+      if (m.type === 'inventory') this.#render(m.inventory);
+      else if (m.type === 'no-sandbox') this.#message(m.message);
+    };
+    ws.onclose = () => {
+      if (this.#ws === ws && this.#sessionId === sessionId) setTimeout(() => this.#ws === ws && this.connect(sessionId), 2000);
+    };
+  }
+
+  #message(text: string): void {
+    this.#body.replaceChildren(el('p', text, 'session-panel-note'));
+  }
+
+  #portLink(port: number): HTMLAnchorElement {
+    const a = el('a', `port ${port}`, 'rdn-port-link');
+    a.href = `/ports/${this.#sessionId}/${port}/`;
+    a.target = '_blank';
+    a.rel = 'noopener';
+    return a;
+  }
+
+  #render(inv: Inventory): void {
+    const sections: HTMLElement[] = [];
+    const containers = el('section');
+    containers.append(el('h3', `Containers (${inv.containers.length})`));
+    const list = el('ul');
+    for (const c of inv.containers) {
+      const li = el('li');
+      li.dataset.state = c.state;
+      li.append(el('strong', c.name), el('span', ` ${c.image} · ${c.status}`, 'muted'));
+      for (const p of c.ports) li.append(' ', this.#portLink(p.hostPort));
+      list.append(li);
+    }
+    containers.append(list);
+    sections.push(containers);
+    const simple = (title: string, items: string[]) => {
+      const s = el('section');
+      s.append(el('h3', `${title} (${items.length})`));
+      const ul = el('ul');
+      for (const i of items) ul.append(el('li', i));
+      s.append(ul);
+      return s;
+    };
+    sections.push(simple('Images', inv.images.map((i) => `${i.repository}:${i.tag} · ${i.id.replace(/^sha256:/, '').slice(0, 12)} · ${i.size}`)));
+    sections.push(simple('Networks', inv.networks.map((n) => `${n.name} (${n.driver})`)));
+    sections.push(simple('Volumes', inv.volumes.map((v) => v.name)));
+    this.#body.replaceChildren(...sections);
+    this.#suggest('container_id', inv.containers.flatMap((c) => [c.name, c.id.slice(0, 12)]));
+    this.#suggest('image_id', inv.images.flatMap((i) => [i.repository !== '<none>' ? `${i.repository}:${i.tag}` : '', i.id.replace(/^sha256:/, '').slice(0, 12)]));
+    this.#linkPortsUnderBlocks(inv);
+  }
+
+  #suggest(name: string, values: string[]): void {
+    let list = document.getElementById(`rdn-suggest-${name}`) as HTMLDataListElement | null;
+    if (!list) {
+      list = document.createElement('datalist');
+      list.id = `rdn-suggest-${name}`;
+      document.body.append(list);
+    }
+    list.replaceChildren(...[...new Set(values.filter(Boolean))].map((v) => Object.assign(document.createElement('option'), { value: v })));
+  }
+
+  /** Under each block whose command publishes a port that a running container holds: its link. */
+  #linkPortsUnderBlocks(inv: Inventory): void {
+    const live = new Set(inv.containers.filter((c) => c.state === 'running').flatMap((c) => c.ports.map((p) => p.hostPort)));
+    for (const b of this.#notebook.blocks) {
+      const ports = publishedPorts(b.el.dataset.runCommand ?? '').filter((p) => live.has(p));
+      const bar = b.el.querySelector('.rdn-run');
+      bar?.querySelectorAll('.rdn-port-link').forEach((a) => a.remove());
+      for (const p of ports) bar?.append(this.#portLink(p));
+    }
+  }
+}

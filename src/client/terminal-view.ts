@@ -1,0 +1,132 @@
+import { FitAddon } from '@xterm/addon-fit';
+import { Terminal } from '@xterm/xterm';
+import xtermCssUrl from '@xterm/xterm/css/xterm.css?url';
+import type { ServerMessage } from '../../server/protocol.ts';
+import { streamUrl } from './session-client.ts';
+
+const RECONNECTS = 6;
+const encoder = new TextEncoder();
+
+/** xterm's stylesheet, loaded with the first terminal (not with the page). */
+function loadXtermCss(): void {
+  if (document.querySelector('link[data-xterm-css]')) return;
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = xtermCssUrl;
+  link.dataset.xtermCss = '';
+  document.head.append(link);
+}
+
+/** How a run ended, as the view saw it. */
+export type RunEnd = { kind: 'exit'; exitCode: number; durationMs: number } | { kind: 'failed'; message: string };
+
+export interface ViewHooks {
+  /** A control message arrived (phases, hello). */
+  onMessage?(m: ServerMessage): void;
+}
+
+/**
+ * An xterm.js terminal bound to one run's stream at a time: writes output bytes as they come,
+ * sends keys and size, reconnects with `since` after a dropped connection (each byte exactly
+ * once), and resolves `attach()` with how the run ended.
+ */
+export class TerminalView {
+  readonly element: HTMLElement;
+  readonly term: Terminal;
+  readonly #fit: FitAddon;
+  #ws: WebSocket | undefined;
+  #runId: string | undefined;
+  #received = 0;
+  #ended = true;
+
+  constructor(element: HTMLElement, rows = 14) {
+    loadXtermCss();
+    this.element = element;
+    const term = new Terminal({
+      cursorBlink: true,
+      fontSize: 13,
+      rows,
+      scrollback: 5000,
+      theme: { background: '#1f2328', foreground: '#e6edf3' },
+    });
+    this.#fit = new FitAddon();
+    term.loadAddon(this.#fit);
+    term.open(element);
+    this.fit();
+    term.onData((d) => this.#send(encoder.encode(d)));
+    term.onResize(({ cols, rows: r }) => this.#send(JSON.stringify({ type: 'resize', cols, rows: r })));
+    new ResizeObserver(() => this.fit()).observe(element);
+    this.term = term;
+  }
+
+  fit(): void {
+    if (this.element.offsetParent !== null) this.#fit.fit();
+  }
+
+  /** Follows a run from byte 0 (a fresh view) until it ends. */
+  attach(runId: string, hooks: ViewHooks = {}): Promise<RunEnd> {
+    this.#ws?.close();
+    this.term.reset();
+    this.term.write('\x1b[?25h');
+    this.#runId = runId;
+    this.#received = 0;
+    this.#ended = false;
+    return new Promise((resolve) => this.#connect(0, hooks, resolve));
+  }
+
+  /** A line of the page's own, dimmed or in colour, between the command's output. */
+  note(text: string, colour: 'dim' | 'red' | 'yellow' = 'dim'): void {
+    const code = { dim: '2', red: '31', yellow: '33' }[colour];
+    this.term.write(`\r\n\x1b[${code}m${text}\x1b[0m\r\n`);
+  }
+
+  #send(data: Uint8Array<ArrayBuffer> | string): void {
+    if (this.#ws?.readyState === WebSocket.OPEN && !this.#ended) this.#ws.send(data);
+  }
+
+  #connect(attempt: number, hooks: ViewHooks, resolve: (e: RunEnd) => void): void {
+    const runId = this.#runId!;
+    const ws = new WebSocket(streamUrl(runId, this.#received));
+    ws.binaryType = 'arraybuffer';
+    this.#ws = ws;
+    const end = (e: RunEnd) => {
+      if (this.#ended) return;
+      this.#ended = true;
+      this.term.write('\x1b[?25l');
+      resolve(e);
+    };
+    ws.onopen = () => {
+      attempt = 0;
+      this.#send(JSON.stringify({ type: 'resize', cols: this.term.cols, rows: this.term.rows }));
+    };
+    ws.onmessage = (ev) => {
+      if (this.#runId !== runId) return;
+      if (ev.data instanceof ArrayBuffer) {
+        this.#received += ev.data.byteLength;
+        this.term.write(new Uint8Array(ev.data));
+        return;
+      }
+      const m = JSON.parse(ev.data as string) as ServerMessage;
+      if (m.type === 'hello' && m.offset > this.#received) {
+        this.note(`[${m.offset - this.#received} earlier bytes were dropped: the server keeps the last part of each run]`);
+        this.#received = m.offset;
+      }
+      if (m.type === 'exit') end({ kind: 'exit', exitCode: m.exitCode, durationMs: m.durationMs });
+      if (m.type === 'error') {
+        this.note(m.message, m.ended ? 'red' : 'yellow');
+        if (m.ended) end({ kind: 'failed', message: m.message });
+      }
+      hooks.onMessage?.(m);
+    };
+    ws.onclose = (ev) => {
+      if (this.#ended || this.#runId !== runId) return;
+      if (ev.code === 4000) return; // the error frame before it ended the run
+      // Lost mid-run (network, server restart): resume from the bytes we have.
+      if (attempt < RECONNECTS) setTimeout(() => this.#connect(attempt + 1, hooks, resolve), 250 * 2 ** attempt);
+      else {
+        this.note('Lost the connection to the notes server. Reload the page to re-attach.', 'red');
+        end({ kind: 'failed', message: 'Lost the connection to the notes server. Reload the page to re-attach.' });
+      }
+    };
+  }
+}
