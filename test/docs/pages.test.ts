@@ -1,0 +1,133 @@
+/**
+ * The docs test themselves: every runnable block of every page runs in order, in a fresh session
+ * per page, against the real engine (the push flow against the local auth registry). Each block's
+ * exit code and `expect` pattern are checked, and its output is recorded into
+ * public/recordings/<page>.json, which the static build shows when no server answers.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../server/config.ts';
+import { LABELS } from '../../server/docker/labels.ts';
+import type { ServerMessage } from '../../server/protocol.ts';
+import { ensureSiteBuilt } from '../../server/site-build.ts';
+import { fillPlaceholders } from '../../src/code-blocks/placeholders.ts';
+import type { PageRecordings } from '../../src/client/static-fallback.ts';
+import type { ApiClient } from '../support/api-client.ts';
+import { startAppServer } from '../support/app-server.ts';
+import { builtPages, plainText, type PageBlock } from '../support/docs-blocks.ts';
+import { requireEngine } from '../support/engine.ts';
+import { authRegistry } from '../support/registry.ts';
+import type { StartedServer } from '../support/server.ts';
+
+const siteDir = path.join(projectRoot, 'dist');
+await ensureSiteBuilt(siteDir, (l) => console.log(l));
+const pages = builtPages(siteDir);
+const registry = authRegistry();
+/** What a reader would type into the placeholders. */
+const values = { container_id: 'hello', image_id: 'pythonhello', username: registry.user };
+const recordingsDirs = [path.join(projectRoot, 'public', 'recordings'), path.join(siteDir, 'recordings')];
+
+let server: StartedServer;
+let api: ApiClient;
+let instance: string;
+const counts = { blocks: 0, files: 0 };
+
+beforeAll(async () => {
+  await requireEngine();
+  ({ server, api, instance } = await startAppServer({
+    // The registry the pages push to: the local auth registry, joined to every session network.
+    ATTACH_CONTAINERS: 'runnable-docker-notes-auth-registry=registry-auth',
+    INSECURE_REGISTRIES: 'registry-auth:5000',
+    NOTES_REGISTRY: 'registry-auth:5000',
+  }));
+});
+
+afterAll(async () => {
+  console.log(`docs: ran ${counts.blocks} blocks and wrote ${counts.files} file blocks on ${pages.length} pages`);
+  await server?.stop();
+  const { engine } = await requireEngine();
+  await engine.removeLabelled({ [LABELS.instance]: instance });
+});
+
+/** Runs one block through the public API, typing into it when it is interactive. */
+async function runBlock(session: string, block: Extract<PageBlock, { kind: 'run' }>) {
+  const { command, missing } = fillPlaceholders(block.command, values);
+  if (missing.length) throw new Error(`no test value for placeholder <${missing[0]}>`);
+  const r = await api.request('POST', `/api/sessions/${session}/runs`, {
+    command,
+    cols: 120,
+    rows: 30,
+    ...(block.timeoutSeconds ? { timeoutMs: block.timeoutSeconds * 1000 } : {}),
+  });
+  if (r.status !== 201) throw new Error(`POST runs answered ${r.status}: ${JSON.stringify(r.body)}`);
+  let ready = false;
+  let lastOutput = Date.now();
+  let answered = 0;
+  let exits = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const seen = await api.follow(r.body.id, 0, (ws, s) => {
+    if (s.messages.some((m: ServerMessage) => (m.type === 'phase' && m.phase === 'ready') || (m.type === 'hello' && m.status === 'running'))) ready = true;
+    lastOutput = Date.now();
+    const tail = plainText(s.output.toString()).slice(-200);
+    if (/Password:\s*$/i.test(tail) && answered === 0) {
+      answered++;
+      ws.send(Buffer.from(`${registry.password}\r`));
+    }
+    if (block.interactive && !timer) {
+      // A reader types `exit` once the program waits quietly for input.
+      timer = setInterval(() => {
+        if (ready && Date.now() - lastOutput > 1200 && exits < 3 && ws.readyState === ws.OPEN) {
+          exits++;
+          lastOutput = Date.now();
+          ws.send(Buffer.from('exit\r'));
+        }
+      }, 300);
+    }
+  });
+  clearInterval(timer);
+  const end = seen.messages.at(-1);
+  const text = plainText(seen.output.toString());
+  return { text, exitCode: end?.type === 'exit' ? end.exitCode : undefined, error: end?.type === 'error' ? end.message : undefined };
+}
+
+for (const page of pages) {
+  describe(`page ${page.url} (${page.title})`, () => {
+    let session: string;
+    const recordings: PageRecordings = { recordedAt: new Date().toISOString(), blocks: {} };
+
+    beforeAll(async () => {
+      session = await api.createSession();
+    });
+
+    afterAll(async () => {
+      if (session) await api.deleteSession(session);
+      if (Object.keys(recordings.blocks).length === 0) return;
+      for (const dir of recordingsDirs) {
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, `${page.slug}.json`), `${JSON.stringify(recordings, null, 1)}\n`);
+      }
+    });
+
+    page.blocks.forEach((block, i) => {
+      if (block.kind === 'file') {
+        it(`writes file block ${block.path}`, async () => {
+          const r = await api.request('PUT', `/api/sessions/${session}/files`, { path: block.path, content: block.content });
+          expect(r.status, JSON.stringify(r.body)).toBe(200);
+          counts.files++;
+        });
+        return;
+      }
+      const first = block.command.split('\n')[0]!.slice(0, 60);
+      it(`block ${block.index} (#${i}): ${first}`, { timeout: ((block.timeoutSeconds ?? 120) + 60) * 1000 }, async () => {
+        const r = await runBlock(session, block);
+        counts.blocks++;
+        recordings.blocks[String(block.index)] = { exitCode: r.exitCode ?? -1, output: r.text.slice(-20_000) };
+        const where = `${page.url} block ${block.index} \`${first}\``;
+        expect(r.error, `${where} failed: ${r.error}\n--- output ---\n${r.text}`).toBeUndefined();
+        expect(r.exitCode, `${where} ended with exit ${r.exitCode}, expected ${block.exit}\n--- output ---\n${r.text}`).toBe(block.exit);
+        if (block.expect) expect(r.text, `${where}: output does not match /${block.expect.source}/`).toMatch(block.expect);
+      });
+    });
+  });
+}

@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** A block of a built page, as the page's own code sees it. */
+export type PageBlock =
+  | { kind: 'file'; path: string; content: string }
+  | {
+      kind: 'run';
+      /** Position among the page's runnable blocks (the recordings' key). */
+      index: number;
+      command: string;
+      exit: number;
+      expect?: RegExp;
+      timeoutSeconds?: number;
+      interactive: boolean;
+    };
+
+export interface BuiltPage {
+  /** URL path, e.g. /creating-an-image/ */
+  url: string;
+  /** Recording file name stem, e.g. creating-an-image */
+  slug: string;
+  title: string;
+  blocks: PageBlock[];
+}
+
+function decode(s: string): string {
+  return s
+    .replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16)))
+    .replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d)))
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+function attrs(tag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of tag.matchAll(/\s([\w-]+)(?:="([^"]*)")?/g)) out[m[1]!] = decode(m[2] ?? '');
+  return out;
+}
+
+/** The blocks of one built page, in page order, read from the attributes the Run plugin rendered. */
+export function blocksOfHtml(html: string): PageBlock[] {
+  const blocks: PageBlock[] = [];
+  let index = 0;
+  // Attribute values may hold ">" (e.g. 2>/dev/null): match quoted values whole.
+  for (const m of html.matchAll(/<figure\b(?:[^>"]|"[^"]*")*>/g)) {
+    const a = attrs(m[0]);
+    if (a['data-file'] !== undefined) blocks.push({ kind: 'file', path: a['data-file'], content: a['data-file-content'] ?? '' });
+    else if (a['data-run-command'] !== undefined) {
+      blocks.push({
+        kind: 'run',
+        index: index++,
+        command: a['data-run-command'],
+        exit: Number(a['data-run-exit'] ?? '0'),
+        ...(a['data-run-expect'] ? { expect: new RegExp(a['data-run-expect']) } : {}),
+        ...(a['data-run-timeout'] ? { timeoutSeconds: Number(a['data-run-timeout']) } : {}),
+        interactive: a['data-run-interactive'] === 'true',
+      });
+    }
+  }
+  return blocks;
+}
+
+/** Every page of the built site (dist/), in sidebar order. */
+export function builtPages(siteDir: string): BuiltPage[] {
+  const pages: Array<BuiltPage & { order: number }> = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory() && !['_astro', 'pagefind', 'recordings'].includes(entry.name)) walk(p);
+      else if (entry.name === 'index.html') {
+        const html = fs.readFileSync(p, 'utf8');
+        const rel = path.relative(siteDir, path.dirname(p)).split(path.sep).join('/');
+        const nav = [...html.matchAll(/<a href="([^"]*)"[^>]*>/g)].map((x) => x[1]);
+        pages.push({
+          url: rel ? `/${rel}/` : '/',
+          slug: rel ? rel.replace(/\//g, '__') : 'index',
+          title: decode(/<h1>([^<]*)<\/h1>/.exec(html)?.[1] ?? rel),
+          blocks: blocksOfHtml(html),
+          order: nav.indexOf(rel ? `/${rel}/` : '/'),
+        });
+      }
+    }
+  };
+  walk(siteDir);
+  return pages.sort((a, b) => a.order - b.order).map(({ order: _o, ...p }) => p);
+}
+
+/** Output as a reader would read it: no colour codes or cursor moves, \n line ends. */
+export function plainText(raw: string): string {
+  return raw
+    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
+    .replace(/\x1b\][^\x07]*\x07/g, '')
+    .replace(/\r\n/g, '\n')
+    .replace(/[^\n]*\r(?!\n)/g, '');
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { blocksOfHtml, plainText } from '../support/docs-blocks.ts';
+
+describe('reading blocks back from a built page', () => {
+  it('finds file and run blocks in page order, with their meta', () => {
+    const html = [
+      '<figure class="frame" data-file="app.py" data-file-content="print(&quot;hi&quot;)\n">',
+      '<figure class="frame is-terminal" data-run-command="docker build -t pythonhello ." data-run-exit="0" data-run-expect="Successfully|naming" data-run-timeout="300">',
+      '<figure class="frame" data-run-command="docker run -t -i ubuntu /bin/bash" data-run-exit="0" data-run-interactive="true">',
+      '<figure class="frame" data-run-command="false" data-run-exit="1">',
+      '<figure class="frame">',
+    ].join('');
+    expect(blocksOfHtml(html)).toEqual([
+      { kind: 'file', path: 'app.py', content: 'print("hi")\n' },
+      { kind: 'run', index: 0, command: 'docker build -t pythonhello .', exit: 0, expect: /Successfully|naming/, timeoutSeconds: 300, interactive: false },
+      { kind: 'run', index: 1, command: 'docker run -t -i ubuntu /bin/bash', exit: 0, interactive: true },
+      { kind: 'run', index: 2, command: 'false', exit: 1, interactive: false },
+    ]);
+  });
+
+  it('turns terminal output into plain text', () => {
+    expect(plainText('\x1b[31mred\x1b[0m\r\nnext\r\n')).toBe('red\nnext\n');
+    expect(plainText('10%\r50%\r100%\r\ndone')).toBe('100%\ndone');
+  });
+});
+
+describe('attribute values with > in them', () => {
+  it('keeps the whole command', () => {
+    const html = '<figure class="frame" data-run-command="ls 2>/dev/null -> x" data-run-exit="0"><pre>';
+    expect(blocksOfHtml(html)).toEqual([{ kind: 'run', index: 0, command: 'ls 2>/dev/null -> x', exit: 0, interactive: false }]);
+  });
+});
