@@ -46,6 +46,11 @@ export class BlockRunner {
     return this.#busy;
   }
 
+  /** The text of the block's terminal pane ('' before its first run). */
+  get text(): string {
+    return this.#view?.text ?? '';
+  }
+
   get paneElement(): HTMLElement {
     return this.#paneEl;
   }

@@ -20,10 +20,10 @@ export function recordingsUrl(pathname: string): string {
  * Shows each block's recorded output under it, labelled as recorded. On screen it appears only
  * when no notes server answers (a static host); in print it is always there, next to its code.
  */
-export async function showRecordings(blocks: HTMLElement[]): Promise<void> {
+export async function showRecordings(blocks: HTMLElement[], pathname = location.pathname): Promise<void> {
   let rec: PageRecordings;
   try {
-    const res = await fetch(recordingsUrl(location.pathname));
+    const res = await fetch(recordingsUrl(pathname));
     if (!res.ok) return;
     rec = (await res.json()) as PageRecordings;
   } catch {
@@ -43,4 +43,13 @@ export async function showRecordings(blocks: HTMLElement[]): Promise<void> {
     box.append(label, pre);
     (block.closest('.expressive-code') ?? block).after(box);
   });
+}
+
+/** The handout: every page's blocks get their recorded output, page by page. */
+export async function showHandoutRecordings(): Promise<void> {
+  const sections = [...document.querySelectorAll<HTMLElement>('section[data-page-path]')];
+  await Promise.all(
+    sections.map((s) => showRecordings([...s.querySelectorAll<HTMLElement>('[data-run-command]')], s.dataset.pagePath)),
+  );
+  document.body.dataset.recordingsReady = 'true';
 }

@@ -59,6 +59,14 @@ export class TerminalView {
     this.term = term;
   }
 
+  /** Everything the terminal holds, scrollback included, as plain lines (for tests and copy). */
+  get text(): string {
+    const buf = this.term.buffer.active;
+    const lines: string[] = [];
+    for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? '');
+    return lines.join('\n').replace(/\n+$/, '');
+  }
+
   fit(): void {
     if (this.element.offsetParent !== null) this.#fit.fit();
   }

@@ -1,0 +1,203 @@
+import type http from 'node:http';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { projectRoot } from '../../server/config.ts';
+import { LABELS } from '../../server/docker/labels.ts';
+import { serveStatic } from '../../scripts/static-server.ts';
+import { startAppServer } from '../support/app-server.ts';
+import { launchBrowser } from '../support/browser.ts';
+import { requireEngine } from '../support/engine.ts';
+import { authRegistry } from '../support/registry.ts';
+import type { StartedServer } from '../support/server.ts';
+
+let server: StartedServer;
+let browser: Browser;
+let instance: string;
+let token: string;
+const registry = authRegistry();
+const shots = path.join(projectRoot, '.cache', 'test-results');
+
+beforeAll(async () => {
+  await requireEngine();
+  ({ server, instance, token } = await startAppServer({
+    ATTACH_CONTAINERS: 'runnable-docker-notes-auth-registry=registry-auth',
+    INSECURE_REGISTRIES: 'registry-auth:5000',
+    NOTES_REGISTRY: 'registry-auth:5000',
+  }));
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  const { engine } = await requireEngine();
+  await engine.removeLabelled({ [LABELS.instance]: instance });
+});
+
+/** A fresh browser (its own cookie, so its own session), signed in with the token link. */
+async function reader(pathname: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${server.url}${pathname}?token=${token}`);
+  await page.waitForFunction(() => 'rdnNotebook' in window);
+  return { context, page };
+}
+
+/** The i-th runnable block of the page. */
+function block(page: Page, i: number) {
+  const figure = page.locator('figure[data-run-command]').nth(i);
+  return {
+    figure,
+    state: () => figure.getAttribute('data-run-state'),
+    status: () => figure.locator('.rdn-run-status').innerText(),
+    text: () => page.evaluate((n) => (window as any).rdnNotebook.blocks[n].text as string, i),
+  };
+}
+
+describe('a docs page as a notebook, in Chromium', () => {
+  it('runs a block: output in its xterm pane, then its exit code', async () => {
+    const { context, page } = await reader('/example-commands/');
+    const b = block(page, 0);
+    await b.figure.locator('.rdn-run-button').click();
+    await expect.poll(b.state, { timeout: 120_000 }).toBe('ok');
+    expect(await b.status()).toMatch(/^exit 0 · \d/);
+    expect(await b.text()).toContain('CONTAINER ID');
+    expect(page.url()).toBe(`${server.url}/example-commands/`);
+    await context.close();
+  });
+
+  it('takes typing into an interactive run (docker run -t -i ubuntu /bin/bash)', async () => {
+    const { context, page } = await reader('/example-commands/');
+    const i = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runCommand === 'docker run -t -i ubuntu /bin/bash'));
+    const b = block(page, i);
+    await b.figure.locator('.rdn-run-button').click();
+    await expect.poll(b.text, { timeout: 120_000 }).toMatch(/root@\w+:\/#/);
+    await page.locator('.rdn-pane').nth(i).locator('.xterm').click();
+    await page.keyboard.type('echo "shell is $0"');
+    await page.keyboard.press('Enter');
+    await expect.poll(b.text).toContain('shell is /bin/bash');
+    await page.keyboard.type('exit');
+    await page.keyboard.press('Enter');
+    await expect.poll(b.state).toBe('ok');
+    await page.screenshot({ path: path.join(shots, 'interactive-run.png'), fullPage: false });
+    await context.close();
+  });
+
+  it('Run all stops at the first block that cannot end as expected; the blocks after it are not run', async () => {
+    const { context, page } = await reader('/example-commands/');
+    const count = await page.locator('figure[data-run-command]').count();
+    const stopAt = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runCommand!.includes('<container_id>')));
+    // The interactive block waits for typing: leave it as soon as it opens.
+    const interactive = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runInteractive === 'true'));
+    await page.click('.rdn-run-all');
+    await expect.poll(() => block(page, interactive).text(), { timeout: 120_000 }).toMatch(/root@\w+:\/#/);
+    await page.locator('.rdn-pane').nth(interactive).locator('.xterm').click();
+    await page.keyboard.type('exit');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('.rdn-bar-status').innerText(), { timeout: 120_000 }).toMatch(/^Stopped at block/);
+    for (let i = 0; i < stopAt; i++) expect(await block(page, i).state(), `block ${i}`).toBe('ok');
+    expect(await block(page, stopAt).state()).toBe('failed');
+    expect(await block(page, stopAt).status()).toMatch(/Fill in <container_id> first/);
+    for (let i = stopAt + 1; i < count; i++) expect(await block(page, i).state(), `block ${i}`).toBe('skipped');
+    await page.screenshot({ path: path.join(shots, 'run-all-stopped.png'), fullPage: true });
+    await context.close();
+  });
+
+  it('runs the image page top to bottom: files written, build, run, port answered, login/tag/push/pull', async () => {
+    const { context, page } = await reader('/creating-an-image/');
+    await page.locator('input.rdn-ph[data-ph="username"]').first().fill(registry.user);
+    await page.click('.rdn-run-all');
+    const login = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runCommand!.startsWith('docker login')));
+    await expect.poll(() => block(page, login).text(), { timeout: 180_000 }).toMatch(/Password:\s*$/);
+    await page.locator('.rdn-pane').nth(login).locator('.xterm').click();
+    await page.keyboard.type(registry.password);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('.rdn-bar-status').innerText(), { timeout: 240_000 }).toMatch(/^All \d+ blocks ran as expected/);
+    const files = page.locator('figure[data-file]');
+    expect(await files.count()).toBe(2);
+    for (const f of await files.all()) expect(await f.locator('.rdn-run-status').innerText()).toMatch(/written to \/workspace\//);
+    const states = await page.locator('figure[data-run-command]').evaluateAll((fs) => fs.map((f) => (f as HTMLElement).dataset.runState));
+    expect(states.every((s) => s === 'ok'), states.join(',')).toBe(true);
+    await page.screenshot({ path: path.join(shots, 'image-page-run-all.png'), fullPage: true });
+    await context.close();
+  });
+
+  it('the session panel lists a container as it is created and drops it when removed; a published port links to its page', async () => {
+    const { context, page } = await reader('/creating-an-image/');
+    await page.click('.rdn-panel-toggle');
+    const panel = page.locator('.session-panel');
+    const containers = panel.locator('section').first();
+    await page.locator('figure[data-file]').first().waitFor();
+    // Build and run the app: the file blocks are written first, by the page itself.
+    const runIdx = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runCommand!.startsWith('docker run -d -p 4000:80')));
+    await block(page, runIdx).figure.locator('.rdn-to-here-button').click();
+    await expect.poll(() => block(page, runIdx).state(), { timeout: 180_000 }).toBe('ok');
+    await containers.locator('li', { hasText: 'pythonhello' }).first().waitFor({ timeout: 5000 });
+    const link = block(page, runIdx).figure.locator('a.rdn-port-link');
+    await link.waitFor({ timeout: 10_000 });
+    const [tab] = await Promise.all([context.waitForEvent('page'), link.click()]);
+    await tab.waitForLoadState();
+    expect(await tab.locator('body').innerText()).toMatch(/Hello World/);
+    await page.evaluate(async () => {
+      const nb = (window as any).rdnNotebook;
+      await nb.blocks[0].run('docker rm -f pythonhello');
+    });
+    await expect.poll(() => containers.locator('li', { hasText: 'pythonhello' }).count(), { timeout: 10_000 }).toBe(0);
+    await page.screenshot({ path: path.join(shots, 'session-panel.png') });
+    await context.close();
+  });
+
+  it('a reload in the middle of a run shows every line exactly once, in order, and keeps following', async () => {
+    const { context, page } = await reader('/example-commands/');
+    // Start a run for the first block of the page through the API, as the page itself would.
+    const origin = server.url;
+    const session = await page.evaluate(async () => (await (await fetch('/api/sessions', { method: 'POST' })).json()).id as string);
+    const started = await page.evaluate(
+      async ([sid]) => {
+        const r = await fetch(`/api/sessions/${sid}/runs`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ command: 'for i in $(seq 1 60); do echo "n=$i"; sleep 0.1; done', block: '/example-commands#0' }),
+        });
+        return (await r.json()).id as string;
+      },
+      [session],
+    );
+    expect(started).toMatch(/-/);
+    await page.goto(`${origin}/example-commands/`);
+    await expect.poll(() => block(page, 0).text(), { timeout: 30_000 }).toContain('n=5');
+    await page.reload();
+    await expect.poll(() => block(page, 0).text(), { timeout: 30_000 }).toContain('n=60');
+    await expect.poll(() => block(page, 0).state(), { timeout: 30_000 }).toBe('ok');
+    const lines = (await block(page, 0).text()).split('\n').filter((l) => l.startsWith('n='));
+    expect(lines).toEqual(Array.from({ length: 60 }, (_, i) => `n=${i + 1}`));
+    await context.close();
+  });
+
+  it('search finds a page by a word in its body', async () => {
+    const { context, page } = await reader('/');
+    await page.locator('.search input').fill('xhyve');
+    const result = page.locator('.pagefind-ui__result-link').first();
+    await result.waitFor({ timeout: 15_000 });
+    expect(await result.getAttribute('href')).toMatch(/\/questions\/?$/);
+    await context.close();
+  });
+
+  it('the static build, with no server, shows each block\'s recorded output and says why Run cannot work', async () => {
+    const site: http.Server = await serveStatic(path.join(projectRoot, 'dist'));
+    const { port } = site.address() as { port: number };
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${port}/example-commands/`);
+    await page.waitForSelector('body[data-static] .rdn-recorded');
+    const first = page.locator('.rdn-recorded').first();
+    expect(await first.locator('.rdn-recorded-label').innerText()).toMatch(/^Recorded output \(exit 0, \d{4}-\d\d-\d\d\)/);
+    expect(await first.locator('pre').innerText()).toContain('CONTAINER ID');
+    expect(await page.locator('.rdn-run-button').first().isDisabled()).toBe(true);
+    expect(await page.locator('.rdn-bar-status').innerText()).toMatch(/No notes server answers here/);
+    await page.screenshot({ path: path.join(shots, 'static-fallback.png') });
+    await context.close();
+    site.close();
+  });
+});
