@@ -3,9 +3,13 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Config } from './config.ts';
 import type { Engine } from './docker/engine.ts';
+import { limitsOf } from './health/health-report.ts';
 import { apiRoutes } from './http/api-routes.ts';
+import { loginRoutes } from './http/login-routes.ts';
 import { pageAuth } from './http/page-auth.ts';
+import { LoginLimiter } from './security/login-limiter.ts';
 import type { RequestGuard } from './security/request-guard.ts';
+import type { SandboxPool } from './sandbox/sandbox-pool.ts';
 import type { SessionStore } from './sessions/session-store.ts';
 import { PortProxy } from './http/port-proxy.ts';
 import { attachUpgrades } from './ws/upgrade-router.ts';
@@ -15,6 +19,7 @@ export interface AppDeps {
   guard: RequestGuard;
   store: SessionStore;
   log: (line: string) => void;
+  pool?: SandboxPool | undefined;
 }
 
 /** A started server: its URL and how to stop it. */
@@ -47,12 +52,23 @@ export function createApp(config: Config, deps: AppDeps) {
       sandboxImage: config.sandboxImage,
       sandboxMode: config.sandboxMode,
       runTimeoutMaxMs: config.runTimeoutMaxMs,
+      limits: limitsOf(config),
+      pool: () => ({ size: deps.pool?.size ?? 0, ready: deps.pool?.ready ?? 0 }),
       log: deps.log,
     }),
   );
   const ports = new PortProxy(deps.guard, deps.store);
   app.use(ports.middleware());
+  if (config.passwordHash) app.use(loginRoutes(deps.guard, config.passwordHash, new LoginLimiter()));
   app.use(pageAuth(deps.guard));
+  if (deps.guard.hosted) {
+    // Hosted: pages too are for signed-in people only (the team wiki, the class).
+    app.use((req, res, next) => {
+      if (deps.guard.identify(req) && !('refused' in (deps.guard.identify(req) ?? {}))) return next();
+      if (config.passwordHash) return res.redirect(303, '/login');
+      res.status(401).type('text/plain').send('Sign in through the site\'s login (the reverse proxy did not name a user).');
+    });
+  }
   app.use(express.static(config.siteDir, { extensions: ['html'] }));
 
   const server = http.createServer(app);

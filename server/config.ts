@@ -25,6 +25,13 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4321),
   TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  NOTES_PASSWORD_HASH: z
+    .string()
+    .regex(/^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/, 'a hash made by `node server/hash-password.ts`')
+    .optional(),
+  TRUSTED_PROXY_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name such as X-Forwarded-User').optional(),
+  TRUSTED_PROXIES: list,
+  MAX_SESSIONS_PER_USER: z.coerce.number().int().min(1).default(3),
   ALLOWED_HOSTS: list,
   SANDBOX_IMAGE: z.string().min(1).default('runnable-docker-notes/sandbox:latest'),
   SANDBOX_MODE: z.enum(['isolated', 'host']).default('isolated'),
@@ -38,6 +45,7 @@ const envSchema = z.object({
   ATTACH_CONTAINERS: list,
   NOTES_REGISTRY: z.string().regex(/^[\w.-]+(:\d+)?$/, 'a registry host such as docker.io or registry.example:5000').default('docker.io'),
   MAX_SESSIONS: z.coerce.number().int().min(1).default(20),
+  WARM_POOL: z.coerce.number().int().min(0).max(100).default(1),
   RUN_OUTPUT_BYTES: bytes.default(1 * MiB),
   RUN_DETACHED_GRACE_MS: ms.default(10 * 60_000),
   STOP_GRACE_MS: ms.default(2000),
@@ -60,6 +68,12 @@ export interface Config {
   token: string | undefined;
   /** Host names accepted in the Host header besides loopback names and addresses. */
   allowedHosts: string[];
+  /** Hosted mode with a shared password: its scrypt hash. */
+  passwordHash: string | undefined;
+  /** Hosted mode behind an authenticating proxy: the header naming the user, and the proxies' addresses. */
+  trustedProxyHeader: string | undefined;
+  trustedProxies: string[];
+  maxSessionsPerUser: number;
   sandboxImage: string;
   sandboxMode: SandboxMode;
   sandboxPrivilege: 'auto' | 'privileged' | 'capabilities';
@@ -73,6 +87,8 @@ export interface Config {
   /** The registry the pages push to and pull from, given to every run as $REGISTRY. */
   notesRegistry: string;
   maxSessions: number;
+  /** Sandboxes kept ready for new sessions. */
+  warmPool: number;
   /** Bytes of output kept per run; older bytes are dropped beyond it. */
   runOutputBytes: number;
   /** How long a run with nobody watching keeps going before it is stopped. */
@@ -100,11 +116,28 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = result.data;
+  const loopback = e.HOST === 'localhost' || e.HOST === '::1' || /^127\./.test(e.HOST);
+  if (!loopback && !e.NOTES_PASSWORD_HASH && !e.TRUSTED_PROXY_HEADER) {
+    throw new Error(
+      `Refusing to listen on ${e.HOST}: whoever reaches this server drives a Docker engine, which is root on this host.\n` +
+        'Set NOTES_PASSWORD_HASH (make one with `node server/hash-password.ts`), or TRUSTED_PROXY_HEADER and\n' +
+        'TRUSTED_PROXIES for a reverse proxy that signs users in; or keep HOST=127.0.0.1.',
+    );
+  }
+  if (e.TRUSTED_PROXY_HEADER && e.TRUSTED_PROXIES.length === 0) {
+    throw new Error('Invalid configuration:\n  TRUSTED_PROXIES: list the reverse proxy addresses whose TRUSTED_PROXY_HEADER is believed.');
+  }
+  // In hosted mode the server also answers to the address it is bound to.
+  const boundName = !loopback && e.HOST !== '0.0.0.0' && e.HOST !== '::' ? [e.HOST.toLowerCase()] : [];
   return {
     host: e.HOST,
     port: e.PORT,
     token: e.TOKEN,
-    allowedHosts: e.ALLOWED_HOSTS.map((h) => h.toLowerCase()),
+    allowedHosts: [...e.ALLOWED_HOSTS.map((h) => h.toLowerCase()), ...boundName],
+    passwordHash: e.NOTES_PASSWORD_HASH,
+    trustedProxyHeader: e.TRUSTED_PROXY_HEADER,
+    trustedProxies: e.TRUSTED_PROXIES,
+    maxSessionsPerUser: e.MAX_SESSIONS_PER_USER,
     sandboxImage: e.SANDBOX_IMAGE,
     sandboxMode: e.SANDBOX_MODE,
     sandboxPrivilege: e.SANDBOX_PRIVILEGE,
@@ -119,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }),
     notesRegistry: e.NOTES_REGISTRY,
     maxSessions: e.MAX_SESSIONS,
+    warmPool: e.WARM_POOL,
     runOutputBytes: e.RUN_OUTPUT_BYTES,
     runDetachedGraceMs: e.RUN_DETACHED_GRACE_MS,
     stopGraceMs: e.STOP_GRACE_MS,

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { Engine } from './docker/engine.ts';
@@ -7,6 +8,7 @@ import { sandboxFactory } from './sandbox/sandbox-factory.ts';
 import { removeLabelledObjects, removeSessionObjects } from './sandbox/sandbox.ts';
 import { RequestGuard } from './security/request-guard.ts';
 import { newToken } from './security/token.ts';
+import { SandboxPool } from './sandbox/sandbox-pool.ts';
 import { SessionStore } from './sessions/session-store.ts';
 import { ensureSiteBuilt } from './site-build.ts';
 
@@ -24,10 +26,14 @@ async function main(): Promise<void> {
     log(`Removed what an earlier run left: ${swept.containers.length} containers, ${swept.networks.length} networks, ${swept.volumes.length} volumes.`);
   }
 
+  const factory = sandboxFactory(engine, config, log);
+  const pool = config.warmPool > 0 ? new SandboxPool(config.warmPool, factory, (id) => removeSessionObjects(engine, id), log) : undefined;
   const store = new SessionStore({
-    factory: sandboxFactory(engine, config, log),
+    pool,
+    factory,
     removeObjects: (id) => removeSessionObjects(engine, id),
     maxSessions: config.maxSessions,
+    maxSessionsPerUser: config.maxSessionsPerUser,
     outputLimit: config.runOutputBytes,
     stopGraceMs: config.stopGraceMs,
     detachedGraceMs: config.runDetachedGraceMs,
@@ -36,9 +42,17 @@ async function main(): Promise<void> {
     runEnv: [`REGISTRY=${config.notesRegistry}`],
     log,
   });
-  const guard = new RequestGuard(token, config.allowedHosts);
-  const { listen } = createApp(config, { engine, guard, store, log });
+  const guard = new RequestGuard({
+    token,
+    allowedHosts: config.allowedHosts,
+    passwordLogin: config.passwordHash !== undefined,
+    trustedProxyHeader: config.trustedProxyHeader,
+    trustedProxies: config.trustedProxies,
+    cookieSecret: crypto.randomBytes(32),
+  });
+  const { listen } = createApp(config, { engine, guard, store, log, pool });
   const running = await listen();
+  pool?.fill();
 
   const health = await healthReport(engine, config.sandboxImage, 0, config.sandboxMode);
   if (health.engine.reachable) log(`Docker engine ${health.engine.version} at ${health.engine.host}`);
@@ -47,6 +61,9 @@ async function main(): Promise<void> {
     log(`Warning: the sandbox image ${config.sandboxImage} is missing. Build it: sudo bash scripts/build-images.sh`);
   }
   if (config.sandboxMode === 'host') log('WARNING: SANDBOX_MODE=host: Run acts on the host engine itself.');
+  if (guard.hosted) {
+    log(`Hosted mode (${config.passwordHash ? 'password login at /login' : `users named by ${config.trustedProxyHeader} from ${config.trustedProxies.join(', ')}`}); scripts use the token.`);
+  }
   log(`Runnable Docker notes: ${running.url}/?token=${token}`);
 
   let stopping = false;

@@ -1,3 +1,4 @@
+import type { Config } from '../config.ts';
 import type { Engine } from '../docker/engine.ts';
 
 /** The body of GET /api/health. */
@@ -7,6 +8,31 @@ export interface HealthReport {
   sessions: number;
   /** `host` means Run acts on the host's own engine: the page shows a warning banner. */
   mode: 'isolated' | 'host';
+  /** The limits in force (configuration), when the caller passes them. */
+  limits?: Limits;
+  /** People waiting for a session while all are in use. */
+  queue?: number;
+}
+
+/** Limits as data: what every sandbox, run and user gets. */
+export interface Limits {
+  sandbox: { memoryBytes: number; cpus: number; pids: number; disk: string };
+  run: { timeoutMs: number; maxTimeoutMs: number; outputBytes: number; stopGraceMs: number; detachedGraceMs: number };
+  sessions: { max: number; perUser: number; idleMs: number };
+}
+
+/** The limits of a configuration, for /api/health. */
+export function limitsOf(c: Config): Limits {
+  return {
+    sandbox: {
+      memoryBytes: c.limits.memoryBytes,
+      cpus: c.limits.nanoCpus / 1e9,
+      pids: c.limits.pids,
+      disk: 'not enforced: the local volume driver of the inner engine has no quota',
+    },
+    run: { timeoutMs: c.runTimeoutMs, maxTimeoutMs: c.runTimeoutMaxMs, outputBytes: c.runOutputBytes, stopGraceMs: c.stopGraceMs, detachedGraceMs: c.runDetachedGraceMs },
+    sessions: { max: c.maxSessions, perUser: c.maxSessionsPerUser, idleMs: c.sessionIdleMs },
+  };
 }
 
 /**

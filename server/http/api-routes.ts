@@ -1,5 +1,5 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
-import { healthReport } from '../health/health-report.ts';
+import { healthReport, type Limits } from '../health/health-report.ts';
 import type { Engine } from '../docker/engine.ts';
 import { parseFileWrite, parseRunRequest } from '../protocol.ts';
 import { WORKSPACE } from '../sandbox/sandbox-template.ts';
@@ -15,6 +15,8 @@ export interface ApiDeps {
   sandboxImage: string;
   sandboxMode: 'isolated' | 'host';
   runTimeoutMaxMs: number;
+  limits: Limits;
+  pool: () => { size: number; ready: number };
   log: (line: string) => void;
 }
 
@@ -30,7 +32,7 @@ export function apiRoutes(deps: ApiDeps): express.Router {
 
   // Read-only and public on purpose: `curl 127.0.0.1:4321/api/health` must work without a token.
   api.get('/health', async (_req, res) => {
-    res.json(await healthReport(deps.engine, deps.sandboxImage, store.size, deps.sandboxMode));
+    res.json({ ...(await healthReport(deps.engine, deps.sandboxImage, store.size, deps.sandboxMode)), limits: deps.limits, queue: store.queueLength, pool: deps.pool() });
   });
 
   api.use((req, res, next) => {
@@ -45,7 +47,15 @@ export function apiRoutes(deps: ApiDeps): express.Router {
     const principal = who(res);
     const existing = store.existingFor(principal);
     if (existing) return void res.status(200).json({ id: existing.id });
-    res.status(201).json({ id: store.create(principal).id });
+    const admitted = store.admit(principal);
+    if ('position' in admitted) {
+      return void res.status(202).json({
+        queued: true,
+        position: admitted.position,
+        message: `All sessions are in use. You are number ${admitted.position} in the queue; ask again (every few seconds) to keep your place.`,
+      });
+    }
+    res.status(201).json({ id: admitted.id });
   });
 
   // A browser's session if it has one, or null (without making one): a reloaded page re-attaches through it.

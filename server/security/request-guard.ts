@@ -1,53 +1,118 @@
 import crypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import net from 'node:net';
 import { parse as parseCookies } from 'cookie';
 import { hostAllowed } from './host-check.ts';
 import { originAllowed } from './origin-check.ts';
 import { sameToken } from './token.ts';
 
-/** Who is calling: a browser (its cookie) or a script holding the token. */
-export type Principal = { kind: 'browser'; id: string } | { kind: 'token' };
+/**
+ * Who is calling: a browser (its cookie: after a visit with the token, or after a login), a user
+ * named by a trusted reverse proxy, or a script holding the token (which sees everything).
+ */
+export type Principal = { kind: 'browser'; id: string } | { kind: 'user'; name: string } | { kind: 'token' };
 
 export type GuardResult = { ok: true; principal: Principal } | { ok: false; status: number; message: string };
 
-export const COOKIES = { token: 'rdn_token', browser: 'rdn_browser' } as const;
+export const COOKIES = { token: 'rdn_token', browser: 'rdn_browser', login: 'rdn_login' } as const;
 
 const BROWSER_ID = /^[A-Za-z0-9_-]{16,64}$/;
+const USER_NAME = /^[\w.@+-]{1,128}$/;
+
+/** How callers prove who they are, besides the token that always works for scripts. */
+export interface GuardSettings {
+  token: string;
+  allowedHosts: readonly string[];
+  /** Hosted mode with a password: browsers log in at /login and carry a signed cookie. */
+  passwordLogin: boolean;
+  /** Hosted mode behind a proxy: this header names the user, believed only from these addresses. */
+  trustedProxyHeader?: string | undefined;
+  trustedProxies: readonly string[];
+  /** Signs login cookies; random per process unless configured. */
+  cookieSecret: Buffer;
+}
 
 /** A key naming a principal, used as the owner of sessions. */
 export function principalKey(p: Principal): string {
-  return p.kind === 'token' ? 'token' : `browser:${p.id}`;
+  if (p.kind === 'token') return 'token';
+  return p.kind === 'user' ? `user:${p.name}` : `browser:${p.id}`;
 }
 
 export function newBrowserId(): string {
   return crypto.randomBytes(18).toString('base64url');
 }
 
+function normalizeAddress(a: string | undefined): string {
+  if (!a) return '';
+  return a.startsWith('::ffff:') && net.isIPv4(a.slice(7)) ? a.slice(7) : a;
+}
+
 /**
  * The checks every API request and every WebSocket upgrade passes, in this order:
- * Host (DNS rebinding), Origin (cross-site requests), then the token (header or cookie).
+ * Host (DNS rebinding), Origin (cross-site requests), then who the caller is.
  */
 export class RequestGuard {
-  readonly #token: string;
-  readonly #allowedHosts: readonly string[];
+  readonly #s: GuardSettings;
 
-  constructor(token: string, allowedHosts: readonly string[]) {
-    this.#token = token;
-    this.#allowedHosts = allowedHosts;
+  constructor(settings: GuardSettings) {
+    this.#s = settings;
+  }
+
+  /** Whether pages, not only the API, need a signed-in caller (hosted modes). */
+  get hosted(): boolean {
+    return this.#s.passwordLogin || this.#s.trustedProxyHeader !== undefined;
+  }
+
+  get passwordLogin(): boolean {
+    return this.#s.passwordLogin;
   }
 
   /** Host check alone: for every request, pages included. */
   checkHost(req: IncomingMessage): GuardResult | null {
-    if (hostAllowed(req.headers.host, this.#allowedHosts)) return null;
+    if (hostAllowed(req.headers.host, this.#s.allowedHosts)) return null;
     return { ok: false, status: 421, message: 'This server does not answer to that Host name. Open it by the address it printed.' };
   }
 
   /** Whether a token offered in a page URL is the right one. */
   tokenMatches(token: string): boolean {
-    return sameToken(token, this.#token);
+    return sameToken(token, this.#s.token);
   }
 
-  /** Host, Origin and auth for an API request or upgrade; `stateChanging` requires a good Origin or none. */
+  /** The value of the login cookie for a browser: its id and an HMAC of it. */
+  loginCookie(browserId: string): string {
+    return `${browserId}.${this.#sign(browserId)}`;
+  }
+
+  #sign(value: string): string {
+    return crypto.createHmac('sha256', this.#s.cookieSecret).update(value).digest('base64url');
+  }
+
+  /** Who the caller is, from the proxy header, the Authorization header or the cookies; null when unknown. */
+  identify(req: IncomingMessage): Principal | { refused: string } | null {
+    const header = this.#s.trustedProxyHeader;
+    if (header && this.#s.trustedProxies.includes(normalizeAddress(req.socket.remoteAddress))) {
+      const name = req.headers[header.toLowerCase()];
+      if (typeof name === 'string' && USER_NAME.test(name)) return { kind: 'user', name };
+    }
+    const auth = req.headers.authorization;
+    if (auth !== undefined) {
+      const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(auth);
+      if (m && sameToken(m[1]!, this.#s.token)) return { kind: 'token' };
+      return { refused: 'Wrong token. Use the token that `npm start` printed (or TOKEN).' };
+    }
+    const cookies = parseCookies(req.headers.cookie ?? '');
+    const browser = cookies[COOKIES.browser];
+    const token = cookies[COOKIES.token];
+    if (token && browser && BROWSER_ID.test(browser) && sameToken(token, this.#s.token)) return { kind: 'browser', id: browser };
+    const login = cookies[COOKIES.login];
+    if (this.#s.passwordLogin && login) {
+      const [id, sig] = login.split('.');
+      if (id && sig && BROWSER_ID.test(id) && sameToken(sig, this.#sign(id))) return { kind: 'browser', id };
+    }
+    return null;
+  }
+
+  /** Host, Origin and identity for an API request or upgrade; `stateChanging` requires a good Origin or none. */
   check(req: IncomingMessage, stateChanging: boolean): GuardResult {
     const host = this.checkHost(req);
     if (host) return host;
@@ -55,26 +120,21 @@ export class RequestGuard {
     if (origin !== undefined && !originAllowed(origin, req.headers.host!)) {
       return { ok: false, status: 403, message: 'Requests from another origin are refused.' };
     }
-    const auth = req.headers.authorization;
-    if (auth !== undefined) {
-      const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(auth);
-      if (m && sameToken(m[1]!, this.#token)) return { ok: true, principal: { kind: 'token' } };
-      return { ok: false, status: 401, message: 'Wrong token. Use the token that `npm start` printed (or TOKEN).' };
-    }
-    const cookies = parseCookies(req.headers.cookie ?? '');
-    const token = cookies[COOKIES.token];
-    const browser = cookies[COOKIES.browser];
-    if (token && browser && BROWSER_ID.test(browser) && sameToken(token, this.#token)) {
+    const who = this.identify(req);
+    if (who && 'refused' in who) return { ok: false, status: 401, message: who.refused };
+    if (who) {
       // A browser always sends Origin on POST and upgrades; refuse a cookie-borne change without one.
-      if (stateChanging && origin === undefined) {
+      if (who.kind === 'browser' && stateChanging && origin === undefined) {
         return { ok: false, status: 403, message: 'A browser request that changes state must carry its Origin.' };
       }
-      return { ok: true, principal: { kind: 'browser', id: browser } };
+      return { ok: true, principal: who };
     }
     return {
       ok: false,
       status: 401,
-      message: 'No valid token. Open the URL `npm start` printed (it ends in ?token=…), or send Authorization: Bearer <token>.',
+      message: this.#s.passwordLogin
+        ? 'Not signed in: log in at /login.'
+        : 'No valid token. Open the URL `npm start` printed (it ends in ?token=…), or send Authorization: Bearer <token>.',
     };
   }
 }

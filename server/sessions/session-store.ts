@@ -4,6 +4,7 @@ import type { RunInfo } from '../protocol.ts';
 import { Run } from '../runs/run.ts';
 import type { Principal } from '../security/request-guard.ts';
 import { principalKey } from '../security/request-guard.ts';
+import type { SandboxPool } from '../sandbox/sandbox-pool.ts';
 import { Session, type SandboxFactory } from './session.ts';
 
 export interface SessionStoreOptions {
@@ -11,6 +12,8 @@ export interface SessionStoreOptions {
   /** Removes everything a session owns in the engine (by label). */
   removeObjects: (sessionId: string) => Promise<void>;
   maxSessions: number;
+  /** Sessions one user (a browser, or a proxy-named user) may hold at once; the token holder is exempt. */
+  maxSessionsPerUser: number;
   outputLimit: number;
   stopGraceMs: number;
   detachedGraceMs: number;
@@ -20,6 +23,8 @@ export interface SessionStoreOptions {
   sessionIdleMs: number;
   /** Variables every run gets. */
   runEnv: string[];
+  /** Ready sandboxes for new sessions, when configured. */
+  pool?: SandboxPool | undefined;
   log: (line: string) => void;
 }
 
@@ -39,6 +44,8 @@ export class SessionStore {
   readonly #opts: SessionStoreOptions;
   readonly #sessions = new Map<string, Session>();
   readonly #runs = new Map<string, Run>();
+  /** Who waits for a session while all are in use, first come first served. */
+  #queue: Array<{ key: string; seen: number }> = [];
   #reaper: NodeJS.Timeout | undefined;
 
   constructor(opts: SessionStoreOptions) {
@@ -53,21 +60,54 @@ export class SessionStore {
     return this.#sessions.size;
   }
 
-  /** A browser's existing session, if it has one. */
+  /** A browser's (or proxy-named user's) existing session, if it has one. */
   existingFor(principal: Principal): Session | undefined {
-    if (principal.kind !== 'browser') return undefined;
+    if (principal.kind === 'token') return undefined;
     const key = principalKey(principal);
     return [...this.#sessions.values()].find((s) => s.owner === key);
+  }
+
+  /**
+   * A new session, or the caller's place in the queue when all are in use: as sessions end, the
+   * first in line (who keeps asking) gets the next one. Someone who stops asking for 30 s leaves it.
+   */
+  admit(principal: Principal, now = Date.now()): Session | { position: number } {
+    const key = principalKey(principal);
+    this.#queue = this.#queue.filter((q) => now - q.seen < 30_000);
+    let entry = this.#queue.find((q) => q.key === key);
+    const full = this.#sessions.size >= this.#opts.maxSessions;
+    if (!full && (this.#queue.length === 0 || this.#queue[0]!.key === key)) {
+      this.#queue = this.#queue.filter((q) => q.key !== key);
+      return this.create(principal);
+    }
+    if (!entry) {
+      entry = { key, seen: now };
+      this.#queue.push(entry);
+    }
+    entry.seen = now;
+    return { position: this.#queue.indexOf(entry) + 1 };
+  }
+
+  get queueLength(): number {
+    return this.#queue.length;
   }
 
   create(principal: Principal): Session {
     if (this.#sessions.size >= this.#opts.maxSessions) {
       throw new HttpError(503, `All ${this.#opts.maxSessions} sessions are in use. Try again when one ends, or raise MAX_SESSIONS.`);
     }
-    const session = new Session(crypto.randomUUID(), principalKey(principal), {
-      factory: this.#opts.factory,
-      removeObjects: this.#opts.removeObjects,
-    });
+    const owner = principalKey(principal);
+    const mine = [...this.#sessions.values()].filter((s) => s.owner === owner).length;
+    if (principal.kind !== 'token' && mine >= this.#opts.maxSessionsPerUser) {
+      throw new HttpError(429, `You already have ${mine} sessions, the most one person may hold. Restart one instead.`);
+    }
+    const pooled = this.#opts.pool?.take();
+    const session = new Session(
+      pooled?.sessionId ?? crypto.randomUUID(),
+      owner,
+      { factory: this.#opts.factory, removeObjects: this.#opts.removeObjects },
+      pooled?.sandbox,
+    );
     this.#sessions.set(session.id, session);
     return session;
   }
@@ -140,6 +180,7 @@ export class SessionStore {
   /** Removes every session (server shutdown). */
   async closeAll(): Promise<void> {
     clearInterval(this.#reaper);
+    await this.#opts.pool?.close();
     await Promise.all([...this.#sessions.values()].map((s) => this.delete(s.id, { kind: 'token' }).catch(() => undefined)));
   }
 

@@ -37,11 +37,12 @@ export class Session extends EventEmitter<SessionEvents> {
   #inventory: SessionInventory | undefined;
   readonly #phaseListeners = new Set<(p: Phase) => void>();
 
-  constructor(id: string, owner: string, deps: SessionDeps) {
+  constructor(id: string, owner: string, deps: SessionDeps, pooled?: Promise<Sandbox>) {
     super();
     this.id = id;
     this.owner = owner;
     this.#deps = deps;
+    if (pooled) this.#sandbox = this.#adopt(pooled);
   }
 
   /** The ready sandbox, if there is one now (no creation). */
@@ -82,7 +83,11 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   #create(): Promise<Sandbox> {
-    const creating = this.#deps.factory(this.id, (p) => this.#emitPhase(p));
+    return this.#adopt(this.#deps.factory(this.id, (p) => this.#emitPhase(p)));
+  }
+
+  /** Follows a sandbox being made (by this session or, ahead of time, by the warm pool). */
+  #adopt(creating: Promise<Sandbox>): Promise<Sandbox> {
     creating.then(
       (s) => {
         this.#current = s;

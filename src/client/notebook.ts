@@ -2,7 +2,7 @@ import type { RunInfo } from '../../server/protocol.ts';
 import { BlockRunner } from './block-runner.ts';
 import { FileBlocks } from './file-blocks.ts';
 import { PlaceholderInputs } from './placeholder-inputs.ts';
-import { existingSession, listRuns, restartSession } from './session-client.ts';
+import { existingSession, listRuns, queueWatchers, restartSession } from './session-client.ts';
 import { showRecordings } from './static-fallback.ts';
 
 /**
@@ -39,6 +39,10 @@ export class Notebook {
     this.#bar?.querySelector('.rdn-run-all')?.addEventListener('click', () => void this.runSequence(this.blocks.length - 1));
     this.#bar?.querySelector('.rdn-stop-all')?.addEventListener('click', () => void this.stopAll());
     this.#bar?.querySelector('.rdn-restart')?.addEventListener('click', () => void this.restart());
+    queueWatchers.add((position) => {
+      this.#say(position === undefined ? '' : `All sandboxes are in use: you are number ${position} in the queue. Your run starts when one frees up.`);
+      for (const b of this.blocks) if (position !== undefined && b.el.dataset.runState === 'starting') b.setState('queued', `Waiting for a sandbox: number ${position} in the queue`);
+    });
   }
 
   #say(text: string): void {

@@ -38,9 +38,24 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 
 let session: Promise<string> | undefined;
 
-/** The browser's session id (the server keeps one per browser cookie), made on first use. */
+/** Told the reader's place in the queue while all sessions are in use (undefined once admitted). */
+export const queueWatchers = new Set<(position: number | undefined) => void>();
+
+async function admitted(): Promise<string> {
+  for (;;) {
+    const r = await call<{ id?: string; queued?: boolean; position?: number }>('POST', '/api/sessions');
+    if (r.id) {
+      queueWatchers.forEach((w) => w(undefined));
+      return r.id;
+    }
+    queueWatchers.forEach((w) => w(r.position));
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+  }
+}
+
+/** The browser's session id (the server keeps one per browser cookie), made on first use; waits in the queue when full. */
 export function sessionId(): Promise<string> {
-  session ??= call<{ id: string }>('POST', '/api/sessions').then((r) => r.id);
+  session ??= admitted();
   session.catch(() => (session = undefined));
   return session;
 }

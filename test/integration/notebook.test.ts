@@ -21,7 +21,11 @@ beforeAll(async () => {
   session = await api.createSession();
 });
 
+/** Servers a test started: stopped even when the test fails. */
+const after: Array<() => Promise<void>> = [];
+
 afterAll(async () => {
+  for (const stop of after) await stop().catch(() => undefined);
   await server?.stop();
   if (engine && instance) await engine.removeLabelled({ [LABELS.instance]: instance });
 });
@@ -185,12 +189,14 @@ describe('faults are visible, never silent', () => {
 
   it('kill -9 of the server, then a restart, leaves no unmanaged labelled object', async () => {
     const crashing = await startAppServer();
+    after.push(() => crashing.server.stop());
     const s = await crashing.api.createSession();
     await crashing.api.run(s, 'docker run -d ubuntu sleep 300');
     expect((await engine.listLabelled({ [LABELS.instance]: crashing.instance })).containers.length).toBe(1);
     crashing.server.process.kill('SIGKILL');
     await new Promise((r) => crashing.server.process.once('exit', r));
     const restarted = await startAppServer({ INSTANCE: crashing.instance, TOKEN: crashing.token });
+    after.push(() => restarted.server.stop());
     expect(restarted.server.output()).toMatch(/Removed what an earlier run left: 1 containers, 1 networks, 1 volumes/);
     expect(await engine.listLabelled({ [LABELS.instance]: crashing.instance })).toEqual({ containers: [], networks: [], volumes: [] });
     await restarted.server.stop();
@@ -198,6 +204,7 @@ describe('faults are visible, never silent', () => {
 
   it('an idle session is removed with its sandbox after the idle time', async () => {
     const short = await startAppServer({ SESSION_IDLE_MS: '1500' });
+    after.push(() => short.server.stop());
     const s = await short.api.createSession();
     await short.api.run(s, 'true');
     // Watch through /api/health only: any call on the session itself would count as using it.

@@ -6,6 +6,7 @@ import { startServer, type StartedServer } from './server.ts';
 export async function startAppServer(env: Record<string, string> = {}): Promise<{ server: StartedServer; api: ApiClient; token: string; instance: string }> {
   const token = crypto.randomBytes(24).toString('base64url');
   const instance = `test-${crypto.randomBytes(6).toString('hex')}`;
-  const server = await startServer({ TOKEN: token, INSTANCE: instance, ...env });
+  // No warm pool unless a test asks for one: most tests make a few sessions, and spare sandboxes cost.
+  const server = await startServer({ TOKEN: token, INSTANCE: instance, WARM_POOL: '0', ...env });
   return { server, api: new ApiClient(server.url, token), token, instance };
 }

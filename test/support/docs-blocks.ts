@@ -70,7 +70,7 @@ export function builtPages(siteDir: string): BuiltPage[] {
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, entry.name);
-      if (entry.isDirectory() && !['_astro', 'pagefind', 'recordings'].includes(entry.name)) walk(p);
+      if (entry.isDirectory() && !['_astro', 'pagefind', 'recordings', 'handout'].includes(entry.name)) walk(p);
       else if (entry.name === 'index.html') {
         const html = fs.readFileSync(p, 'utf8');
         const rel = path.relative(siteDir, path.dirname(p)).split(path.sep).join('/');

@@ -12,7 +12,7 @@ export interface RawResponse {
  */
 export function rawRequest(
   url: string,
-  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string; upgrade?: boolean },
+  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string; upgrade?: boolean; localAddress?: string },
 ): Promise<RawResponse> {
   const { hostname, port } = new URL(url);
   const headers: Record<string, string> = { ...opts.headers };
@@ -25,7 +25,16 @@ export function rawRequest(
     });
   }
   return new Promise((resolve, reject) => {
-    const req = http.request({ hostname, port, method: opts.method ?? 'GET', path: opts.path, headers, setHost: !('Host' in headers) });
+    delete headers['X-Local-Address'];
+    const req = http.request({
+      hostname,
+      port,
+      method: opts.method ?? 'GET',
+      path: opts.path,
+      headers,
+      setHost: !('Host' in headers),
+      ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+    });
     req.on('upgrade', (res, socket) => {
       socket.destroy();
       resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '' });

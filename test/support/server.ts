@@ -21,6 +21,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Sta
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SKIP_PREPARE: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // A test that fails before stopping its server must not leave it running.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.off('exit', reap));
   let output = '';
   const openUrl = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {

@@ -1,0 +1,59 @@
+import express, { type Request, type Response } from 'express';
+import { parse as parseCookies, serialize } from 'cookie';
+import type { LoginLimiter } from '../security/login-limiter.ts';
+import { verifyPassword } from '../security/password.ts';
+import { COOKIES, newBrowserId, type RequestGuard } from '../security/request-guard.ts';
+
+const cookieOptions = { httpOnly: true, sameSite: 'strict', path: '/', maxAge: 60 * 60 * 12 } as const;
+
+function page(message: string, status = ''): string {
+  const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in · Runnable Docker notes</title>
+<style>body{font:16px system-ui,sans-serif;max-width:24rem;margin:12vh auto;padding:0 1rem}input,button{font:inherit;padding:.4rem .6rem;width:100%;box-sizing:border-box;margin:.3rem 0}
+button{background:#1f883d;color:#fff;border:0;border-radius:6px}.msg{color:#cf222e}</style></head>
+<body><h1>Runnable Docker notes</h1><p>${escape(message)}</p>${status ? `<p class="msg" role="alert">${escape(status)}</p>` : ''}
+<form method="post" action="/login"><label>Password <input type="password" name="password" autocomplete="current-password" autofocus required></label>
+<button type="submit">Sign in</button></form></body></html>`;
+}
+
+/**
+ * Hosted mode with a shared password (a workshop): /login checks it against the slow hash and
+ * gives the browser a signed cookie; each browser then has sessions of its own. Failed logins
+ * are limited per client (429 with Retry-After).
+ */
+export function loginRoutes(guard: RequestGuard, passwordHash: string, limiter: LoginLimiter): express.Router {
+  const r = express.Router();
+  r.get('/login', (_req, res) => {
+    res.type('html').send(page('Sign in with the password you were given.'));
+  });
+  r.post('/login', express.urlencoded({ extended: false, limit: '2kb' }), async (req: Request, res: Response) => {
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${req.headers.host}` && origin !== `https://${req.headers.host}`) {
+      return void res.status(403).type('text/plain').send('Sign in from this site.');
+    }
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const wait = limiter.retryAfter(client);
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
+      return void res.status(429).type('html').send(page('Sign in with the password you were given.', `Too many failed attempts. Try again in ${Math.ceil(wait / 1000)} s.`));
+    }
+    const password = typeof req.body?.password === 'string' ? req.body.password : '';
+    if (!(await verifyPassword(password, passwordHash))) {
+      limiter.fail(client);
+      return void res.status(401).type('html').send(page('Sign in with the password you were given.', 'That password is not right.'));
+    }
+    limiter.succeed(client);
+    const browser = parseCookies(req.headers.cookie ?? '')[COOKIES.browser] ?? newBrowserId();
+    res.setHeader('Set-Cookie', [
+      serialize(COOKIES.login, guard.loginCookie(browser), cookieOptions),
+      serialize(COOKIES.browser, browser, cookieOptions),
+    ]);
+    res.redirect(303, '/');
+  });
+  r.post('/logout', (_req, res) => {
+    res.setHeader('Set-Cookie', serialize(COOKIES.login, '', { ...cookieOptions, maxAge: 0 }));
+    res.redirect(303, '/login');
+  });
+  return r;
+}

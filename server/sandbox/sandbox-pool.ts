@@ -1,0 +1,83 @@
+import crypto from 'node:crypto';
+import type { SandboxFactory } from '../sessions/session.ts';
+import type { Sandbox } from './sandbox.ts';
+
+/** A sandbox made ahead of time, under the session id it will be handed to (its labels carry it). */
+export interface PooledSandbox {
+  sessionId: string;
+  sandbox: Promise<Sandbox>;
+}
+
+/**
+ * A warm pool of ready sandboxes (engine started, mirror configured), so the first Run of a visit
+ * costs about what a warm Run costs. Each sandbox is made under a fresh session id and handed to
+ * exactly one new session (take() removes it synchronously); the pool refills in the background,
+ * one sandbox at a time, so refilling never competes with itself for the engine.
+ */
+export class SandboxPool {
+  readonly size: number;
+  readonly #factory: SandboxFactory;
+  readonly #remove: (sessionId: string) => Promise<void>;
+  readonly #log: (line: string) => void;
+  #entries: Array<PooledSandbox & { ready: boolean }> = [];
+  #filling = false;
+  #closed = false;
+  #failures = 0;
+
+  constructor(size: number, factory: SandboxFactory, remove: (sessionId: string) => Promise<void>, log: (line: string) => void) {
+    this.size = size;
+    this.#factory = factory;
+    this.#remove = remove;
+    this.#log = log;
+  }
+
+  /** Ready sandboxes waiting for a session. */
+  get ready(): number {
+    return this.#entries.filter((e) => e.ready).length;
+  }
+
+  /** Hands one pooled sandbox (ready first, else one being made) to a new session, never twice. */
+  take(): PooledSandbox | undefined {
+    const i = Math.max(0, this.#entries.findIndex((e) => e.ready));
+    const [entry] = this.#entries.splice(i, 1);
+    this.#failures = 0; // a new visitor is a reason to try again after failures
+    this.fill();
+    return entry && { sessionId: entry.sessionId, sandbox: entry.sandbox };
+  }
+
+  /** Tops the pool up to its size, one sandbox at a time. */
+  fill(): void {
+    if (this.#filling || this.#closed || this.size === 0) return;
+    this.#filling = true;
+    void (async () => {
+      while (!this.#closed && this.#entries.length < this.size && this.#failures < 3) {
+        const sessionId = crypto.randomUUID();
+        const sandbox = this.#factory(sessionId, () => undefined);
+        const entry = { sessionId, sandbox, ready: false };
+        this.#entries.push(entry);
+        try {
+          await sandbox;
+          entry.ready = true;
+          this.#failures = 0;
+        } catch (err) {
+          this.#entries = this.#entries.filter((e) => e !== entry);
+          this.#failures++;
+          this.#log(`Warm pool: could not make a sandbox (${(err as Error).message.split('\n')[0]}).`);
+          if (this.#failures >= 3) this.#log('Warm pool: paused after 3 failures; sessions make their own sandboxes.');
+        }
+      }
+      this.#filling = false;
+    })();
+  }
+
+  /** Removes every pooled sandbox (server shutdown). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const entries = this.#entries;
+    this.#entries = [];
+    await Promise.all(entries.map(async (e) => {
+      await e.sandbox.catch(() => undefined);
+      await this.#remove(e.sessionId).catch(() => undefined);
+    }));
+  }
+}
