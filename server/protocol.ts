@@ -95,8 +95,15 @@ export type SessionMessage =
   | { type: 'no-sandbox'; message: string }
   | { type: 'error'; message: string };
 
-/** Client to server, as JSON text frames (stdin goes as binary frames). */
-export type ClientMessage = { type: 'resize'; cols: number; rows: number };
+/**
+ * Client to server, as JSON text frames (stdin goes as binary frames). `ack` is flow control for
+ * clients that opened the stream with `ack=1`: the total output bytes the client has processed
+ * (for xterm, written to the screen); the server pauses the run's output while too much is unacknowledged.
+ */
+export type ClientMessage = { type: 'resize'; cols: number; rows: number } | { type: 'ack'; bytes: number };
+
+/** Flow control: output is paused above HIGH unacknowledged bytes and resumed below LOW. */
+export const FLOW = { high: 512 * 1024, low: 128 * 1024 } as const;
 
 /** WebSocket close codes the server uses besides 1000 (normal) and 1009 (frame too big). */
 export const CLOSE = {
@@ -143,7 +150,11 @@ export function parseClientMessage(text: string): { ok: true; message: ClientMes
     }
     return { ok: true, message: { type: 'resize', cols: m.cols as number, rows: m.rows as number } };
   }
-  return { ok: false, error: `Unknown message type ${JSON.stringify(String(m.type)).slice(0, 40)}; the only one is "resize".` };
+  if (m.type === 'ack') {
+    if (!Number.isSafeInteger(m.bytes) || (m.bytes as number) < 0) return { ok: false, error: 'ack needs "bytes": the total output bytes processed.' };
+    return { ok: true, message: { type: 'ack', bytes: m.bytes as number } };
+  }
+  return { ok: false, error: `Unknown message type ${JSON.stringify(String(m.type)).slice(0, 40)}; known ones are "resize" and "ack".` };
 }
 
 export interface RunRequest {

@@ -135,6 +135,7 @@ export class Run extends EventEmitter<RunEvents> {
         }, this.#opts.timeoutMs);
         this.#timeoutTimer.unref();
       }
+      if (this.#holders.size > 0) exec.output.pause();
       for (const chunk of this.#pendingInput) exec.input.write(chunk);
       this.#pendingInput = [];
       exec.output.on('data', (chunk: Buffer) => {
@@ -162,6 +163,20 @@ export class Run extends EventEmitter<RunEvents> {
     }
   }
 
+  readonly #holders = new Set<object>();
+
+  /** A watcher cannot take more output now: pause the exec's stream (backpressure reaches the command). */
+  hold(holder: object): void {
+    this.#holders.add(holder);
+    if (this.#holders.size === 1 && !this.#stopRequested) this.#exec?.output.pause();
+  }
+
+  /** That watcher caught up (or left); resume once nobody holds the stream. */
+  release(holder: object): void {
+    if (!this.#holders.delete(holder)) return;
+    if (this.#holders.size === 0) this.#exec?.output.resume();
+  }
+
   /** Sends bytes to the command's stdin (keys typed in the pane); typed ahead while starting, they wait. */
   write(data: Buffer): boolean {
     if (this.finished) return false;
@@ -185,6 +200,9 @@ export class Run extends EventEmitter<RunEvents> {
   async stop(): Promise<RunInfo> {
     if (this.finished) return this.info();
     this.#stopRequested = true;
+    // Stop must not wait behind a slow reader: let the rest of the output drain.
+    this.#holders.clear();
+    this.#exec?.output.resume();
     const sandbox = this.#sandbox;
     if (sandbox) {
       await sandbox.run(signalRunCommand(this.id, 'INT')).catch(() => undefined);

@@ -1,5 +1,5 @@
 import type { RawData, WebSocket } from 'ws';
-import { CLOSE, parseClientMessage, type ServerMessage } from '../protocol.ts';
+import { CLOSE, FLOW, parseClientMessage, type ServerMessage } from '../protocol.ts';
 import type { Run } from '../runs/run.ts';
 
 function send(ws: WebSocket, message: ServerMessage): void {
@@ -7,31 +7,53 @@ function send(ws: WebSocket, message: ServerMessage): void {
 }
 
 /**
- * WebSocket /api/runs/:id/stream?since=<offset>: replays the run's transcript from `since`, then
- * follows it live, forwarding stdin and resizes; ends with an exit (or error) frame.
+ * WebSocket /api/runs/:id/stream?since=<offset>[&ack=1]: replays the run's transcript from
+ * `since`, then follows it live, forwarding stdin and resizes; ends with an exit (or error) frame.
+ * Flow control: above FLOW.high bytes not yet acknowledged (ack=1) or not yet sent (socket
+ * buffer), the run's output is paused until this watcher is below FLOW.low again.
  */
-export function streamRun(ws: WebSocket, run: Run, since: number): void {
+export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean): void {
   run.attach();
+  const holder = {};
+  let sent = 0;
+  let acked = 0;
+  let held = false;
+  let drainTimer: NodeJS.Timeout | undefined;
+  const backlog = () => (acks ? sent - acked : ws.bufferedAmount);
+  const check = () => {
+    if (!held && backlog() > FLOW.high) {
+      held = true;
+      run.hold(holder);
+      // Without acks, watch the socket's own buffer drain.
+      if (!acks) drainTimer = setInterval(check, 10);
+    } else if (held && backlog() < FLOW.low) {
+      held = false;
+      clearInterval(drainTimer);
+      run.release(holder);
+    }
+  };
+  const sendBytes = (chunk: Buffer) => {
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(chunk, { binary: true });
+    sent += chunk.length;
+    check();
+  };
+
   // Replay and subscribe in the same tick: no byte can fall between the two.
   const { offset, data } = run.transcript.readFrom(since);
   send(ws, { type: 'hello', offset, status: run.status, dropped: run.transcript.dropped });
   if (run.status === 'starting' && run.phase) send(ws, { type: 'phase', ...run.phase });
-  if (data.length) ws.send(data, { binary: true });
+  if (data.length) sendBytes(data);
 
-  const onOutput = (_offset: number, chunk: Buffer) => {
-    if (ws.readyState === ws.OPEN) ws.send(chunk, { binary: true });
-  };
+  const onOutput = (_offset: number, chunk: Buffer) => sendBytes(chunk);
   const onMessage = (m: ServerMessage) => {
     send(ws, m);
     if (m.type === 'exit') ws.close(CLOSE.normal, 'run ended');
     if (m.type === 'error' && run.finished) ws.close(CLOSE.runFailed, 'run failed');
   };
-  const finishNow = () => {
-    if (run.status === 'exited') onMessage({ type: 'exit', exitCode: run.exitCode!, durationMs: run.durationMs! });
-    else if (run.status === 'failed') onMessage({ type: 'error', message: run.error ?? 'The run failed.', ended: true });
-  };
   if (run.finished) {
-    finishNow();
+    if (run.status === 'exited') onMessage({ type: 'exit', exitCode: run.exitCode!, durationMs: run.durationMs! });
+    else onMessage({ type: 'error', message: run.error ?? 'The run failed.', ended: true });
   } else {
     run.on('output', onOutput);
     run.on('message', onMessage);
@@ -47,12 +69,18 @@ export function streamRun(ws: WebSocket, run: Run, since: number): void {
     }
     const parsed = parseClientMessage(buf.toString('utf8'));
     if (!parsed.ok) return send(ws, { type: 'error', message: parsed.error });
-    run.resize(parsed.message.cols, parsed.message.rows);
+    if (parsed.message.type === 'resize') run.resize(parsed.message.cols, parsed.message.rows);
+    else {
+      acked = Math.min(sent, Math.max(acked, parsed.message.bytes));
+      check();
+    }
   });
   ws.on('error', () => undefined);
   ws.on('close', () => {
+    clearInterval(drainTimer);
     run.off('output', onOutput);
     run.off('message', onMessage);
+    run.release(holder);
     run.detach();
   });
 }

@@ -44,7 +44,8 @@ export function attachUpgrades(server: http.Server, guard: RequestGuard, store: 
         const found = store.run(run[1]!, checked.principal);
         const sinceText = url.searchParams.get('since') ?? '0';
         if (!/^\d{1,15}$/.test(sinceText)) return refuseUpgrade(socket, 400, '`since` must be a byte offset (a whole number).');
-        return wss.handleUpgrade(req, socket, head, (ws) => streamRun(ws, found, Number(sinceText)));
+        const acks = url.searchParams.get('ack') === '1';
+        return wss.handleUpgrade(req, socket, head, (ws) => streamRun(ws, found, Number(sinceText), acks));
       }
       const events = SESSION_EVENTS.exec(url.pathname);
       if (events) {

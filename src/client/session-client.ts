@@ -124,7 +124,7 @@ function wsUrl(path: string): string {
 
 /** The WebSocket URL of a run's stream, resuming after `since` bytes. */
 export function streamUrl(runId: string, since: number): string {
-  return wsUrl(`/api/runs/${runId}/stream?since=${since}`);
+  return wsUrl(`/api/runs/${runId}/stream?since=${since}&ack=1`);
 }
 
 export function sessionEventsUrl(id: string): string {

@@ -88,6 +88,25 @@ export class TerminalView {
     this.term.write(`\r\n\x1b[${code}m${text}\x1b[0m\r\n`);
   }
 
+  /** Counts what xterm has drawn on one connection and acknowledges it (batched). */
+  static #acker(ws: WebSocket): (n: number) => void {
+    let processed = 0;
+    let acked = 0;
+    let timer: number | undefined;
+    const flush = () => {
+      timer = undefined;
+      if (ws.readyState === WebSocket.OPEN && processed > acked) {
+        acked = processed;
+        ws.send(JSON.stringify({ type: 'ack', bytes: processed }));
+      }
+    };
+    return (n) => {
+      processed += n;
+      if (processed - acked >= 64 * 1024) flush();
+      else timer ??= window.setTimeout(flush, 50);
+    };
+  }
+
   #send(data: Uint8Array<ArrayBuffer> | string): void {
     if (this.#ws?.readyState === WebSocket.OPEN && !this.#ended) this.#ws.send(data);
   }
@@ -97,6 +116,7 @@ export class TerminalView {
     const ws = new WebSocket(streamUrl(runId, this.#received));
     ws.binaryType = 'arraybuffer';
     this.#ws = ws;
+    const ack = TerminalView.#acker(ws);
     const end = (e: RunEnd) => {
       if (this.#ended) return;
       this.#ended = true;
@@ -110,8 +130,10 @@ export class TerminalView {
     ws.onmessage = (ev) => {
       if (this.#runId !== runId) return;
       if (ev.data instanceof ArrayBuffer) {
-        this.#received += ev.data.byteLength;
-        this.term.write(new Uint8Array(ev.data));
+        const n = ev.data.byteLength;
+        this.#received += n;
+        // Acknowledge what xterm has drawn, so the server pauses a flood instead of freezing the tab.
+        this.term.write(new Uint8Array(ev.data), () => ack(n));
         return;
       }
       const m = JSON.parse(ev.data as string) as ServerMessage;

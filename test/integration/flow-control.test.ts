@@ -1,0 +1,85 @@
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LABELS } from '../../server/docker/labels.ts';
+import { FLOW } from '../../server/protocol.ts';
+import type { ApiClient } from '../support/api-client.ts';
+import { startAppServer } from '../support/app-server.ts';
+import { requireEngine } from '../support/engine.ts';
+import type { StartedServer } from '../support/server.ts';
+
+let server: StartedServer;
+let api: ApiClient;
+let instance: string;
+let session: string;
+
+const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  await requireEngine();
+  ({ server, api, instance } = await startAppServer());
+  session = await api.createSession();
+  await api.run(session, 'true');
+});
+
+afterAll(async () => {
+  await server?.stop();
+  const { engine } = await requireEngine();
+  await engine.removeLabelled({ [LABELS.instance]: instance });
+});
+
+describe('flow control, end to end', () => {
+  it('pauses a flood for a client that does not acknowledge, and resumes when it does', async () => {
+    const id = await api.startRun(session, 'yes "flood flood flood flood" | head -c 50000000; echo; echo done');
+    const flow = new (await import('ws')).default(`${api.url.replace(/^http/, 'ws')}/api/runs/${id}/stream?since=0&ack=1`, {
+      headers: { Authorization: `Bearer ${api.token}` },
+    });
+    let received = 0;
+    let exit: unknown;
+    flow.on('message', (d: Buffer, binary) => {
+      if (binary) received += d.length;
+      else if (JSON.parse(d.toString()).type === 'exit') exit = JSON.parse(d.toString());
+    });
+    await new Promise((r) => flow.on('open', r));
+    // Nothing acknowledged: the output stops a little past the high watermark.
+    let last = -1;
+    for (let i = 0; i < 100 && received !== last; i++) {
+      last = received;
+      await sleep(300);
+    }
+    expect(received).toBeGreaterThan(FLOW.high / 2);
+    expect(received).toBeLessThan(FLOW.high + 4 * 1024 * 1024);
+    expect((await api.info(id)).status).toBe('running');
+    // Acknowledge as we go: the whole 50 MB arrives and the run ends.
+    const acker = setInterval(() => flow.readyState === flow.OPEN && flow.send(JSON.stringify({ type: 'ack', bytes: received })), 20);
+    await new Promise((r) => flow.on('close', r));
+    clearInterval(acker);
+    expect(received).toBeGreaterThan(50_000_000);
+    expect(exit).toMatchObject({ type: 'exit', exitCode: 0 });
+  });
+
+  it('Stop ends a run that is paused behind a slow reader', async () => {
+    const id = await api.startRun(session, 'yes');
+    const WebSocket = (await import('ws')).default;
+    const flow = new WebSocket(`${api.url.replace(/^http/, 'ws')}/api/runs/${id}/stream?since=0&ack=1`, { headers: { Authorization: `Bearer ${api.token}` } });
+    await new Promise((r) => flow.on('open', r));
+    await sleep(1000);
+    const stopped = await api.stop(id);
+    expect(stopped.status).toBe('exited');
+    expect([130, 137]).toContain(stopped.exitCode);
+    flow.close();
+  });
+
+  it('keeps the server memory bounded through a 10 s `yes` flood to a reader that keeps up', async () => {
+    const pid = server.process.pid!;
+    const before = rssOf(pid);
+    const id = await api.startRun(session, 'timeout 10 yes; true');
+    let peak = before;
+    const watch = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 100);
+    const seen = await api.follow(id);
+    clearInterval(watch);
+    console.log(`server RSS ${Math.round(before / 2 ** 20)} MiB before, peak ${Math.round(peak / 2 ** 20)} MiB during a 10 s flood of ${Math.round(seen.output.length / 2 ** 20)} MiB`);
+    expect(seen.messages.at(-1)).toMatchObject({ type: 'exit' });
+    expect(peak - before).toBeLessThan(256 * 2 ** 20);
+  });
+});
