@@ -10,7 +10,8 @@ export const runPidFile = (runId: string) => `/run/rdn/runs/${runId}.pid`;
  * never in argv or in container options.
  */
 const WRAPPER = [
-  '__rdn_p=/run/rdn/runs/$RDN_RUN_ID.pid; mkdir -p /run/rdn/runs; echo $$ >"$__rdn_p"',
+  // /run/rdn/runs is installed with the sandbox: no mkdir (a fork) on every run.
+  '__rdn_p=/run/rdn/runs/$RDN_RUN_ID.pid; echo $$ >"$__rdn_p"',
   '[ -f /run/rdn/lib.sh ] && . /run/rdn/lib.sh',
   'trap \'__rdn_rc=$?; type __rdn_save_state >/dev/null 2>&1 && __rdn_save_state; rm -f "$__rdn_p"; exit $__rdn_rc\' EXIT',
   'shopt -s expand_aliases',

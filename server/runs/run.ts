@@ -10,8 +10,9 @@ const MAX_TYPE_AHEAD = 64 * 1024;
  * Whether the sandbox outlived the exec. A signal exit (>= 128) may mean the whole container was
  * killed, and its state can lag the exec's end by a moment: look again briefly before trusting it.
  */
-async function sandboxSurvived(sandbox: Sandbox, exitCode: number): Promise<boolean> {
-  const looks = exitCode >= 128 ? 5 : 1;
+async function sandboxSurvived(sandbox: Sandbox, exitCode: number, stopped: boolean): Promise<boolean> {
+  // Killed containers report 137; a run we stopped ourselves needs no second look.
+  const looks = exitCode === 137 && !stopped ? 5 : 1;
   for (let i = 0; i < looks; i++) {
     if (!(await sandbox.running())) return false;
     if (i < looks - 1) await new Promise((r) => setTimeout(r, 100));
@@ -148,7 +149,7 @@ export class Run extends EventEmitter<RunEvents> {
         exec.output.once('error', resolve);
       });
       const code = await exec.exitCode().catch(() => undefined);
-      if (code === undefined || !(await sandboxSurvived(sandbox, code))) {
+      if (code === undefined || !(await sandboxSurvived(sandbox, code, this.#stopRequested))) {
         return this.#fail('The sandbox stopped during the run, so its state is gone. The next Run starts a new sandbox.');
       }
       if (this.#timedOut) {

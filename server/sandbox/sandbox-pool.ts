@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import type { SandboxFactory } from '../sessions/session.ts';
 import type { Sandbox } from './sandbox.ts';
 
+const REFILL_DELAY_MS = 3000;
+
 /** A sandbox made ahead of time, under the session id it will be handed to (its labels carry it). */
 export interface PooledSandbox {
   sessionId: string;
@@ -41,7 +43,8 @@ export class SandboxPool {
     const i = Math.max(0, this.#entries.findIndex((e) => e.ready));
     const [entry] = this.#entries.splice(i, 1);
     this.#failures = 0; // a new visitor is a reason to try again after failures
-    this.fill();
+    // Refill a little later: making a sandbox now would compete with the new session's first Run.
+    setTimeout(() => this.fill(), REFILL_DELAY_MS).unref();
     return entry && { sessionId: entry.sessionId, sandbox: entry.sandbox };
   }
 

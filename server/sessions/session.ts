@@ -34,6 +34,7 @@ export class Session extends EventEmitter<SessionEvents> {
   #sandbox: Promise<Sandbox> | undefined;
   #current: Sandbox | undefined;
   #closed = false;
+  #seenRunning = 0;
   #inventory: SessionInventory | undefined;
   readonly #phaseListeners = new Set<(p: Phase) => void>();
 
@@ -67,7 +68,12 @@ export class Session extends EventEmitter<SessionEvents> {
       const pending = this.#sandbox;
       if (pending) {
         const existing = await pending.catch(() => undefined);
-        if (existing && (await existing.running())) return existing;
+        // A sandbox seen running a moment ago is trusted without asking the engine again.
+        if (existing && Date.now() - this.#seenRunning < 1000) return existing;
+        if (existing && (await existing.running())) {
+          this.#seenRunning = Date.now();
+          return existing;
+        }
         if (this.#sandbox === pending) this.#sandbox = existing ? this.#replace(existing) : undefined;
       }
       if (this.#closed) throw new Error('This session has been closed. Reload the page to start a new one.');

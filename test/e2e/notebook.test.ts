@@ -177,7 +177,9 @@ describe('a docs page as a notebook, in Chromium', () => {
 
   it('search finds a page by a word in its body', async () => {
     const { context, page } = await reader('/');
-    await page.locator('.search input').fill('xhyve');
+    await page.locator('.search input').first().fill('xhyve');
+    // The search UI loads on first use; it takes over what was typed.
+    await page.locator('.pagefind-ui__search-input').waitFor();
     const result = page.locator('.pagefind-ui__result-link').first();
     await result.waitFor({ timeout: 15_000 });
     expect(await result.getAttribute('href')).toMatch(/\/questions\/?$/);

@@ -1,0 +1,256 @@
+/**
+ * `npm run bench`: what a Run costs, against a floor measured in the same run on the same engine.
+ * Prints a table and writes bench-results/bench-<time>.json. No thresholds: read the ratios.
+ *   1. exec floor: dockerode exec create+start -> first byte in an idle sandbox; `docker exec` CLI
+ *   2. warm click -> first byte through the public API (POST run + WebSocket), vs the floor
+ *   3. first Run of a new session: cold, and from the warm pool, vs the warm figure
+ *   4. throughput of a run's stream vs the raw exec stream; server RSS growth; Stop during a flood
+ *   5. concurrency: N sessions each making a run at once
+ *   6. page weight: gzip JS/CSS before and after the first Run
+ * BENCH_QUICK=1 runs fewer repetitions and smaller sizes (a smoke run).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { projectRoot } from '../server/config.ts';
+import { LABELS } from '../server/docker/labels.ts';
+import { ensureSiteBuilt } from '../server/site-build.ts';
+import { startAppServer } from '../test/support/app-server.ts';
+import type { ApiClient } from '../test/support/api-client.ts';
+import { requireEngine } from '../test/support/engine.ts';
+import { pageWeight } from './page-weight.ts';
+import { fmt, ms, now, repeat, summarize, type Summary } from './stats.ts';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const REPS = QUICK ? 5 : 30;
+const BYTES = QUICK ? 64 * 2 ** 20 : 2 ** 30;
+const LEVELS = QUICK ? [5] : [10, 25, 50];
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const results: Record<string, unknown> = { quick: QUICK, startedAt: new Date().toISOString() };
+const rows: string[][] = [];
+const row = (what: string, s: Summary | string, ratio = '') =>
+  rows.push([what, typeof s === 'string' ? s : `${fmt(s.min)} / ${fmt(s.median)} / ${fmt(s.p95)} ms (n=${s.n})`, ratio]);
+const log = (line: string) => console.error(`· ${line}`);
+
+const { engine } = await requireEngine();
+await ensureSiteBuilt(path.join(projectRoot, 'dist'), log);
+
+/** First byte of a run started through the public API: POST, then the WebSocket's first binary frame. */
+async function apiFirstByte(api: ApiClient, session: string, command: string): Promise<number> {
+  const t = now();
+  const id = await api.startRun(session, command);
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${api.url.replace(/^http/, 'ws')}/api/runs/${id}/stream?since=0`, { headers: { Authorization: `Bearer ${api.token}` } });
+    let first: number | undefined;
+    ws.on('message', (_d, binary) => {
+      if (binary && first === undefined) first = ms(t);
+    });
+    ws.on('close', () => (first === undefined ? reject(new Error(`no output from ${command}`)) : resolve(first)));
+    ws.on('error', reject);
+  });
+}
+
+/** Follows a run to its end counting bytes (acknowledging them, as the page does). */
+function drain(api: ApiClient, id: string, onBytes?: (total: number) => void): Promise<{ bytes: number; seconds: number; exit: unknown }> {
+  const t = now();
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${api.url.replace(/^http/, 'ws')}/api/runs/${id}/stream?since=0&ack=1`, { headers: { Authorization: `Bearer ${api.token}` } });
+    let bytes = 0;
+    let exit: unknown;
+    let lastAck = 0;
+    ws.on('message', (d: Buffer, binary) => {
+      if (!binary) {
+        const m = JSON.parse(d.toString());
+        if (m.type === 'exit' || m.type === 'error') exit = m;
+        return;
+      }
+      bytes += d.length;
+      onBytes?.(bytes);
+      if (bytes - lastAck > 64 * 1024) {
+        lastAck = bytes;
+        ws.send(JSON.stringify({ type: 'ack', bytes }));
+      }
+    });
+    ws.on('close', () => resolve({ bytes, seconds: ms(t) / 1000, exit }));
+    ws.on('error', reject);
+  });
+}
+
+const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+
+// ---- 1 & 2: the floor and the warm figure -------------------------------------------------------
+const warm = await startAppServer({ WARM_POOL: '0', MAX_SESSIONS: '80', RUN_OUTPUT_BYTES: '1m' });
+const cleanups: Array<() => Promise<unknown>> = [
+  () => warm.server.stop(),
+  () => engine.removeLabelled({ [LABELS.instance]: warm.instance }),
+];
+try {
+  const api = warm.api;
+  const session = await api.createSession();
+  await api.run(session, 'true');
+  const [sandboxId] = (await engine.listLabelled({ [LABELS.session]: session })).containers;
+  const container = engine.docker.getContainer(sandboxId!);
+  log('exec floor (dockerode)');
+  const floor = await repeat(REPS, async () => {
+    const t = now();
+    const exec = await container.exec({ Cmd: ['echo', 'hi'], AttachStdout: true, AttachStderr: true, Tty: true });
+    const stream = await exec.start({ hijack: true, stdin: false, Tty: true });
+    return new Promise<number>((resolve) => {
+      let first: number | undefined;
+      stream.on('data', () => (first ??= ms(t)));
+      stream.on('end', () => resolve(first ?? ms(t)));
+    });
+  });
+  log('exec floor (docker CLI)');
+  const cli = await repeat(REPS, () => {
+    const t = now();
+    return new Promise<number>((resolve) => {
+      const child = spawn('docker', ['exec', sandboxId!, 'echo', 'hi']);
+      let first: number | undefined;
+      child.stdout.on('data', () => (first ??= ms(t)));
+      child.on('close', () => resolve(first ?? ms(t)));
+    });
+  });
+  log('warm click -> first byte (echo hi, docker ps -a)');
+  const warmEcho = await repeat(REPS, () => apiFirstByte(api, session, 'echo hi'));
+  const warmPs = await repeat(REPS, () => apiFirstByte(api, session, 'docker ps -a'));
+  const rawPs = await repeat(REPS, async () => {
+    const t = now();
+    const exec = await container.exec({ Cmd: ['docker', 'ps', '-a'], AttachStdout: true, AttachStderr: true, Tty: true });
+    const stream = await exec.start({ hijack: true, stdin: false, Tty: true });
+    return new Promise<number>((resolve) => {
+      let first: number | undefined;
+      stream.on('data', () => (first ??= ms(t)));
+      stream.on('end', () => resolve(first ?? ms(t)));
+    });
+  });
+  row('1. exec floor: dockerode `echo hi`', floor);
+  row('1. exec floor: `docker exec` CLI', cli, `${fmt(cli.median / floor.median, 2)}x dockerode`);
+  row('2. warm click -> first byte, `echo hi`', warmEcho, `${fmt(warmEcho.median / floor.median, 2)}x floor (goal <= 1.25x)`);
+  row('2. floor for `docker ps -a` (dockerode)', rawPs);
+  row('2. warm click -> first byte, `docker ps -a`', warmPs, `${fmt(warmPs.median / rawPs.median, 2)}x its floor (goal <= 1.25x)`);
+  Object.assign(results, { floor, cli, warmEcho, warmPs, rawPs });
+
+  // ---- 4: throughput, memory, Stop during a flood ------------------------------------------------
+  log(`throughput: ${Math.round(BYTES / 2 ** 20)} MiB raw exec vs through the API`);
+  const flood = `head -c ${BYTES} /dev/zero | tr '\\0' 'x'`;
+  const tRaw = now();
+  const rawExec = await container.exec({ Cmd: ['bash', '-c', flood], AttachStdout: true, AttachStderr: true, Tty: true });
+  const rawStream = await rawExec.start({ hijack: true, stdin: false, Tty: true });
+  const rawBytes = await new Promise<number>((resolve) => {
+    let n = 0;
+    rawStream.on('data', (d: Buffer) => (n += d.length));
+    rawStream.on('end', () => resolve(n));
+  });
+  const rawSeconds = ms(tRaw) / 1000;
+  const pid = warm.server.process.pid!;
+  const rssBefore = rssOf(pid);
+  let rssPeak = rssBefore;
+  const watch = setInterval(() => (rssPeak = Math.max(rssPeak, rssOf(pid))), 50);
+  const apiRun = await drain(api, await api.startRun(session, flood));
+  clearInterval(watch);
+  const rawRate = rawBytes / rawSeconds / 1e6;
+  const apiRate = apiRun.bytes / apiRun.seconds / 1e6;
+  row('4. raw exec stream (TTY)', `${fmt(rawRate)} MB/s (${Math.round(rawBytes / 2 ** 20)} MiB in ${fmt(rawSeconds)} s)`);
+  row('4. through the API + WebSocket', `${fmt(apiRate)} MB/s (${Math.round(apiRun.bytes / 2 ** 20)} MiB)`, `${fmt((100 * apiRate) / rawRate, 0)} % of raw (goal >= 90 %)`);
+  row('4. server RSS growth during it', `${fmt((rssPeak - rssBefore) / 2 ** 20)} MiB`, 'goal <= 64 MiB');
+  log('Stop during a `yes` flood');
+  const stop = await repeat(QUICK ? 3 : 5, async () => {
+    const id = await api.startRun(session, 'yes');
+    let started!: () => void;
+    const flowing = new Promise<void>((r) => (started = r));
+    const ended = drain(api, id, (b) => b > 4 * 2 ** 20 && started());
+    await flowing;
+    const t = now();
+    await api.stop(id);
+    const took = ms(t);
+    await ended;
+    return took;
+  });
+  row('4. Stop -> end of run, during `yes`', stop, 'goal <= 250 ms');
+  Object.assign(results, { throughput: { rawMBps: rawRate, apiMBps: apiRate, rawBytes, apiBytes: apiRun.bytes }, rssGrowthBytes: rssPeak - rssBefore, stop });
+
+  // ---- 5: concurrency -----------------------------------------------------------------------------
+  const concurrency: Record<string, unknown> = {};
+  for (const n of LEVELS) {
+    log(`concurrency: ${n} new sessions, one run each, all at once`);
+    const rssIdleBefore = rssOf(pid);
+    const t0 = now();
+    const outcomes = await Promise.all(
+      Array.from({ length: n }, async () => {
+        const t = now();
+        try {
+          const s = await api.createSession();
+          const r = await api.run(s, 'echo ok');
+          return { ok: r.exitCode === 0 && r.text.includes('ok'), ms: ms(t), session: s };
+        } catch (err) {
+          return { ok: false, ms: ms(t), error: (err as Error).message, session: '' };
+        }
+      }),
+    );
+    const wall = ms(t0);
+    const lat = summarize(outcomes.map((o) => o.ms));
+    const okCount = outcomes.filter((o) => o.ok).length;
+    // Memory of an idle session: its sandbox container (cgroup) and the server's share.
+    const stats = await Promise.all(
+      outcomes.filter((o) => o.session).map(async (o) => {
+        const [id] = (await engine.listLabelled({ [LABELS.session]: o.session })).containers;
+        if (!id) return 0;
+        const s = (await engine.docker.getContainer(id).stats({ stream: false })) as { memory_stats?: { usage?: number; stats?: { cache?: number } } };
+        return (s.memory_stats?.usage ?? 0) - (s.memory_stats?.stats?.cache ?? 0);
+      }),
+    );
+    const perSandbox = stats.reduce((a, b) => a + b, 0) / Math.max(1, stats.length);
+    const serverPer = (rssOf(pid) - rssIdleBefore) / n;
+    row(`5. ${n} sessions at once`, `${okCount}/${n} ok; p50 ${fmt(lat.median / 1000)} s, p95 ${fmt(lat.p95 / 1000)} s, all in ${fmt(wall / 1000)} s`, `idle: ${fmt(perSandbox / 2 ** 20)} MiB/sandbox + ${fmt(serverPer / 2 ** 20, 2)} MiB server`);
+    concurrency[n] = { ok: okCount, latency: lat, wallMs: wall, sandboxMemBytes: perSandbox, serverBytesPerSession: serverPer };
+    await Promise.all(outcomes.filter((o) => o.session).map((o) => api.deleteSession(o.session)));
+  }
+  results.concurrency = concurrency;
+
+  // ---- 6: page weight ------------------------------------------------------------------------------
+  log('page weight in Chromium');
+  const weight = await pageWeight(warm.server.url, warm.token, path.join(projectRoot, 'dist'), '/example-commands/', chromiumPath);
+  row('6. page JS/CSS before the first Run (gzip)', `${fmt(weight.beforeRun.js / 1024)} KB JS + ${fmt(weight.beforeRun.css / 1024)} KB CSS`, 'goal: JS <= 40 KB');
+  row('6. after the first Run (gzip)', `${fmt(weight.afterRun.js / 1024)} KB JS + ${fmt(weight.afterRun.css / 1024)} KB CSS`);
+  results.pageWeight = weight;
+} finally {
+  for (const c of cleanups) await c().catch(() => undefined);
+}
+
+// ---- 3: first Run of a new session, cold and from the warm pool ------------------------------------
+log('first Run on a new session: cold, then from the warm pool');
+const cold = await startAppServer({ WARM_POOL: '0' });
+const pooled = await startAppServer({ WARM_POOL: '2' });
+try {
+  const coldFirst = await repeat(QUICK ? 3 : 5, async () => apiFirstByte(cold.api, await cold.api.createSession(), 'echo hi'));
+  const poolReady = async () => {
+    for (let i = 0; i < 600; i++) {
+      if ((await pooled.api.request('GET', '/api/health')).body.pool.ready >= 1) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const poolFirst = await repeat(QUICK ? 3 : 5, async () => {
+    await poolReady();
+    return apiFirstByte(pooled.api, await pooled.api.createSession(), 'echo hi');
+  });
+  const warmMedian = (results.warmEcho as Summary).median;
+  row('3. first Run, new session, cold', coldFirst, `${fmt(coldFirst.median / warmMedian, 1)}x warm`);
+  row('3. first Run, new session, warm pool', poolFirst, `${fmt(poolFirst.median / warmMedian, 2)}x warm (goal <= 1.5x)`);
+  Object.assign(results, { coldFirst, poolFirst });
+} finally {
+  for (const s of [cold, pooled]) {
+    await s.server.stop();
+    await engine.removeLabelled({ [LABELS.instance]: s.instance });
+  }
+}
+
+const width = [Math.max(...rows.map((r) => r[0]!.length)), Math.max(...rows.map((r) => r[1]!.length))];
+console.log('\nmeasure'.padEnd(width[0]! + 3) + 'min / median / p95, or value'.padEnd(width[1]! + 3) + 'ratio');
+for (const r of rows.sort((a, b) => a[0]!.localeCompare(b[0]!))) console.log(`${r[0]!.padEnd(width[0]! + 2)} ${r[1]!.padEnd(width[1]! + 2)} ${r[2]}`);
+const dir = path.join(projectRoot, 'bench-results');
+fs.mkdirSync(dir, { recursive: true });
+const file = path.join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+console.log(`\nJSON: ${path.relative(projectRoot, file)}`);
