@@ -42,6 +42,7 @@ const envSchema = z.object({
   REGISTRY_MIRROR: z.string().url().optional(),
   MIRROR_CONTAINER: z.string().default('runnable-docker-notes-mirror'),
   INSECURE_REGISTRIES: list,
+  SANDBOX_SUBNETS: z.string().regex(/^(\d+)\.(\d+)\.0\.0\/16$/, 'a /16 such as 10.213.0.0/16, or "default"').or(z.literal('default')).default('10.213.0.0/16'),
   ATTACH_CONTAINERS: list,
   NOTES_REGISTRY: z.string().regex(/^[\w.-]+(:\d+)?$/, 'a registry host such as docker.io or registry.example:5000').default('docker.io'),
   MAX_SESSIONS: z.coerce.number().int().min(1).default(20),
@@ -82,6 +83,8 @@ export interface Config {
   registryMirror: string | undefined;
   mirrorContainer: string;
   insecureRegistries: string[];
+  /** The /16 session networks take their /28 from; undefined: the engine's own pools. */
+  sandboxSubnets: string | undefined;
   /** Containers on the host engine joined to every session network, reachable there by alias. */
   attachContainers: Array<{ container: string; alias: string }>;
   /** The registry the pages push to and pull from, given to every run as $REGISTRY. */
@@ -145,6 +148,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     registryMirror: e.REGISTRY_MIRROR,
     mirrorContainer: e.MIRROR_CONTAINER,
     insecureRegistries: e.INSECURE_REGISTRIES,
+    sandboxSubnets: e.SANDBOX_SUBNETS === 'default' ? undefined : e.SANDBOX_SUBNETS,
     attachContainers: e.ATTACH_CONTAINERS.map((pair) => {
       const [container, alias] = pair.split('=');
       if (!container || !alias || !/^[\w.-]+$/.test(alias)) throw new Error(`Invalid configuration:\n  ATTACH_CONTAINERS: "${pair}" must be container=alias`);

@@ -113,6 +113,8 @@ export const CLOSE = {
   runFailed: 4000,
   /** The server is shutting down. */
   goingAway: 1001,
+  /** This reader held the output back too long (flow control); reconnect with `since`. */
+  tooSlow: 4001,
 } as const;
 
 /** Largest WebSocket frame the server accepts (stdin and control messages are small). */

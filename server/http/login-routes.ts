@@ -1,5 +1,5 @@
 import express, { type Request, type Response } from 'express';
-import { parse as parseCookies, serialize } from 'cookie';
+import { serialize } from 'cookie';
 import type { LoginLimiter } from '../security/login-limiter.ts';
 import { verifyPassword } from '../security/password.ts';
 import { COOKIES, newBrowserId, type RequestGuard } from '../security/request-guard.ts';
@@ -39,12 +39,14 @@ export function loginRoutes(guard: RequestGuard, passwordHash: string, limiter: 
       return void res.status(429).type('html').send(page('Sign in with the password you were given.', `Too many failed attempts. Try again in ${Math.ceil(wait / 1000)} s.`));
     }
     const password = typeof req.body?.password === 'string' ? req.body.password : '';
+    // Counted before the slow check, so parallel guesses cannot all slip past the limit.
+    limiter.fail(client);
     if (!(await verifyPassword(password, passwordHash))) {
-      limiter.fail(client);
       return void res.status(401).type('html').send(page('Sign in with the password you were given.', 'That password is not right.'));
     }
     limiter.succeed(client);
-    const browser = parseCookies(req.headers.cookie ?? '')[COOKIES.browser] ?? newBrowserId();
+    // Always a fresh id: a browser id planted by another site on this host must not be adopted.
+    const browser = newBrowserId();
     res.setHeader('Set-Cookie', [
       serialize(COOKIES.login, guard.loginCookie(browser), cookieOptions),
       serialize(COOKIES.browser, browser, cookieOptions),

@@ -14,6 +14,21 @@ export const portPath = (sessionId: string, port: number) => `/ports/${sessionId
 /** Headers that carry the visitor's credentials: never passed on to a container. */
 const PRIVATE_HEADERS = new Set(['cookie', 'authorization', 'host', 'origin', 'referer']);
 
+/**
+ * What a container's page may not do from our origin: set our cookies, register a service worker
+ * over the site, or run scripts with the site's origin. The CSP sandbox (without allow-same-origin)
+ * gives the page an opaque origin, so its requests to the API carry no cookies and a foreign Origin.
+ */
+const DROPPED_RESPONSE_HEADERS = new Set(['set-cookie', 'service-worker-allowed', 'content-security-policy', 'access-control-allow-origin', 'access-control-allow-credentials']);
+const SANDBOX_CSP = 'sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads';
+
+function safeResponseHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(headers)) if (!DROPPED_RESPONSE_HEADERS.has(k) && v !== undefined) out[k] = v;
+  out['content-security-policy'] = SANDBOX_CSP;
+  return out;
+}
+
 function forwardHeaders(req: http.IncomingMessage, target: string): http.OutgoingHttpHeaders {
   const out: http.OutgoingHttpHeaders = { host: target };
   for (const [k, v] of Object.entries(req.headers)) if (!PRIVATE_HEADERS.has(k) && v !== undefined) out[k] = v;
@@ -29,6 +44,7 @@ function forwardHeaders(req: http.IncomingMessage, target: string): http.Outgoin
 export class PortProxy {
   readonly #guard: RequestGuard;
   readonly #store: SessionStore;
+  readonly #pipes = new Set<Duplex>();
 
   constructor(guard: RequestGuard, store: SessionStore) {
     this.#guard = guard;
@@ -71,11 +87,13 @@ export class PortProxy {
       const upstream = http.request(
         { host: target.host, port: target.port, method: req.method, path: target.path, headers: forwardHeaders(req, `${target.host}:${target.port}`) },
         (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
+          res.writeHead(up.statusCode ?? 502, safeResponseHeaders(up.headers));
           up.pipe(res);
         },
       );
       upstream.setTimeout(30_000, () => upstream.destroy(new Error('no answer within 30 s')));
+      // The visitor left (or a stream ended on their side): let go of the container's side too.
+      res.on('close', () => upstream.destroy());
       upstream.on('error', (err) => {
         if (res.headersSent) return res.destroy();
         res.status(502).json({ error: `Nothing answers on port ${target.port} in your sandbox (${err.message}). Is the container running and publishing it?` });
@@ -94,7 +112,18 @@ export class PortProxy {
       if (head.length) upstream.write(head);
       upstream.pipe(socket).pipe(upstream);
     });
+    upstream.setTimeout(30_000, () => upstream.destroy());
+    upstream.once('connect', () => upstream.setTimeout(0));
+    this.#pipes.add(socket);
+    socket.once('close', () => this.#pipes.delete(socket));
     upstream.on('error', () => socket.destroy());
+    upstream.on('close', () => socket.destroy());
     socket.on('error', () => upstream.destroy());
+    socket.on('close', () => upstream.destroy());
+  }
+
+  /** Ends every proxied WebSocket (server shutdown). */
+  close(): void {
+    for (const s of this.#pipes) s.destroy();
   }
 }

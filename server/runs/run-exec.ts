@@ -42,5 +42,6 @@ export function runExecOptions(
 /** Signals every process of a run's session (SIGINT first, SIGKILL after the grace). */
 export function signalRunCommand(runId: string, signal: 'INT' | 'KILL'): string[] {
   const file = runPidFile(runId);
-  return ['bash', '-c', `[ -f ${file} ] && pkill -${signal} -s "$(cat ${file})"; true`];
+  // A run stopped just as it starts may not have written its pid yet: wait a moment for it.
+  return ['bash', '-c', `for i in $(seq 1 40); do [ -f ${file} ] && break; sleep 0.05; done; [ -f ${file} ] && pkill -${signal} -s "$(cat ${file})"; true`];
 }

@@ -111,7 +111,7 @@ export class Run extends EventEmitter<RunEvents> {
   }
 
   /** Gets the sandbox (reporting phases), starts the exec and streams its output until it ends. */
-  async start(getSandbox: (onPhase: (p: Phase) => void) => Promise<Sandbox>): Promise<void> {
+  async start(getSandbox: (onPhase: (p: Phase) => void) => Promise<Sandbox>, onSandboxLost?: () => void): Promise<void> {
     try {
       const sandbox = await getSandbox((p) => {
         if (p.phase === 'ready') return; // announced below, once the command really runs
@@ -121,11 +121,21 @@ export class Run extends EventEmitter<RunEvents> {
       if (this.#stopRequested) return this.#fail('Stopped before it started.');
       this.#sandbox = sandbox;
       this.#startedAt = Date.now();
-      const startSize = this.#size;
-      const exec = await sandbox.exec(runExecOptions(this.id, this.command, startSize, this.#opts.env));
+      if (this.#stopRequested) return this.#fail('Stopped before it started.');
+      let exec: ExecHandle;
+      try {
+        exec = await sandbox.exec(runExecOptions(this.id, this.command, this.#size, this.#opts.env));
+      } catch (err) {
+        // The sandbox died between two runs: get a new one (with its notice) and try once more.
+        if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+        onSandboxLost?.();
+        this.#sandbox = await getSandbox((p) => this.emit('message', { type: 'phase', ...p }));
+        exec = await this.#sandbox.exec(runExecOptions(this.id, this.command, this.#size, this.#opts.env));
+      }
       this.#exec = exec;
-      // A resize that came while the exec was being created applies now.
-      if (this.#size && this.#size !== startSize) await exec.resize(this.#size.cols, this.#size.rows);
+      // The size the pane has now (it may have changed while the exec was made); the wrapper
+      // waits for it, so "ready" means the command sees the right size.
+      if (this.#size) await this.#resizeInOrder(this.#size);
       this.status = 'running';
       this.phase = undefined;
       this.emit('message', { type: 'phase', phase: 'ready', message: 'Running' });
@@ -149,7 +159,8 @@ export class Run extends EventEmitter<RunEvents> {
         exec.output.once('error', resolve);
       });
       const code = await exec.exitCode().catch(() => undefined);
-      if (code === undefined || !(await sandboxSurvived(sandbox, code, this.#stopRequested))) {
+      if (code === undefined || !(await sandboxSurvived(this.#sandbox, code, this.#stopRequested))) {
+        onSandboxLost?.();
         return this.#fail('The sandbox stopped during the run, so its state is gone. The next Run starts a new sandbox.');
       }
       if (this.#timedOut) {
@@ -194,7 +205,16 @@ export class Run extends EventEmitter<RunEvents> {
   resize(cols: number, rows: number): void {
     if (this.finished) return;
     this.#size = { cols, rows };
-    if (this.#exec) void this.#exec.resize(cols, rows);
+    if (this.#exec) void this.#resizeInOrder(this.#size);
+  }
+
+  #resizes: Promise<void> = Promise.resolve();
+
+  /** Resizes one after another, so the engine always ends at the latest size. */
+  #resizeInOrder(size: { cols: number; rows: number }): Promise<void> {
+    const exec = this.#exec;
+    this.#resizes = this.#resizes.then(() => exec?.resize(size.cols, size.rows)).catch(() => undefined);
+    return this.#resizes;
   }
 
   /** Ends the run: SIGINT to its processes, SIGKILL after the grace; resolves once it has ended. */

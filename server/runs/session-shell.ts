@@ -7,18 +7,32 @@ import type { SandboxFile } from '../sandbox/tar-files.ts';
  */
 const LIB = `# Installed by the notes server into every sandbox. Session state shared by runs and the terminal.
 RDN_STATE=/run/rdn/state.sh
+__rdn_state_text() {
+  # Immune to the block's own shell options (set -u, set -e) and to a changed IFS.
+  local - __rdn_n IFS=$' \\t\\n'
+  set +eu
+  for __rdn_n in $(compgen -e); do
+    case $__rdn_n in PWD|OLDPWD|SHLVL|_|RDN_*|TERM|COLORTERM|COLUMNS|LINES|HOSTNAME) ;; *) declare -p "$__rdn_n" ;; esac
+  done
+  for __rdn_n in $(compgen -A function); do
+    case "$__rdn_n \${RDN_BASE_FUNCS-}" in __rdn_*) ;; *" $__rdn_n "*) ;; *) declare -f "$__rdn_n" ;; esac
+  done
+  alias -p
+  printf 'cd %q 2>/dev/null\\n' "$PWD"
+}
 __rdn_save_state() {
-  local __rdn_tmp="$RDN_STATE.$$" __rdn_n
-  {
-    for __rdn_n in $(compgen -e); do
-      case $__rdn_n in PWD|OLDPWD|SHLVL|_|RDN_*|TERM|COLORTERM|COLUMNS|LINES|HOSTNAME) ;; *) declare -p "$__rdn_n" ;; esac
-    done
-    for __rdn_n in $(compgen -A function); do
-      case "$__rdn_n $RDN_BASE_FUNCS" in __rdn_*) ;; *" $__rdn_n "*) ;; *) declare -f "$__rdn_n" ;; esac
-    done
-    alias -p
-    printf 'cd %q 2>/dev/null\\n' "$PWD"
-  } >"$__rdn_tmp" 2>/dev/null && mv -f "$__rdn_tmp" "$RDN_STATE"
+  local - __rdn_tmp="$RDN_STATE.$$"
+  set +eu
+  __rdn_state_text >"$__rdn_tmp" 2>/dev/null && mv -f "$__rdn_tmp" "$RDN_STATE"
+}
+# The terminal saves only when its own state changed, so an idle prompt never undoes a block's exports.
+__rdn_save_if_changed() {
+  local - __rdn_now
+  set +eu
+  __rdn_now=$(__rdn_state_text 2>/dev/null)
+  [ "$__rdn_now" = "\${__rdn_last-}" ] && return 0
+  __rdn_last=$__rdn_now
+  printf '%s\\n' "$__rdn_now" >"$RDN_STATE.$$" && mv -f "$RDN_STATE.$$" "$RDN_STATE"
 }
 `;
 
@@ -29,7 +43,8 @@ const TERMINAL_RC = `# rcfile of the free terminal: the usual bash start-up, the
 RDN_BASE_FUNCS=" $(compgen -A function | tr '\\n' ' ') "
 # Sourced at the top level, not in a function: there \`declare\` would make the variables local.
 [ -f "$RDN_STATE" ] && . "$RDN_STATE"
-PROMPT_COMMAND="__rdn_save_state\${PROMPT_COMMAND:+; \$PROMPT_COMMAND}"
+__rdn_last=$(__rdn_state_text 2>/dev/null)
+PROMPT_COMMAND="__rdn_save_if_changed\${PROMPT_COMMAND:+; \$PROMPT_COMMAND}"
 `;
 
 /** Files installed under /run/rdn when a sandbox is created. */

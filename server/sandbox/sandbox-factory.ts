@@ -52,6 +52,7 @@ export function sandboxFactory(engine: Engine, config: Config, log: (line: strin
       mode: config.sandboxMode,
       privilege,
       limits: config.limits,
+      subnets: config.sandboxSubnets,
       registryMirror,
       insecureRegistries: insecure,
       hostSocket: config.docker.kind === 'unix' ? config.docker.socketPath : undefined,

@@ -23,6 +23,8 @@ export interface SandboxSettings {
   registryMirror?: string | undefined;
   /** Registries the inner engine may reach over plain HTTP (host:port). */
   insecureRegistries: string[];
+  /** A /16 to carve each session network's /28 from (the engine's default pools hold ~30 networks). */
+  subnets?: string | undefined;
   /** Host engine's unix socket, bound into the sandbox in host mode. */
   hostSocket?: string | undefined;
 }

@@ -6,6 +6,7 @@ import { ImageMissingError } from '../docker/engine-error.ts';
 import { LABELS, projectLabels } from '../docker/labels.ts';
 import type { SandboxSettings } from './sandbox-settings.ts';
 import { sandboxCreateOptions, sandboxNames } from './sandbox-template.ts';
+import { subnetCandidates } from './session-subnet.ts';
 import { tarFiles, type SandboxFile } from './tar-files.ts';
 
 /** A progress step shown to the reader while a sandbox gets ready. */
@@ -77,6 +78,8 @@ export class Sandbox {
     const raw = (await this.#engine.call(() =>
       exec.start({ hijack: true, stdin: opts.stdin ?? false, Tty: opts.tty }),
     )) as Duplex;
+    // Node drops its own error listener on an upgraded socket: without one, a reset kills the process.
+    raw.on('error', () => raw.destroy());
     let output: Readable = raw;
     if (!opts.tty) {
       // Without a TTY the engine multiplexes stdout and stderr; merge them back into one stream.
@@ -89,13 +92,16 @@ export class Sandbox {
     const resize = async (cols: number, rows: number) => {
       await exec.resize({ w: cols, h: rows }).catch(() => undefined);
     };
-    if (opts.tty && opts.cols && opts.rows) await resize(opts.cols, opts.rows);
+    // Resizes are the caller's: it orders them (an older size must never land after a newer one).
+    // Called once the output has ended: the process ends a moment later, unless the engine
+    // connection was lost while it runs on; give up then rather than poll forever.
     const exitCode = async () => {
-      for (;;) {
+      for (let i = 0; i < 100; i++) {
         const info = await this.#engine.call(() => exec.inspect());
         if (!info.Running && info.ExitCode !== null) return info.ExitCode;
         await new Promise((r) => setTimeout(r, 50));
       }
+      throw new Error('The command still runs, but its output stream was lost (the connection to the engine dropped).');
     };
     return { output, input: raw, resize, exitCode };
   }
@@ -178,7 +184,7 @@ export async function createSandbox(
   if (!(await engine.imagePresent(settings.image))) await pullSandboxImage(engine, settings.image, phase);
   phase({ phase: 'creating-sandbox', message: 'Creating your sandbox' });
   try {
-    await engine.call(() => engine.docker.createNetwork({ Name: names.network, Labels: labels, Driver: 'bridge' }));
+    await createSessionNetwork(engine, names.network, labels, settings.subnets ? subnetCandidates(settings.subnets, sessionId) : []);
     for (const a of opts.attach ?? []) {
       await engine.call(() =>
         engine.docker.getNetwork(names.network).connect({ Container: a.container, EndpointConfig: { Aliases: [a.alias] } }),
@@ -201,6 +207,28 @@ export async function createSandbox(
     await removeSessionObjects(engine, sessionId).catch(() => undefined);
     throw err;
   }
+}
+
+/** Creates the session's network in the first free small subnet (or the engine's default pool). */
+async function createSessionNetwork(engine: Engine, name: string, labels: Record<string, string>, subnets: string[]): Promise<void> {
+  if (subnets.length === 0) {
+    await engine.call(() => engine.docker.createNetwork({ Name: name, Labels: labels, Driver: 'bridge' }));
+    return;
+  }
+  let last: unknown;
+  for (const subnet of subnets) {
+    try {
+      await engine.call(() =>
+        engine.docker.createNetwork({ Name: name, Labels: labels, Driver: 'bridge', IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } }),
+      );
+      return;
+    } catch (err) {
+      last = err;
+      // Taken by another network: try the next block.
+      if (!/overlap|in use|already/i.test((err as Error).message)) throw err;
+    }
+  }
+  throw new Error(`No free subnet for the session network in SANDBOX_SUBNETS (${(last as Error)?.message ?? 'all taken'}).`);
 }
 
 async function waitForInnerEngine(sandbox: Sandbox, timeoutMs: number): Promise<void> {

@@ -7,6 +7,10 @@ import { principalKey } from '../security/request-guard.ts';
 import type { SandboxPool } from '../sandbox/sandbox-pool.ts';
 import { Session, type SandboxFactory } from './session.ts';
 
+/** Finished runs kept per session (for re-attaching after a reload), and runs going at once. */
+const MAX_KEPT_RUNS = 100;
+const MAX_LIVE_RUNS = 16;
+
 export interface SessionStoreOptions {
   factory: SandboxFactory;
   /** Removes everything a session owns in the engine (by label). */
@@ -150,9 +154,21 @@ export class SessionStore {
     });
     session.runs.set(run.id, run);
     this.#runs.set(run.id, run);
+    // Keep the newest finished runs only: each holds up to RUN_OUTPUT_BYTES of transcript.
+    const finished = [...session.runs.values()].filter((r) => r.finished);
+    for (const old of finished.slice(0, Math.max(0, finished.length - MAX_KEPT_RUNS))) {
+      session.runs.delete(old.id);
+      this.#runs.delete(old.id);
+    }
+    const live = [...session.runs.values()].filter((r) => !r.finished).length;
+    if (live > MAX_LIVE_RUNS) {
+      session.runs.delete(run.id);
+      this.#runs.delete(run.id);
+      throw new HttpError(429, `${MAX_LIVE_RUNS} runs are already going in this session. Stop one first.`);
+    }
     session.touch();
     run.on('output', () => session.touch());
-    void run.start((onPhase) => session.sandbox(onPhase));
+    void run.start((onPhase) => session.sandbox(onPhase), () => session.sandboxLost());
     return run;
   }
 

@@ -4,6 +4,8 @@ import type { Inventory } from '../protocol.ts';
 import type { Run } from '../runs/run.ts';
 import { SessionInventory } from './session-inventory.ts';
 
+const INVENTORY_DELAY_MS = 300;
+
 /** Makes the sandbox of a session, reporting phases. */
 export type SandboxFactory = (sessionId: string, onPhase: (p: Phase) => void) => Promise<Sandbox>;
 
@@ -18,6 +20,8 @@ interface SessionEvents {
   sandbox: [Sandbox];
   /** What the sandbox's engine holds changed (see SessionInventory). */
   inventory: [Inventory];
+  /** The session was deleted: its feeds end. */
+  closed: [];
 }
 
 /**
@@ -56,6 +60,11 @@ export class Session extends EventEmitter<SessionEvents> {
     return this.#current ? this.#inventory?.latest : undefined;
   }
 
+  /** A run saw the sandbox die: ask the engine next time instead of trusting the recent look. */
+  sandboxLost(): void {
+    this.#seenRunning = 0;
+  }
+
   touch(): void {
     this.lastUsed = Date.now();
   }
@@ -74,6 +83,7 @@ export class Session extends EventEmitter<SessionEvents> {
           this.#seenRunning = Date.now();
           return existing;
         }
+        if (this.#closed) throw new Error('This session has been closed. Reload the page to start a new one.');
         if (this.#sandbox === pending) this.#sandbox = existing ? this.#replace(existing) : undefined;
       }
       if (this.#closed) throw new Error('This session has been closed. Reload the page to start a new one.');
@@ -96,6 +106,8 @@ export class Session extends EventEmitter<SessionEvents> {
   #adopt(creating: Promise<Sandbox>): Promise<Sandbox> {
     creating.then(
       (s) => {
+        // Made for a session deleted meanwhile: nobody will remove it later, so remove it now.
+        if (this.#closed) return void this.#deps.removeObjects(this.id).catch(() => undefined);
         this.#current = s;
         this.#follow(s);
         this.emit('sandbox', s);
@@ -114,7 +126,10 @@ export class Session extends EventEmitter<SessionEvents> {
     inv.on('inventory', (i) => {
       if (this.#inventory === inv) this.emit('inventory', i);
     });
-    inv.start().catch(() => undefined);
+    // A moment later: the session's first Run should not share the engine with the event feed.
+    setTimeout(() => {
+      if (this.#inventory === inv) inv.start().catch(() => undefined);
+    }, INVENTORY_DELAY_MS).unref();
   }
 
   /** The sandbox died (killed, engine restarted): say so, clear what it left, make a new one. */
@@ -137,6 +152,7 @@ export class Session extends EventEmitter<SessionEvents> {
    */
   async close(): Promise<{ stopped: Promise<void> }> {
     this.#closed = true;
+    this.emit('closed');
     const stopped = Promise.all([...this.runs.values()].map((r) => r.stop())).then(() => undefined);
     await this.#sandbox?.catch(() => undefined);
     this.#current = undefined;

@@ -2,6 +2,9 @@ import type { RawData, WebSocket } from 'ws';
 import { CLOSE, FLOW, parseClientMessage, type ServerMessage } from '../protocol.ts';
 import type { Run } from '../runs/run.ts';
 
+/** How long one watcher may hold a run's output before it is dropped. */
+const HOLD_MAX_MS = 10_000;
+
 function send(ws: WebSocket, message: ServerMessage): void {
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
 }
@@ -19,16 +22,21 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean)
   let acked = 0;
   let held = false;
   let drainTimer: NodeJS.Timeout | undefined;
+  let holdTimer: NodeJS.Timeout | undefined;
   const backlog = () => (acks ? sent - acked : ws.bufferedAmount);
   const check = () => {
     if (!held && backlog() > FLOW.high) {
       held = true;
       run.hold(holder);
+      // One reader that stays behind must not freeze the command for everyone: drop it; it can
+      // reconnect with `since` and read the rest from the transcript.
+      holdTimer = setTimeout(() => ws.close(CLOSE.tooSlow, 'reader too slow; reconnect with since'), HOLD_MAX_MS);
       // Without acks, watch the socket's own buffer drain.
       if (!acks) drainTimer = setInterval(check, 10);
     } else if (held && backlog() < FLOW.low) {
       held = false;
       clearInterval(drainTimer);
+      clearTimeout(holdTimer);
       run.release(holder);
     }
   };
@@ -78,6 +86,7 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean)
   ws.on('error', () => undefined);
   ws.on('close', () => {
     clearInterval(drainTimer);
+    clearTimeout(holdTimer);
     run.off('output', onOutput);
     run.off('message', onMessage);
     run.release(holder);

@@ -16,11 +16,14 @@ export function streamSessionEvents(ws: WebSocket, session: Session): void {
   if (current) onInventory(current);
   else send(ws, { type: 'no-sandbox', message: 'No sandbox yet: run a block and its containers show here.' });
   session.on('inventory', onInventory);
+  const onClosed = () => ws.close(1000, 'session closed');
+  session.once('closed', onClosed);
   const keepAlive = setInterval(() => session.touch(), 30_000);
   ws.on('message', () => send(ws, { type: 'error', message: 'This feed takes no messages.' }));
   ws.on('error', () => undefined);
   ws.on('close', () => {
     clearInterval(keepAlive);
     session.off('inventory', onInventory);
+    session.off('closed', onClosed);
   });
 }

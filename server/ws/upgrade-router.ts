@@ -58,5 +58,12 @@ export function attachUpgrades(server: http.Server, guard: RequestGuard, store: 
     }
   });
 
-  return { close: () => wss.close() };
+  return {
+    // ws does not close its clients on close(), and upgraded sockets outlive server.close().
+    close: () => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      ports.close();
+    },
+  };
 }

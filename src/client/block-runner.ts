@@ -77,9 +77,12 @@ export class BlockRunner {
     this.#runButton.disabled = true;
     this.#stopButton.hidden = false;
     this.setState('starting', 'Starting…');
+    this.#runId = undefined;
+    this.#stopWanted = false;
     try {
       const view = await this.#ensureView();
       this.#runId = await startRun(command, { cols: view.term.cols, rows: view.term.rows, block: this.key, timeoutMs: this.timeoutMs });
+      if (this.#stopWanted) void stopRun(this.#runId).catch(() => undefined);
       return this.#settle(await view.attach(this.#runId, { onMessage: (m) => this.#progress(m) }));
     } catch (err) {
       const message = err instanceof ApiError ? err.message : `Could not start the run: ${(err as Error).message}`;
@@ -99,8 +102,16 @@ export class BlockRunner {
     return this.#settle(await view.attach(info.id, { onMessage: (m) => this.#progress(m) }));
   }
 
+  #stopWanted = false;
+
   async stop(): Promise<void> {
-    if (!this.#runId || !this.#busy) return;
+    if (!this.#busy) return;
+    // Stop pressed before the server gave the run an id: stop it as soon as it has one.
+    if (!this.#runId) {
+      this.#stopWanted = true;
+      this.setState('stopping', 'Stopping…');
+      return;
+    }
     this.setState('stopping', 'Stopping…');
     await stopRun(this.#runId).catch(() => undefined);
   }

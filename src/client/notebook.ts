@@ -126,7 +126,7 @@ export class Notebook {
     for (const r of runs) if (r.block && (!latest.has(r.block) || latest.get(r.block)!.createdAt < r.createdAt)) latest.set(r.block, r);
     for (const b of this.blocks) {
       const r = latest.get(b.key);
-      if (r) void b.reattach(r);
+      if (r && !b.busy) void b.reattach(r);
     }
     return id;
   }

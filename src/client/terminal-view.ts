@@ -73,7 +73,12 @@ export class TerminalView {
 
   /** Follows a run from byte 0 (a fresh view) until it ends. */
   attach(runId: string, hooks: ViewHooks = {}): Promise<RunEnd> {
-    this.#ws?.close();
+    if (this.#ws) {
+      // Forget the old stream entirely: its close must not reconnect and write here too.
+      this.#ws.onmessage = null;
+      this.#ws.onclose = null;
+      this.#ws.close();
+    }
     this.term.reset();
     this.term.write('\x1b[?25h');
     this.#runId = runId;

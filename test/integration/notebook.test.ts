@@ -100,11 +100,13 @@ describe('state carries between blocks like a kernel', () => {
 
 describe('timeouts and cancel', () => {
   it('Ctrl-C typed into the pane reaches the foreground process', async () => {
-    const id = await api.startRun(session, 'sleep 100; echo not-reached');
+    const id = await api.startRun(session, 'echo started; sleep 100; echo not-reached');
+    let sent = false;
     const seen = await api.follow(id, 0, (ws, s) => {
-      if (s.messages.some((m) => m.type === 'phase' && m.phase === 'ready') && !(ws as any).sent) {
-        (ws as any).sent = true;
-        setTimeout(() => ws.send(Buffer.from([3])), 200);
+      // Once the command is past its first line, Ctrl-C must interrupt the sleep.
+      if (!sent && s.output.toString().includes('started')) {
+        sent = true;
+        ws.send(Buffer.from([3]));
       }
     });
     expect(seen.messages.at(-1)).toMatchObject({ type: 'exit', exitCode: 130 });

@@ -70,10 +70,23 @@ export class ApiClient {
   /** Follows a stream until the server closes it; `onOpen` may send input. */
   follow(runId: string, since = 0, onEvent?: (ws: WebSocket, seen: StreamResult) => void): Promise<StreamResult> {
     const ws = this.open(runId, since);
-    const seen: StreamResult = { output: Buffer.alloc(0), messages: [], closeCode: 0 };
+    // Output is kept as chunks and joined only when read: a flood must not cost O(n^2).
+    const chunks: Buffer[] = [];
+    let joined: Buffer | undefined;
+    const seen = {
+      messages: [] as StreamResult['messages'],
+      closeCode: 0,
+      get output(): Buffer {
+        joined ??= Buffer.concat(chunks);
+        return joined;
+      },
+    } as StreamResult;
     return new Promise((resolve, reject) => {
       ws.on('message', (data: Buffer, isBinary) => {
-        if (isBinary) seen.output = Buffer.concat([seen.output, data]);
+        if (isBinary) {
+          chunks.push(data);
+          joined = undefined;
+        }
         else seen.messages.push(JSON.parse(data.toString()) as ServerMessage);
         onEvent?.(ws, seen);
       });

@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LABELS } from '../../server/docker/labels.ts';
+import type { ApiClient } from '../support/api-client.ts';
+import { startAppServer } from '../support/app-server.ts';
+import { requireEngine } from '../support/engine.ts';
+import type { StartedServer } from '../support/server.ts';
+
+let server: StartedServer;
+let api: ApiClient;
+let instance: string;
+let session: string;
+
+const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+const healthy = async () => expect((await api.request('GET', '/api/health')).status).toBe(200);
+
+beforeAll(async () => {
+  await requireEngine();
+  ({ server, api, instance } = await startAppServer({
+    SANDBOX_PIDS: '400',
+    SANDBOX_MEMORY: '768m',
+    RUN_TIMEOUT_MS: '4000',
+    MAX_SESSIONS: '2',
+  }));
+  session = await api.createSession();
+  const warm = await api.request('POST', `/api/sessions/${session}/runs`, { command: 'docker pull -q ubuntu >/dev/null && echo ready', timeoutMs: 120_000 });
+  expect((await api.follow(warm.body.id)).output.toString()).toContain('ready');
+});
+
+afterAll(async () => {
+  await server?.stop();
+  const { engine } = await requireEngine();
+  await engine.removeLabelled({ [LABELS.instance]: instance });
+});
+
+describe('what a reader can do inside their sandbox stays inside it', () => {
+  it("`docker run -v /:/host ubuntu ls /host` shows the sandbox's filesystem, not the host's", async () => {
+    const r = await api.run(session, 'docker run --rm -v /:/host ubuntu ls /host');
+    expect(r.exitCode, r.text).toBe(0);
+    const entries = r.text.split(/\s+/).filter(Boolean);
+    expect(entries).toContain('workspace'); // only the sandbox has /workspace
+    expect(fs.existsSync('/workspace')).toBe(false);
+    for (const hostOnly of fs.readdirSync('/').filter((e) => !['bin', 'boot', 'dev', 'etc', 'home', 'lib', 'lib64', 'media', 'mnt', 'opt', 'proc', 'root', 'run', 'sbin', 'srv', 'sys', 'tmp', 'usr', 'var', 'lib32', 'libx32'].includes(e))) {
+      expect(entries, `host-only entry /${hostOnly} is visible`).not.toContain(hostOnly);
+    }
+  });
+
+  it('a fork bomb stops at the pids limit; the session survives', async () => {
+    const r = await api.request('POST', `/api/sessions/${session}/runs`, {
+      command: "docker run --rm ubuntu bash -c 'for i in $(seq 1 3000); do sleep 60 & done; wait' 2>&1 | tail -n 3",
+      timeoutMs: 30_000,
+    });
+    const seen = await api.follow(r.body.id);
+    expect(seen.output.toString()).toMatch(/Resource temporarily unavailable|fork|retry/i);
+    await healthy();
+    const cleanup = await api.request('POST', `/api/sessions/${session}/runs`, { command: 'docker ps -q | xargs -r docker rm -f >/dev/null; echo alive', timeoutMs: 60_000 });
+    const after = { text: (await api.follow(cleanup.body.id)).output.toString() };
+    expect(after.text).toContain('alive');
+  });
+
+  it('a memory hog is killed inside its limit; the server is unaffected', async () => {
+    const before = rssOf(server.process.pid!);
+    const r = await api.request('POST', `/api/sessions/${session}/runs`, {
+      command: "docker run --rm ubuntu bash -c 'x=$(head -c 2000m /dev/zero | tr \"\\0\" x); echo survived'",
+      timeoutMs: 60_000,
+    });
+    const seen = await api.follow(r.body.id);
+    expect(seen.output.toString()).not.toContain('survived');
+    const end = seen.messages.at(-1) as { type: string; exitCode?: number };
+    expect(end.type === 'error' || end.exitCode !== 0).toBe(true);
+    await healthy();
+    expect(rssOf(server.process.pid!) - before).toBeLessThan(64 * 2 ** 20);
+    expect((await api.run(session, 'echo still here')).text).toContain('still here');
+  });
+
+  it('`yes` for 30 s keeps the server memory bounded, and Stop ends it', async () => {
+    const pid = server.process.pid!;
+    const before = rssOf(pid);
+    const r = await api.request('POST', `/api/sessions/${session}/runs`, { command: 'yes', timeoutMs: 120_000 });
+    let peak = before;
+    const watch = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 200);
+    const following = api.follow(r.body.id);
+    await new Promise((res) => setTimeout(res, 30_000));
+    const stopped = await api.stop(r.body.id);
+    clearInterval(watch);
+    await following;
+    expect(stopped.status).toBe('exited');
+    console.log(`server RSS ${Math.round(before / 2 ** 20)} MiB before, peak ${Math.round(peak / 2 ** 20)} MiB during 30 s of \`yes\``);
+    expect(peak - before).toBeLessThan(64 * 2 ** 20);
+    await healthy();
+  });
+
+  it('`sleep infinity` is ended at the run timeout, and says so', async () => {
+    const r = await api.run(session, 'sleep infinity');
+    const err = r.messages.find((m) => m.type === 'error') as { message: string };
+    expect(err.message).toMatch(/Stopped after 4 s, the run timeout/);
+    expect((await api.info(r.id)).status).toBe('failed');
+  });
+
+  it('past MAX_SESSIONS the next visitor is queued, and let in when a session ends', async () => {
+    const second = await api.createSession();
+    const third = await api.request('POST', '/api/sessions');
+    expect(third.status).toBe(202);
+    expect(third.body).toMatchObject({ queued: true, position: 1 });
+    expect(await api.deleteSession(second)).toBe(204);
+    const admitted = await api.request('POST', '/api/sessions');
+    expect(admitted.status).toBe(201);
+    await api.deleteSession(admitted.body.id);
+  });
+});
