@@ -35,7 +35,9 @@ export interface LabelledObjects {
   volumes: string[];
 }
 
-const DEFAULT_TIMEOUT_MS = 5000;
+/** Engine calls may be slow while many sandboxes start at once; a health check must not be. */
+const DEFAULT_TIMEOUT_MS = 60_000;
+const QUICK_TIMEOUT_MS = 5000;
 
 /** Builds dockerode's connection options from a parsed DOCKER_HOST. */
 function modemOptions(c: DockerConnection): Docker.DockerOptions {
@@ -94,7 +96,7 @@ export class Engine {
 
   /** The engine's version; throws EngineUnreachableError with a next step when it does not answer. */
   async version(): Promise<EngineVersion> {
-    const v = await this.call(() => this.docker.version());
+    const v = await this.call(() => this.docker.version(), QUICK_TIMEOUT_MS);
     return { version: v.Version, apiVersion: v.ApiVersion, os: v.Os, arch: v.Arch };
   }
 

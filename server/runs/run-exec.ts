@@ -17,9 +17,10 @@ const WRAPPER = [
   'shopt -s expand_aliases',
   // Sourced at the top level, not in a function: there `declare` would make the variables local.
   '[ -f /run/rdn/state.sh ] && . /run/rdn/state.sh',
-  // Engines before API 1.42 start a TTY exec at 0x0 and the server resizes it just after: wait for that.
-  '__rdn_i=0; while [ "$(stty size 2>/dev/null)" = "0 0" ] && [ $__rdn_i -lt 100 ]; do sleep 0.01; __rdn_i=$((__rdn_i+1)); done',
-  '__rdn_c=$RDN_COMMAND; unset RDN_COMMAND RDN_RUN_ID __rdn_i',
+  // Engines before API 1.42 start a TTY exec at 0x0: set the pane's size here, before the command
+  // (one stty, instead of waiting for the server's resize call to land).
+  '[ -n "${RDN_COLS-}" ] && stty cols "$RDN_COLS" rows "$RDN_ROWS" 2>/dev/null',
+  '__rdn_c=$RDN_COMMAND; unset RDN_COMMAND RDN_RUN_ID RDN_COLS RDN_ROWS',
   'eval "$__rdn_c"',
 ].join('\n');
 
@@ -32,7 +33,14 @@ export function runExecOptions(
 ): ExecOptions {
   return {
     cmd: ['bash', '-c', WRAPPER],
-    env: [...env, `RDN_RUN_ID=${runId}`, `RDN_COMMAND=${command}`, 'TERM=xterm-256color', 'COLORTERM=truecolor'],
+    env: [
+      ...env,
+      `RDN_RUN_ID=${runId}`,
+      `RDN_COMMAND=${command}`,
+      'TERM=xterm-256color',
+      'COLORTERM=truecolor',
+      ...(size ? [`RDN_COLS=${size.cols}`, `RDN_ROWS=${size.rows}`] : []),
+    ],
     tty: true,
     stdin: true,
     ...(size ? { cols: size.cols, rows: size.rows } : {}),

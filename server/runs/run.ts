@@ -5,6 +5,7 @@ import { runExecOptions, signalRunCommand } from './run-exec.ts';
 import { Transcript } from './transcript.ts';
 
 const MAX_TYPE_AHEAD = 64 * 1024;
+const LATE_RESIZE_MS = 150;
 
 /**
  * Whether the sandbox outlived the exec. A signal exit (>= 128) may mean the whole container was
@@ -123,19 +124,23 @@ export class Run extends EventEmitter<RunEvents> {
       this.#startedAt = Date.now();
       if (this.#stopRequested) return this.#fail('Stopped before it started.');
       let exec: ExecHandle;
+      let startedWith = this.#size;
       try {
-        exec = await sandbox.exec(runExecOptions(this.id, this.command, this.#size, this.#opts.env));
+        exec = await sandbox.exec(runExecOptions(this.id, this.command, startedWith, this.#opts.env));
       } catch (err) {
         // The sandbox died between two runs: get a new one (with its notice) and try once more.
         if ((err as { statusCode?: number }).statusCode !== 409) throw err;
         onSandboxLost?.();
         this.#sandbox = await getSandbox((p) => this.emit('message', { type: 'phase', ...p }));
-        exec = await this.#sandbox.exec(runExecOptions(this.id, this.command, this.#size, this.#opts.env));
+        startedWith = this.#size;
+        exec = await this.#sandbox.exec(runExecOptions(this.id, this.command, startedWith, this.#opts.env));
       }
       this.#exec = exec;
-      // The size the pane has now (it may have changed while the exec was made); the wrapper
-      // waits for it, so "ready" means the command sees the right size.
-      if (this.#size) await this.#resizeInOrder(this.#size);
+      // The wrapper set the size it was started with; a resize that came while the exec was being
+      // made is applied once the wrapper's own stty is surely done.
+      setTimeout(() => {
+        if (this.#size && this.#size !== startedWith && !this.finished) void this.#resizeInOrder(this.#size);
+      }, LATE_RESIZE_MS).unref();
       this.status = 'running';
       this.phase = undefined;
       this.emit('message', { type: 'phase', phase: 'ready', message: 'Running' });

@@ -8,6 +8,33 @@ import { createSandbox } from './sandbox.ts';
 import type { SandboxSettings } from './sandbox-settings.ts';
 
 const MIRROR_ALIAS = 'registry-mirror:5000';
+const CREATE_AT_ONCE = 4;
+
+/** A counting semaphore that tells waiters how many are ahead of them. */
+class Slots {
+  readonly #max: number;
+  #busy = 0;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  async acquire(onWait: (ahead: number) => void): Promise<void> {
+    if (this.#busy < this.#max) {
+      this.#busy++;
+      return;
+    }
+    onWait(this.#waiting.length + 1);
+    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#busy--;
+  }
+}
 
 /**
  * Makes sandboxes with settings worked out once, on first use (the engine may be down at
@@ -60,14 +87,22 @@ export function sandboxFactory(engine: Engine, config: Config, log: (line: strin
     return { settings, attach };
   }
 
+  // Making a sandbox is heavy for the engine: a few at a time, the rest wait their turn (and say so).
+  const slots = new Slots(CREATE_AT_ONCE);
+
   return async (sessionId, onPhase) => {
     resolved ??= resolve();
     resolved.catch(() => (resolved = undefined));
     const { settings, attach } = await resolved;
-    return createSandbox(engine, sessionId, settings, {
+    await slots.acquire((ahead) => onPhase({ phase: 'creating-sandbox', message: `Waiting to create your sandbox (${ahead} ahead)` }));
+    try {
+      return await createSandbox(engine, sessionId, settings, {
       onPhase,
       attach,
-      install: { dir: '/run', files: SESSION_SHELL_FILES.map((f) => ({ ...f, path: `rdn/${f.path}` })) },
-    });
+        install: { dir: '/run', files: SESSION_SHELL_FILES.map((f) => ({ ...f, path: `rdn/${f.path}` })) },
+      });
+    } finally {
+      slots.release();
+    }
   };
 }
