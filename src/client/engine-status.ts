@@ -26,6 +26,7 @@ export function watchEngineStatus(el: HTMLElement): void {
   const check = async () => {
     try {
       const res = await fetch('/api/health', { credentials: 'same-origin' });
+      if (res.status === 404) return show('down', 'Static copy: no notes server here, so blocks show recorded output.');
       if (!res.ok) return show('down', `The server answered ${res.status} to a health check.`);
       const h = (await res.json()) as HealthReport;
       showHostModeBanner(h.mode === 'host');

@@ -139,7 +139,7 @@ export class Notebook {
         button.disabled = true;
         button.title = reason;
       }
-      b.refuse('idle', reason);
+      b.refuse('idle', 'Cannot run here (static copy): its recorded output is below.');
     }
     this.#say(reason);
     await showRecordings(this.blocks.map((b) => b.el));

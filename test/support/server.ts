@@ -38,7 +38,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Sta
   });
   const url = new URL(openUrl).origin;
   const stop = async () => {
-    if (child.exitCode !== null) return;
+    // Already gone (exited, or killed by a signal: then exitCode stays null).
+    if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;
