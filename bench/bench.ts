@@ -23,7 +23,7 @@ import { pageWeight } from './page-weight.ts';
 import { fmt, ms, now, repeat, summarize, type Summary } from './stats.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const REPS = QUICK ? 15 : 30;
+const REPS = QUICK ? 15 : 40;
 const BYTES = QUICK ? 64 * 2 ** 20 : 2 ** 30;
 const LEVELS = QUICK ? [5] : [10, 25, 50];
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
