@@ -21,6 +21,7 @@ import type { ApiClient } from '../test/support/api-client.ts';
 import { requireEngine } from '../test/support/engine.ts';
 import { pageWeight } from './page-weight.ts';
 import { fmt, ms, now, repeat, summarize, type Summary } from './stats.ts';
+import { rssBytes } from '../test/support/process-memory.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const REPS = QUICK ? 15 : 40;
@@ -77,14 +78,10 @@ function drain(api: ApiClient, id: string, onBytes?: (total: number) => void): P
   });
 }
 
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 
 // ---- 1 & 2: the floor and the warm figure -------------------------------------------------------
 const warm = await startAppServer({ WARM_POOL: '0', MAX_SESSIONS: '80', RUN_OUTPUT_BYTES: '1m' });
-const cleanups: Array<() => Promise<unknown>> = [
-  () => warm.server.stop(),
-  () => engine.removeLabelled({ [LABELS.instance]: warm.instance }),
-];
+const cleanups: Array<() => Promise<unknown>> = [() => warm.close()];
 try {
   const api = warm.api;
   const session = await api.createSession();
@@ -145,9 +142,9 @@ try {
   });
   const rawSeconds = ms(tRaw) / 1000;
   const pid = warm.server.process.pid!;
-  const rssBefore = rssOf(pid);
+  const rssBefore = rssBytes(pid);
   let rssPeak = rssBefore;
-  const watch = setInterval(() => (rssPeak = Math.max(rssPeak, rssOf(pid))), 50);
+  const watch = setInterval(() => (rssPeak = Math.max(rssPeak, rssBytes(pid))), 50);
   const apiRun = await drain(api, await api.startRun(session, flood));
   clearInterval(watch);
   const rawRate = rawBytes / rawSeconds / 1e6;
@@ -175,7 +172,7 @@ try {
   const concurrency: Record<string, unknown> = {};
   for (const n of LEVELS) {
     log(`concurrency: ${n} new sessions, one run each, all at once`);
-    const rssIdleBefore = rssOf(pid);
+    const rssIdleBefore = rssBytes(pid);
     const t0 = now();
     const outcomes = await Promise.all(
       Array.from({ length: n }, async () => {
@@ -202,7 +199,7 @@ try {
       }),
     );
     const perSandbox = stats.reduce((a, b) => a + b, 0) / Math.max(1, stats.length);
-    const serverPer = (rssOf(pid) - rssIdleBefore) / n;
+    const serverPer = (rssBytes(pid) - rssIdleBefore) / n;
     row(`5. ${n} sessions at once`, `${okCount}/${n} ok; p50 ${fmt(lat.median / 1000)} s, p95 ${fmt(lat.p95 / 1000)} s, all in ${fmt(wall / 1000)} s`, `idle: ${fmt(perSandbox / 2 ** 20)} MiB/sandbox + ${fmt(serverPer / 2 ** 20, 2)} MiB server`);
     concurrency[n] = { ok: okCount, latency: lat, wallMs: wall, sandboxMemBytes: perSandbox, serverBytesPerSession: serverPer };
     await Promise.all(outcomes.filter((o) => o.session).map((o) => api.deleteSession(o.session)));
@@ -240,10 +237,7 @@ try {
   row('3. first Run, new session, warm pool', poolFirst, `${fmt(poolFirst.median / warmMedian, 2)}x warm (goal <= 1.5x)`);
   Object.assign(results, { coldFirst, poolFirst });
 } finally {
-  for (const s of [cold, pooled]) {
-    await s.server.stop();
-    await engine.removeLabelled({ [LABELS.instance]: s.instance });
-  }
+  for (const s of [cold, pooled]) await s.close();
 }
 
 const width = [Math.max(...rows.map((r) => r[0]!.length)), Math.max(...rows.map((r) => r[1]!.length))];

@@ -5,7 +5,7 @@ import { Engine } from './docker/engine.ts';
 import { LABELS } from './docker/labels.ts';
 import { healthReport } from './health/health-report.ts';
 import { sandboxFactory } from './sandbox/sandbox-factory.ts';
-import { removeLabelledObjects, removeSessionObjects } from './sandbox/sandbox.ts';
+import { removeSessionObjects } from './sandbox/sandbox.ts';
 import { RequestGuard } from './security/request-guard.ts';
 import { newToken } from './security/token.ts';
 import { SandboxPool } from './sandbox/sandbox-pool.ts';
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const token = config.token ?? newToken();
 
   // Sandboxes of an earlier run of this instance are gone with its memory: remove them.
-  const swept = await removeLabelledObjects(engine, { [LABELS.instance]: config.instance }).catch(() => undefined);
+  const swept = await engine.removeLabelled({ [LABELS.instance]: config.instance }).catch(() => undefined);
   if (swept && swept.containers.length + swept.networks.length + swept.volumes.length > 0) {
     log(`Removed what an earlier run left: ${swept.containers.length} containers, ${swept.networks.length} networks, ${swept.volumes.length} volumes.`);
   }

@@ -125,7 +125,8 @@ export const MAX_COMMAND_BYTES = 64 * 1024;
 
 export const TERMINAL_LIMITS = { minCols: 2, maxCols: 500, minRows: 1, maxRows: 300 } as const;
 
-function validSize(cols: unknown, rows: unknown): boolean {
+/** Whether cols and rows are a terminal size the server accepts. */
+export function validSize(cols: unknown, rows: unknown): boolean {
   const L = TERMINAL_LIMITS;
   return (
     Number.isInteger(cols) && Number.isInteger(rows) &&

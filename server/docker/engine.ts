@@ -196,13 +196,21 @@ export class Engine {
     };
   }
 
-  /** Removes every container, then network, then volume carrying the labels; returns what it removed. */
+  /**
+   * Removes every container, then network, then volume carrying the labels, detaching shared
+   * containers (the registries attached to session networks) first; returns what it found.
+   */
   async removeLabelled(labels: Record<string, string>): Promise<LabelledObjects> {
     const found = await this.listLabelled(labels);
     await Promise.all(
       found.containers.map((id) => this.docker.getContainer(id).remove({ force: true, v: true }).catch(ignore404)),
     );
-    await Promise.all(found.networks.map((id) => this.docker.getNetwork(id).remove().catch(ignore404)));
+    for (const id of found.networks) {
+      const net = this.docker.getNetwork(id);
+      const info = (await net.inspect().catch(() => null)) as { Containers?: Record<string, unknown> } | null;
+      for (const cid of Object.keys(info?.Containers ?? {})) await net.disconnect({ Container: cid, Force: true }).catch(() => undefined);
+      await net.remove().catch(ignore404);
+    }
     await Promise.all(found.volumes.map((name) => this.docker.getVolume(name).remove({ force: true }).catch(ignore404)));
     return found;
   }

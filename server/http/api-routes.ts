@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { healthReport, type Limits } from '../health/health-report.ts';
 import type { Engine } from '../docker/engine.ts';
-import { parseClientMessage, parseFileWrite, parseRunRequest } from '../protocol.ts';
+import { parseFileWrite, parseRunRequest, validSize } from '../protocol.ts';
 import { WORKSPACE } from '../sandbox/sandbox-template.ts';
 import { TERMINAL_COMMAND } from '../runs/session-shell.ts';
 import type { Principal, RequestGuard } from '../security/request-guard.ts';
@@ -97,8 +97,8 @@ export function apiRoutes(deps: ApiDeps): express.Router {
   api.post('/sessions/:id/terminal', (req, res) => {
     const session = store.get(param(req, 'id'), who(res));
     // The same range checks as a resize: request numbers reach the exec's size only when valid.
-    const parsed = parseClientMessage(JSON.stringify({ ...(req.body ?? {}), type: 'resize' }));
-    const size = parsed.ok && parsed.message.type === 'resize' ? { cols: parsed.message.cols, rows: parsed.message.rows } : undefined;
+    const b = (req.body ?? {}) as { cols?: unknown; rows?: unknown };
+    const size = validSize(b.cols, b.rows) ? { cols: b.cols as number, rows: b.rows as number } : undefined;
     const run = store.startRun(session, { command: TERMINAL_COMMAND, size, kind: 'terminal', block: 'terminal' });
     res.status(201).json({ id: run.id });
   });

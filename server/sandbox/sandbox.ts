@@ -1,7 +1,7 @@
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import type { Engine, LabelledObjects } from '../docker/engine.ts';
+import type { Engine } from '../docker/engine.ts';
 import { ImageMissingError } from '../docker/engine-error.ts';
 import { LABELS, projectLabels } from '../docker/labels.ts';
 import type { SandboxSettings } from './sandbox-settings.ts';
@@ -146,26 +146,7 @@ export class Sandbox {
 
 /** Removes everything labelled with the session. */
 export async function removeSessionObjects(engine: Engine, sessionId: string): Promise<void> {
-  await removeLabelledObjects(engine, { [LABELS.session]: sessionId });
-}
-
-/**
- * Removes every container, network and volume carrying the labels, detaching shared containers
- * (the registry mirror) from the networks first. Returns what it found.
- */
-export async function removeLabelledObjects(engine: Engine, labels: Record<string, string>): Promise<LabelledObjects> {
-  const found = await engine.listLabelled(labels);
-  await Promise.all(
-    found.containers.map((id) => engine.docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined)),
-  );
-  for (const id of found.networks) {
-    const net = engine.docker.getNetwork(id);
-    const info = (await net.inspect().catch(() => null)) as { Containers?: Record<string, unknown> } | null;
-    for (const cid of Object.keys(info?.Containers ?? {})) await net.disconnect({ Container: cid, Force: true }).catch(() => undefined);
-    await net.remove().catch(() => undefined);
-  }
-  await Promise.all(found.volumes.map((v) => engine.docker.getVolume(v).remove({ force: true }).catch(() => undefined)));
-  return found;
+  await engine.removeLabelled({ [LABELS.session]: sessionId });
 }
 
 /**

@@ -8,13 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../server/config.ts';
-import { LABELS } from '../../server/docker/labels.ts';
 import type { ServerMessage } from '../../server/protocol.ts';
 import { ensureSiteBuilt } from '../../server/site-build.ts';
 import { fillPlaceholders } from '../../src/code-blocks/placeholders.ts';
 import type { PageRecordings } from '../../src/client/static-fallback.ts';
 import type { ApiClient } from '../support/api-client.ts';
-import { startAppServer } from '../support/app-server.ts';
+import { AUTH_REGISTRY_ENV, startAppServer, type AppServer } from '../support/app-server.ts';
 import { builtPages, plainText, type PageBlock } from '../support/docs-blocks.ts';
 import { requireEngine } from '../support/engine.ts';
 import { authRegistry } from '../support/registry.ts';
@@ -28,26 +27,19 @@ const registry = authRegistry();
 const values = { container_id: 'hello', image_id: 'pythonhello', username: registry.user };
 const recordingsDirs = [path.join(projectRoot, 'public', 'recordings'), path.join(siteDir, 'recordings')];
 
+let app: AppServer | undefined;
 let server: StartedServer;
 let api: ApiClient;
-let instance: string;
 const counts = { blocks: 0, files: 0 };
 
 beforeAll(async () => {
   await requireEngine();
-  ({ server, api, instance } = await startAppServer({
-    // The registry the pages push to: the local auth registry, joined to every session network.
-    ATTACH_CONTAINERS: 'runnable-docker-notes-auth-registry=registry-auth',
-    INSECURE_REGISTRIES: 'registry-auth:5000',
-    NOTES_REGISTRY: 'registry-auth:5000',
-  }));
+  ({ server, api } = app = await startAppServer(AUTH_REGISTRY_ENV));
 });
 
 afterAll(async () => {
   console.log(`docs: ran ${counts.blocks} blocks and wrote ${counts.files} file blocks on ${pages.length} pages`);
-  await server?.stop();
-  const { engine } = await requireEngine();
-  await engine.removeLabelled({ [LABELS.instance]: instance });
+  await app?.close();
 });
 
 /** Runs one block through the public API, typing into it when it is interactive. */

@@ -3,36 +3,29 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { projectRoot } from '../../server/config.ts';
-import { LABELS } from '../../server/docker/labels.ts';
 import { serveStatic } from '../../scripts/static-server.ts';
-import { startAppServer } from '../support/app-server.ts';
+import { AUTH_REGISTRY_ENV, startAppServer, type AppServer } from '../support/app-server.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { requireEngine } from '../support/engine.ts';
 import { authRegistry } from '../support/registry.ts';
 import type { StartedServer } from '../support/server.ts';
 
+let app: AppServer | undefined;
 let server: StartedServer;
 let browser: Browser;
-let instance: string;
 let token: string;
 const registry = authRegistry();
 const shots = path.join(projectRoot, '.cache', 'test-results');
 
 beforeAll(async () => {
   await requireEngine();
-  ({ server, instance, token } = await startAppServer({
-    ATTACH_CONTAINERS: 'runnable-docker-notes-auth-registry=registry-auth',
-    INSECURE_REGISTRIES: 'registry-auth:5000',
-    NOTES_REGISTRY: 'registry-auth:5000',
-  }));
+  ({ server, token } = app = await startAppServer(AUTH_REGISTRY_ENV));
   browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await server?.stop();
-  const { engine } = await requireEngine();
-  await engine.removeLabelled({ [LABELS.instance]: instance });
+  await app?.close();
 });
 
 /** A fresh browser (its own cookie, so its own session), signed in with the token link. */

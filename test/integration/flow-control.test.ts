@@ -1,31 +1,27 @@
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LABELS } from '../../server/docker/labels.ts';
 import { FLOW } from '../../server/protocol.ts';
 import type { ApiClient } from '../support/api-client.ts';
-import { startAppServer } from '../support/app-server.ts';
+import { startAppServer, type AppServer } from '../support/app-server.ts';
 import { requireEngine } from '../support/engine.ts';
 import type { StartedServer } from '../support/server.ts';
+import { rssBytes } from '../support/process-memory.ts';
 
+let app: AppServer | undefined;
 let server: StartedServer;
 let api: ApiClient;
-let instance: string;
 let session: string;
 
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   await requireEngine();
-  ({ server, api, instance } = await startAppServer());
+  ({ server, api } = app = await startAppServer());
   session = await api.createSession();
   await api.run(session, 'true');
 });
 
 afterAll(async () => {
-  await server?.stop();
-  const { engine } = await requireEngine();
-  await engine.removeLabelled({ [LABELS.instance]: instance });
+  await app?.close();
 });
 
 describe('flow control, end to end', () => {
@@ -72,10 +68,10 @@ describe('flow control, end to end', () => {
 
   it('keeps the server memory bounded through a 10 s `yes` flood to a reader that keeps up', async () => {
     const pid = server.process.pid!;
-    const before = rssOf(pid);
+    const before = rssBytes(pid);
     const id = await api.startRun(session, 'timeout 10 yes; true');
     let peak = before;
-    const watch = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 100);
+    const watch = setInterval(() => (peak = Math.max(peak, rssBytes(pid))), 100);
     const seen = await api.follow(id);
     clearInterval(watch);
     console.log(`server RSS ${Math.round(before / 2 ** 20)} MiB before, peak ${Math.round(peak / 2 ** 20)} MiB during a 10 s flood of ${Math.round(seen.output.length / 2 ** 20)} MiB`);

@@ -1,16 +1,15 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LABELS } from '../../server/docker/labels.ts';
 import type { ApiClient } from '../support/api-client.ts';
-import { startAppServer } from '../support/app-server.ts';
+import { startAppServer, type AppServer } from '../support/app-server.ts';
 import { requireEngine } from '../support/engine.ts';
 import { rawRequest } from '../support/raw-http.ts';
 import type { StartedServer } from '../support/server.ts';
 
+let app: AppServer | undefined;
 let server: StartedServer;
 let api: ApiClient;
 let token: string;
-let instance: string;
 let host: string;
 let sessionId: string;
 let finishedRun: string;
@@ -18,7 +17,7 @@ let liveRun: string;
 
 beforeAll(async () => {
   await requireEngine();
-  ({ server, api, token, instance } = await startAppServer());
+  ({ server, api, token } = app = await startAppServer());
   host = new URL(server.url).host;
   sessionId = await api.createSession();
   finishedRun = (await api.run(sessionId, 'echo done')).id;
@@ -26,9 +25,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.stop();
-  const { engine } = await requireEngine();
-  await engine.removeLabelled({ [LABELS.instance]: instance });
+  await app?.close();
 });
 
 /** After every refusal the server must still answer. */

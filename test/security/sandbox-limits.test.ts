@@ -1,22 +1,21 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LABELS } from '../../server/docker/labels.ts';
 import type { ApiClient } from '../support/api-client.ts';
-import { startAppServer } from '../support/app-server.ts';
+import { startAppServer, type AppServer } from '../support/app-server.ts';
 import { requireEngine } from '../support/engine.ts';
 import type { StartedServer } from '../support/server.ts';
+import { rssBytes } from '../support/process-memory.ts';
 
+let app: AppServer | undefined;
 let server: StartedServer;
 let api: ApiClient;
-let instance: string;
 let session: string;
 
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 const healthy = async () => expect((await api.request('GET', '/api/health')).status).toBe(200);
 
 beforeAll(async () => {
   await requireEngine();
-  ({ server, api, instance } = await startAppServer({
+  ({ server, api } = app = await startAppServer({
     SANDBOX_PIDS: '400',
     SANDBOX_MEMORY: '768m',
     RUN_TIMEOUT_MS: '4000',
@@ -28,9 +27,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.stop();
-  const { engine } = await requireEngine();
-  await engine.removeLabelled({ [LABELS.instance]: instance });
+  await app?.close();
 });
 
 describe('what a reader can do inside their sandbox stays inside it', () => {
@@ -59,7 +56,7 @@ describe('what a reader can do inside their sandbox stays inside it', () => {
   });
 
   it('a memory hog is killed inside its limit; the server is unaffected', async () => {
-    const before = rssOf(server.process.pid!);
+    const before = rssBytes(server.process.pid!);
     const r = await api.request('POST', `/api/sessions/${session}/runs`, {
       command: "docker run --rm ubuntu bash -c 'x=$(head -c 2000m /dev/zero | tr \"\\0\" x); echo survived'",
       timeoutMs: 60_000,
@@ -69,16 +66,16 @@ describe('what a reader can do inside their sandbox stays inside it', () => {
     const end = seen.messages.at(-1) as { type: string; exitCode?: number };
     expect(end.type === 'error' || end.exitCode !== 0).toBe(true);
     await healthy();
-    expect(rssOf(server.process.pid!) - before).toBeLessThan(64 * 2 ** 20);
+    expect(rssBytes(server.process.pid!) - before).toBeLessThan(64 * 2 ** 20);
     expect((await api.run(session, 'echo still here')).text).toContain('still here');
   });
 
   it('`yes` for 30 s keeps the server memory bounded, and Stop ends it', async () => {
     const pid = server.process.pid!;
-    const before = rssOf(pid);
+    const before = rssBytes(pid);
     const r = await api.request('POST', `/api/sessions/${session}/runs`, { command: 'yes', timeoutMs: 120_000 });
     let peak = before;
-    const watch = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 200);
+    const watch = setInterval(() => (peak = Math.max(peak, rssBytes(pid))), 200);
     const following = api.follow(r.body.id);
     await new Promise((res) => setTimeout(res, 30_000));
     const stopped = await api.stop(r.body.id);

@@ -1,12 +1,36 @@
 import crypto from 'node:crypto';
+import { loadConfig } from '../../server/config.ts';
+import { Engine } from '../../server/docker/engine.ts';
+import { LABELS } from '../../server/docker/labels.ts';
 import { ApiClient } from './api-client.ts';
 import { startServer, type StartedServer } from './server.ts';
 
+/** A started test server, its API client, and how to stop it and sweep what it made. */
+export interface AppServer {
+  server: StartedServer;
+  api: ApiClient;
+  token: string;
+  instance: string;
+  /** Stops the server, then removes every object labelled with its instance (even after a crash). */
+  close(): Promise<void>;
+}
+
+/** The settings that make the pages' `$REGISTRY` the local auth registry, reachable from sandboxes. */
+export const AUTH_REGISTRY_ENV = {
+  ATTACH_CONTAINERS: 'runnable-docker-notes-auth-registry=registry-auth',
+  INSECURE_REGISTRIES: 'registry-auth:5000',
+  NOTES_REGISTRY: 'registry-auth:5000',
+} as const;
+
 /** A real server with a known token and its own instance name, plus an API client for it. */
-export async function startAppServer(env: Record<string, string> = {}): Promise<{ server: StartedServer; api: ApiClient; token: string; instance: string }> {
+export async function startAppServer(env: Record<string, string> = {}): Promise<AppServer> {
   const token = crypto.randomBytes(24).toString('base64url');
   const instance = `test-${crypto.randomBytes(6).toString('hex')}`;
   // No warm pool unless a test asks for one: most tests make a few sessions, and spare sandboxes cost.
   const server = await startServer({ TOKEN: token, INSTANCE: instance, WARM_POOL: '0', ...env });
-  return { server, api: new ApiClient(server.url, token), token, instance };
+  const close = async () => {
+    await server.stop();
+    await new Engine(loadConfig(process.env).docker).removeLabelled({ [LABELS.instance]: instance });
+  };
+  return { server, api: new ApiClient(server.url, token), token, instance, close };
 }
