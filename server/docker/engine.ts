@@ -203,21 +203,23 @@ export class Engine {
   async removeLabelled(labels: Record<string, string>): Promise<LabelledObjects> {
     const found = await this.listLabelled(labels);
     await Promise.all(
-      found.containers.map((id) => this.docker.getContainer(id).remove({ force: true, v: true }).catch(ignore404)),
+      found.containers.map((id) => this.docker.getContainer(id).remove({ force: true, v: true }).catch(ignoreGone)),
     );
     for (const id of found.networks) {
       const net = this.docker.getNetwork(id);
       const info = (await net.inspect().catch(() => null)) as { Containers?: Record<string, unknown> } | null;
       for (const cid of Object.keys(info?.Containers ?? {})) await net.disconnect({ Container: cid, Force: true }).catch(() => undefined);
-      await net.remove().catch(ignore404);
+      await net.remove().catch(ignoreGone);
     }
-    await Promise.all(found.volumes.map((name) => this.docker.getVolume(name).remove({ force: true }).catch(ignore404)));
+    await Promise.all(found.volumes.map((name) => this.docker.getVolume(name).remove({ force: true }).catch(ignoreGone)));
     return found;
   }
 }
 
-function ignore404(err: unknown): void {
-  if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+/** Gone already (404), or being removed by someone else right now (409): either way, done. */
+function ignoreGone(err: unknown): void {
+  const status = (err as { statusCode?: number }).statusCode;
+  if (status !== 404 && status !== 409) throw err;
 }
 
 export { LABELS };
