@@ -22,4 +22,16 @@ export default defineConfig({
   trailingSlash: 'ignore',
   build: { format: 'directory' },
   devToolbar: { enabled: false },
+  vite: {
+    build: {
+      rollupOptions: {
+        // Astro's own MDX modules carry a "use astro:head-inject" directive that the bundler warns about on
+        // every page; it is Astro's marker, harmless, and the warning only buried real messages at first start.
+        onwarn(warning, warn) {
+          if (warning.code === 'MODULE_LEVEL_DIRECTIVE' && /astro:/.test(warning.message)) return;
+          warn(warning);
+        },
+      },
+    },
+  },
 });

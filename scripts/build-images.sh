@@ -4,8 +4,8 @@
 #   - the sandbox image (Docker-in-Docker), $SANDBOX_IMAGE
 #   - stand-ins for the images the notes use: ubuntu:latest, python:3.12-slim
 #   - a registry image (Debian's docker-registry), started as two containers on loopback:
-#       a plain registry seeded with the stand-ins under their Docker Hub names, used as the sandbox
-#       engines' --registry-mirror, and a registry with htpasswd auth for login/push/pull.
+#       a plain registry seeded with the stand-ins under their Docker Hub names, then served read-only,
+#       used as the sandbox engines' --registry-mirror, and a registry with htpasswd auth for login/push/pull.
 # Run as root on a Debian-like host with a Docker engine (scripts/start-engine.sh).
 # On a machine that reaches Docker Hub none of this is needed except the sandbox image.
 set -euo pipefail
@@ -109,11 +109,37 @@ start_registry() {
   fi
   docker rm -f "$name" >/dev/null 2>&1 || true
   docker run -d --name "$name" --restart unless-stopped --label "$label=registry" \
-    -p "127.0.0.1:$port:5000" -v "$name-data:/var/lib/registry" "$@" "$REGISTRY_IMAGE" >/dev/null
+    -p "127.0.0.1:$port:5000" -v "$name-data:/var/lib/registry${REGISTRY_VOLUME_MODE:+:$REGISTRY_VOLUME_MODE}" "$@" "$REGISTRY_IMAGE" >/dev/null
   for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$port/v2/" -o /dev/null 2>/dev/null && break; sleep 0.2; done
   echo "[$name] started on 127.0.0.1:$port"
 }
 registry_ready() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/v2/" | grep -qE '200|401'; }
+
+# True when the mirror serves every stand-in, as built now (the manifest's config digest is the image id).
+mirror_seeded() {
+  for img in ubuntu:latest python:3.12-slim; do
+    local repo=${img%%:*} tag=${img##*:} id; id=$(docker image inspect -f '{{.Id}}' "$img")
+    curl -fsS -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+      "http://127.0.0.1:$MIRROR_PORT/v2/library/$repo/manifests/$tag" 2>/dev/null | grep -q "$id" || return 1
+  done
+}
+
+# Every sandbox reaches the mirror, so it is read-only to them: seeded while writable, then started again
+# with the registry's read-only mode and its storage mounted read-only.
+mirror() {
+  local name=runnable-docker-notes-mirror want
+  want=$(docker image inspect -f '{{.Id}}' "$REGISTRY_IMAGE")
+  if [ "$rebuild" = 0 ] && [ "$(docker inspect -f '{{.Image}} {{.State.Running}} {{index .Config.Labels "runnable-docker-notes.readonly"}}' "$name" 2>/dev/null)" = "$want true true" ] && mirror_seeded; then
+    echo "[$name] running read-only on 127.0.0.1:$MIRROR_PORT, seeded"; return
+  fi
+  FORCE_RECREATE=1 start_registry "$name" "$MIRROR_PORT"
+  seed_mirror
+  FORCE_RECREATE=1 REGISTRY_VOLUME_MODE=ro start_registry "$name" "$MIRROR_PORT" \
+    --label runnable-docker-notes.readonly=true -e 'REGISTRY_STORAGE_MAINTENANCE_READONLY=enabled: true'
+  FORCE_RECREATE=0
+  mirror_seeded || { echo "[$name] the read-only mirror does not serve the stand-ins" >&2; return 1; }
+  echo "[$name] read-only from now on"
+}
 
 seed_mirror() {
   for img in ubuntu:latest python:3.12-slim; do
@@ -154,8 +180,7 @@ build_python & p2=$!
 build_sandbox & p3=$!
 wait $p1 && wait $p2 && wait $p3
 build_registry_image
-start_registry runnable-docker-notes-mirror "$MIRROR_PORT"
-seed_mirror
+mirror
 auth_registry
 # Drop the untagged leftovers of earlier recipes.
 docker image prune -f --filter "label=runnable-docker-notes.recipe" >/dev/null

@@ -8,6 +8,7 @@ import { apiRoutes } from './http/api-routes.ts';
 import { loginRoutes } from './http/login-routes.ts';
 import { pageAuth } from './http/page-auth.ts';
 import { LoginLimiter } from './security/login-limiter.ts';
+import type { SiteRegistry } from './registry/site-registry.ts';
 import type { RequestGuard } from './security/request-guard.ts';
 import type { SandboxPool } from './sandbox/sandbox-pool.ts';
 import type { SessionStore } from './sessions/session-store.ts';
@@ -20,6 +21,8 @@ export interface AppDeps {
   store: SessionStore;
   log: (line: string) => void;
   pool?: SandboxPool | undefined;
+  /** The registry the pages use; its account is shown to signed-in readers when it is the site's own. */
+  registry?: SiteRegistry | undefined;
 }
 
 /** A started server: its URL and how to stop it. */
@@ -53,6 +56,7 @@ export function createApp(config: Config, deps: AppDeps) {
       sandboxMode: config.sandboxMode,
       runTimeoutMaxMs: config.runTimeoutMaxMs,
       limits: limitsOf(config),
+      registry: deps.registry,
       pool: () => ({ size: deps.pool?.size ?? 0, ready: deps.pool?.ready ?? 0 }),
       log: deps.log,
     }),

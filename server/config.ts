@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -44,7 +45,11 @@ const envSchema = z.object({
   INSECURE_REGISTRIES: list,
   SANDBOX_SUBNETS: z.string().regex(/^(\d+)\.(\d+)\.0\.0\/16$/, 'a /16 such as 10.213.0.0/16, or "default"').or(z.literal('default')).default('10.213.0.0/16'),
   ATTACH_CONTAINERS: list,
-  NOTES_REGISTRY: z.string().regex(/^[\w.-]+(:\d+)?$/, 'a registry host such as docker.io or registry.example:5000').default('docker.io'),
+  NOTES_REGISTRY: z.string().regex(/^[\w.-]+(:\d+)?$/, 'a registry host such as docker.io or registry.example:5000').optional(),
+  AUTH_REGISTRY_CONTAINER: z.string().regex(/^[\w.-]{1,128}$/, 'a container name').default('runnable-docker-notes-auth-registry'),
+  RDN_STATE_DIR: z.string().min(1).optional(),
+  XDG_STATE_HOME: z.string().min(1).optional(),
+  HOME: z.string().min(1).optional(),
   MAX_SESSIONS: z.coerce.number().int().min(1).default(20),
   WARM_POOL: z.coerce.number().int().min(0).max(100).default(1),
   RUN_OUTPUT_BYTES: bytes.default(1 * MiB),
@@ -87,8 +92,11 @@ export interface Config {
   sandboxSubnets: string | undefined;
   /** Containers on the host engine joined to every session network, reachable there by alias. */
   attachContainers: Array<{ container: string; alias: string }>;
-  /** The registry the pages push to and pull from, given to every run as $REGISTRY. */
-  notesRegistry: string;
+  /** NOTES_REGISTRY: the registry the pages push to; unset, the local auth registry when it runs, else docker.io. */
+  notesRegistry: string | undefined;
+  /** The local auth registry's container and its generated credentials (scripts/build-images.sh). */
+  authRegistryContainer: string;
+  authRegistryCredentials: string;
   maxSessions: number;
   /** Sandboxes kept ready for new sessions. */
   warmPool: number;
@@ -109,6 +117,11 @@ export interface Config {
   /** The built Astro site that the server serves. */
   siteDir: string;
   docker: DockerConnection;
+}
+
+/** The state folder scripts/build-images.sh writes to (the auth registry's credentials live there). */
+function stateDir(e: { RDN_STATE_DIR?: string | undefined; XDG_STATE_HOME?: string | undefined; HOME?: string | undefined }): string {
+  return e.RDN_STATE_DIR ?? path.join(e.XDG_STATE_HOME ?? path.join(e.HOME ?? os.homedir(), '.local', 'state'), 'runnable-docker-notes');
 }
 
 /** Reads and validates the configuration; throws a readable error naming each bad variable. */
@@ -155,6 +168,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       return { container, alias };
     }),
     notesRegistry: e.NOTES_REGISTRY,
+    authRegistryContainer: e.AUTH_REGISTRY_CONTAINER,
+    authRegistryCredentials: path.join(stateDir(e), 'auth', 'credentials.env'),
     maxSessions: e.MAX_SESSIONS,
     warmPool: e.WARM_POOL,
     runOutputBytes: e.RUN_OUTPUT_BYTES,

@@ -6,6 +6,7 @@ import { LABELS } from './docker/labels.ts';
 import { healthReport } from './health/health-report.ts';
 import { sandboxFactory } from './sandbox/sandbox-factory.ts';
 import { removeSessionObjects } from './sandbox/sandbox.ts';
+import { resolveSiteRegistry } from './registry/site-registry.ts';
 import { RequestGuard } from './security/request-guard.ts';
 import { newToken } from './security/token.ts';
 import { SandboxPool } from './sandbox/sandbox-pool.ts';
@@ -26,7 +27,12 @@ async function main(): Promise<void> {
     log(`Removed what an earlier run left: ${swept.containers.length} containers, ${swept.networks.length} networks, ${swept.volumes.length} volumes.`);
   }
 
-  const factory = sandboxFactory(engine, config, log);
+  const registry = await resolveSiteRegistry(
+    engine,
+    { configured: config.notesRegistry, container: config.authRegistryContainer, credentialsFile: config.authRegistryCredentials },
+    log,
+  );
+  const factory = sandboxFactory(engine, config, log, registry);
   const pool = config.warmPool > 0 ? new SandboxPool(config.warmPool, factory, (id) => removeSessionObjects(engine, id), log) : undefined;
   const store = new SessionStore({
     pool,
@@ -39,7 +45,7 @@ async function main(): Promise<void> {
     detachedGraceMs: config.runDetachedGraceMs,
     runTimeoutMs: config.runTimeoutMs,
     sessionIdleMs: config.sessionIdleMs,
-    runEnv: [`REGISTRY=${config.notesRegistry}`],
+    runEnv: [`REGISTRY=${registry.name}`],
     log,
   });
   const guard = new RequestGuard({
@@ -50,7 +56,7 @@ async function main(): Promise<void> {
     trustedProxies: config.trustedProxies,
     cookieSecret: crypto.randomBytes(32),
   });
-  const { listen } = createApp(config, { engine, guard, store, log, pool });
+  const { listen } = createApp(config, { engine, guard, store, log, pool, registry });
   const running = await listen();
   pool?.fill();
 

@@ -117,6 +117,14 @@ export const CLOSE = {
   tooSlow: 4001,
 } as const;
 
+/** GET /api/registry: the registry behind `$REGISTRY`; the account only when it is the site's own. */
+export interface RegistryInfo {
+  registry: string;
+  local: boolean;
+  user?: string | undefined;
+  password?: string | undefined;
+}
+
 /** Largest WebSocket frame the server accepts (stdin and control messages are small). */
 export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
 

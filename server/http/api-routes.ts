@@ -1,7 +1,8 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { healthReport, type Limits } from '../health/health-report.ts';
 import type { Engine } from '../docker/engine.ts';
-import { parseFileWrite, parseRunRequest, validSize } from '../protocol.ts';
+import { parseFileWrite, parseRunRequest, validSize, type RegistryInfo } from '../protocol.ts';
+import type { SiteRegistry } from '../registry/site-registry.ts';
 import { WORKSPACE } from '../sandbox/sandbox-template.ts';
 import { TERMINAL_COMMAND } from '../runs/session-shell.ts';
 import type { Principal, RequestGuard } from '../security/request-guard.ts';
@@ -17,6 +18,7 @@ export interface ApiDeps {
   runTimeoutMaxMs: number;
   limits: Limits;
   pool: () => { size: number; ready: number };
+  registry?: SiteRegistry | undefined;
   log: (line: string) => void;
 }
 
@@ -101,6 +103,15 @@ export function apiRoutes(deps: ApiDeps): express.Router {
     const size = validSize(b.cols, b.rows) ? { cols: b.cols as number, rows: b.rows as number } : undefined;
     const run = store.startRun(session, { command: TERMINAL_COMMAND, size, kind: 'terminal', block: 'terminal' });
     res.status(201).json({ id: run.id });
+  });
+
+  // Which registry `$REGISTRY` names, and the account of the site's own registry (the image page shows it).
+  api.get('/registry', (_req, res) => {
+    const r = deps.registry;
+    const body: RegistryInfo = r
+      ? { registry: r.name, local: r.local, ...(r.local ? { user: r.user, password: r.password } : {}) }
+      : { registry: 'docker.io', local: false };
+    res.json(body);
   });
 
   api.get('/runs/:id', (req, res) => {

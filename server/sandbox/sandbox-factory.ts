@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Engine } from '../docker/engine.ts';
 import { LABELS } from '../docker/labels.ts';
+import type { SiteRegistry } from '../registry/site-registry.ts';
 import type { SandboxFactory } from '../sessions/session.ts';
 import { probePrivilege } from './privilege-probe.ts';
 import { SESSION_SHELL_FILES } from '../runs/session-shell.ts';
@@ -40,7 +41,12 @@ class Slots {
  * Makes sandboxes with settings worked out once, on first use (the engine may be down at
  * start-up): privileged or the capability list, and which registry mirror the inner engines use.
  */
-export function sandboxFactory(engine: Engine, config: Config, log: (line: string) => void): SandboxFactory {
+export function sandboxFactory(
+  engine: Engine,
+  config: Config,
+  log: (line: string) => void,
+  registry: Pick<SiteRegistry, 'attach' | 'insecure'> = { attach: [], insecure: [] },
+): SandboxFactory {
   let resolved: Promise<{ settings: SandboxSettings; attach: Array<{ container: string; alias: string }> }> | undefined;
 
   async function resolve() {
@@ -59,14 +65,14 @@ export function sandboxFactory(engine: Engine, config: Config, log: (line: strin
     }
     let registryMirror = config.registryMirror;
     const attach: Array<{ container: string; alias: string }> = [];
-    const insecure = [...config.insecureRegistries];
+    const insecure = [...config.insecureRegistries, ...registry.insecure];
     if (!registryMirror && config.sandboxMode === 'isolated' && (await engine.containerRunning(config.mirrorContainer))) {
       attach.push({ container: config.mirrorContainer, alias: MIRROR_ALIAS.split(':')[0]! });
       registryMirror = `http://${MIRROR_ALIAS}`;
       insecure.push(MIRROR_ALIAS);
       log(`Sandbox engines pull through the local registry mirror (container ${config.mirrorContainer}).`);
     }
-    for (const a of config.attachContainers) {
+    for (const a of [...config.attachContainers, ...registry.attach]) {
       if (await engine.containerRunning(a.container)) attach.push(a);
       else log(`Warning: ATTACH_CONTAINERS names ${a.container}, which is not running; sandboxes will not reach ${a.alias}.`);
     }

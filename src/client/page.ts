@@ -23,6 +23,7 @@ export async function bootPage(): Promise<void> {
     return;
   }
   void notebook.loadRecordingsForPrint();
+  void import('./registry-note.ts').then((m) => m.showRegistryAccount(main));
   const sessionId = await notebook.restore();
   const { SessionPanel } = await import('./session-panel.ts');
   const panel = new SessionPanel(notebook);

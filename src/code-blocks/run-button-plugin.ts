@@ -56,7 +56,8 @@ function inlinePlaceholders(block: Element): void {
  * - a shell block gets Run: its command goes into `data-run-command` and the controls are
  *   rendered under the code; `exit=N` marks a block meant to end with N, `expect=/re/`
  *   documents its output, `timeout=S` raises its run timeout, `interactive` says it waits for
- *   typing; `norun reason="..."` opts out and shows why;
+ *   typing, `login` that it logs in to the site's registry (the page shows the account);
+ *   `norun reason="..."` opts out and shows why;
  * - `<name>` placeholders become inline inputs;
  * - a block with `file=PATH` (or `title="PATH"` on a non-shell block) is a file block: the page
  *   writes it into the session's workspace before any later block runs.
@@ -97,6 +98,8 @@ export function pluginRunButton(): ExpressiveCodePlugin {
         const timeout = meta.getInteger('timeout');
         if (timeout) block.properties['dataRunTimeout'] = String(timeout);
         if (meta.getBoolean('interactive')) block.properties['dataRunInteractive'] = 'true';
+        // `login`: the block logs in to the site's registry; the page shows which account to use.
+        if (meta.getBoolean('login')) block.properties['dataRunLogin'] = 'true';
         inlinePlaceholders(block);
         block.children.push(
           h('div.rdn-run', [

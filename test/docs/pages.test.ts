@@ -13,7 +13,7 @@ import { ensureSiteBuilt } from '../../server/site-build.ts';
 import { fillPlaceholders } from '../../src/code-blocks/placeholders.ts';
 import type { PageRecordings } from '../../src/client/static-fallback.ts';
 import type { ApiClient } from '../support/api-client.ts';
-import { AUTH_REGISTRY_ENV, startAppServer, type AppServer } from '../support/app-server.ts';
+import { startAppServer, type AppServer } from '../support/app-server.ts';
 import { builtPages, plainText, type PageBlock } from '../support/docs-blocks.ts';
 import { requireEngine } from '../support/engine.ts';
 import { authRegistry } from '../support/registry.ts';
@@ -34,7 +34,7 @@ const counts = { blocks: 0, files: 0 };
 
 beforeAll(async () => {
   await requireEngine();
-  ({ server, api } = app = await startAppServer(AUTH_REGISTRY_ENV));
+  ({ server, api } = app = await startAppServer());
 });
 
 afterAll(async () => {

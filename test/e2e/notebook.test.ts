@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { projectRoot } from '../../server/config.ts';
 import { serveStatic } from '../../scripts/static-server.ts';
-import { AUTH_REGISTRY_ENV, startAppServer, type AppServer } from '../support/app-server.ts';
+import { startAppServer, type AppServer } from '../support/app-server.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { requireEngine } from '../support/engine.ts';
 import { authRegistry } from '../support/registry.ts';
@@ -19,7 +19,7 @@ const shots = path.join(projectRoot, '.cache', 'test-results');
 
 beforeAll(async () => {
   await requireEngine();
-  ({ server, token } = app = await startAppServer(AUTH_REGISTRY_ENV));
+  ({ server, token } = app = await startAppServer());
   browser = await launchBrowser();
 });
 
@@ -99,12 +99,17 @@ describe('a docs page as a notebook, in Chromium', () => {
 
   it('runs the image page top to bottom: files written, build, run, port answered, login/tag/push/pull', async () => {
     const { context, page } = await reader('/creating-an-image/');
-    await page.locator('input.rdn-ph[data-ph="username"]').first().fill(registry.user);
+    // A plain server (no registry settings) uses the local auth registry, and the page says which account to type.
+    const note = page.locator('.rdn-registry-note');
+    await expect.poll(() => note.innerText(), { timeout: 30_000 }).toContain(registry.password);
+    expect(await note.innerText()).toContain(registry.user);
+    expect(await page.locator('input.rdn-ph[data-ph="username"]').first().inputValue()).toBe(registry.user);
+    const typed = await note.locator('code').nth(2).innerText();
     await page.click('.rdn-run-all');
     const login = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runCommand!.startsWith('docker login')));
     await expect.poll(() => block(page, login).text(), { timeout: 180_000 }).toMatch(/Password:\s*$/);
     await page.locator('.rdn-pane').nth(login).locator('.xterm').click();
-    await page.keyboard.type(registry.password);
+    await page.keyboard.type(typed);
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('.rdn-bar-status').innerText(), { timeout: 240_000 }).toMatch(/^All \d+ blocks ran as expected/);
     const files = page.locator('figure[data-file]');
@@ -126,9 +131,9 @@ describe('a docs page as a notebook, in Chromium', () => {
     const runIdx = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runCommand!.startsWith('docker run -d -p 4000:80')));
     await block(page, runIdx).figure.locator('.rdn-to-here-button').click();
     await expect.poll(() => block(page, runIdx).state(), { timeout: 180_000 }).toBe('ok');
-    await containers.locator('li', { hasText: 'pythonhello' }).first().waitFor({ timeout: 5000 });
+    await containers.locator('li', { hasText: 'pythonhello' }).first().waitFor({ timeout: 30_000 });
     const link = block(page, runIdx).figure.locator('a.rdn-port-link');
-    await link.waitFor({ timeout: 10_000 });
+    await link.waitFor({ timeout: 30_000 });
     const [tab] = await Promise.all([context.waitForEvent('page'), link.click()]);
     await tab.waitForLoadState();
     expect(await tab.locator('body').innerText()).toMatch(/Hello World/);
@@ -136,7 +141,7 @@ describe('a docs page as a notebook, in Chromium', () => {
       const nb = (window as any).rdnNotebook;
       await nb.blocks[0].run('docker rm -f pythonhello');
     });
-    await expect.poll(() => containers.locator('li', { hasText: 'pythonhello' }).count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => containers.locator('li', { hasText: 'pythonhello' }).count(), { timeout: 30_000 }).toBe(0);
     await page.screenshot({ path: path.join(shots, 'session-panel.png') });
     await context.close();
   });

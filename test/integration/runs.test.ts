@@ -100,7 +100,7 @@ describe('running a block through the public API, in a sandbox with its own engi
       const running = s.messages.some((m) => (m.type === 'phase' && m.phase === 'ready') || (m.type === 'hello' && m.status === 'running'));
       if (running) ws.close();
     });
-    for (let i = 0; i < 100 && (await api.info(id)).status !== 'running'; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 600 && (await api.info(id)).status !== 'running'; i++) await new Promise((r) => setTimeout(r, 50));
     const stopped = await api.stop(id);
     expect(stopped.status).toBe('exited');
     expect(stopped.exitCode).toBe(130);

@@ -13,7 +13,7 @@ let instance: string;
 
 const pool = async () => (await api.request('GET', '/api/health')).body.pool as { size: number; ready: number };
 async function untilReady(n: number): Promise<void> {
-  for (let i = 0; i < 600 && (await pool()).ready < n; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 1800 && (await pool()).ready < n; i++) await new Promise((r) => setTimeout(r, 100));
   expect((await pool()).ready).toBe(n);
 }
 

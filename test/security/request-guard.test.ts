@@ -145,7 +145,7 @@ describe('frames and messages', () => {
     return new Promise((resolve) => ws.on('open', () => resolve({ ws, messages, closed })));
   }
   async function until(pred: () => boolean): Promise<void> {
-    for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 1500 && !pred(); i++) await new Promise((r) => setTimeout(r, 20));
     expect(pred()).toBe(true);
   }
 

@@ -15,13 +15,6 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
-/** The settings that make the pages' `$REGISTRY` the local auth registry, reachable from sandboxes. */
-export const AUTH_REGISTRY_ENV = {
-  ATTACH_CONTAINERS: 'runnable-docker-notes-auth-registry=registry-auth',
-  INSECURE_REGISTRIES: 'registry-auth:5000',
-  NOTES_REGISTRY: 'registry-auth:5000',
-} as const;
-
 /** A real server with a known token and its own instance name, plus an API client for it. */
 export async function startAppServer(env: Record<string, string> = {}): Promise<AppServer> {
   const token = crypto.randomBytes(24).toString('base64url');

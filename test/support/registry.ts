@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { loadConfig } from '../../server/config.ts';
+import { readRegistryCredentials } from '../../server/registry/site-registry.ts';
 
 /** Credentials of the local auth registry that scripts/build-images.sh started. */
 export interface AuthRegistry {
@@ -9,27 +8,14 @@ export interface AuthRegistry {
   password: string;
 }
 
-function stateDir(): string {
-  return (
-    process.env.RDN_STATE_DIR ??
-    path.join(process.env.XDG_STATE_HOME ?? path.join(os.homedir(), '.local', 'state'), 'runnable-docker-notes')
-  );
-}
-
-/** Reads the generated credentials; fails with the command to run when they are missing. */
+/** Reads the generated credentials where the server reads them; fails with the command to run when missing. */
 export function authRegistry(): AuthRegistry {
-  const file = path.join(stateDir(), 'auth', 'credentials.env');
-  if (!fs.existsSync(file)) {
+  const file = loadConfig(process.env).authRegistryCredentials;
+  const account = readRegistryCredentials(file);
+  if (!account?.address) {
     throw new Error(`No auth registry credentials at ${file}. Run \`sudo bash scripts/build-images.sh\` first.`);
   }
-  const vars = Object.fromEntries(
-    fs
-      .readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-  return { address: vars.AUTH_REGISTRY!, user: vars.AUTH_REGISTRY_USER!, password: vars.AUTH_REGISTRY_PASSWORD! };
+  return { address: account.address, user: account.user, password: account.password };
 }
 
 /** The mirror registry's address on the host's loopback. */
