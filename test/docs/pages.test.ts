@@ -14,7 +14,7 @@ import { fillPlaceholders } from '../../src/code-blocks/placeholders.ts';
 import type { PageRecordings } from '../../src/client/static-fallback.ts';
 import type { ApiClient } from '../support/api-client.ts';
 import { AUTH_REGISTRY_ENV, startAppServer, type AppServer } from '../support/app-server.ts';
-import { builtPages, plainText, type PageBlock } from '../support/docs-blocks.ts';
+import { builtPages, plainText, withRegistryPlaceholder, type PageBlock } from '../support/docs-blocks.ts';
 import { requireEngine } from '../support/engine.ts';
 import { authRegistry } from '../support/registry.ts';
 import type { StartedServer } from '../support/server.ts';
@@ -114,7 +114,8 @@ for (const page of pages) {
       it(`block ${block.index} (#${i}): ${first}`, { timeout: ((block.timeoutSeconds ?? 120) + 60) * 1000 }, async () => {
         const r = await runBlock(session, block);
         counts.blocks++;
-        recordings.blocks[String(block.index)] = { exitCode: r.exitCode ?? -1, output: r.text.slice(-20_000) };
+        const output = withRegistryPlaceholder(r.text, AUTH_REGISTRY_ENV.NOTES_REGISTRY).slice(-20_000);
+        recordings.blocks[String(block.index)] = { exitCode: r.exitCode ?? -1, output };
         const where = `${page.url} block ${block.index} \`${first}\``;
         expect(r.error, `${where} failed: ${r.error}\n--- output ---\n${r.text}`).toBeUndefined();
         expect(r.exitCode, `${where} ended with exit ${r.exitCode}, expected ${block.exit}\n--- output ---\n${r.text}`).toBe(block.exit);
