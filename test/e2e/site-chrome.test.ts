@@ -4,10 +4,12 @@
  * favicon, and the home page's words about images.
  */
 import fs from 'node:fs';
+import type http from 'node:http';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../server/config.ts';
+import { serveStatic } from '../../scripts/static-server.ts';
 import { startAppServer, type AppServer } from '../support/app-server.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { requireEngine } from '../support/engine.ts';
@@ -207,6 +209,26 @@ describe('site chrome on every page', () => {
       expect(text, 'the home page should say the first use pulls the images').toMatch(/pulls it[\s\S]{0,80}mirror/);
     } finally {
       await context.close();
+    }
+  });
+
+  it('on screen, the static copy shows a long recorded output whole (folding is for print)', async () => {
+    const site: http.Server = await serveStatic(path.join(projectRoot, 'dist'));
+    const context = await browser.newContext({ viewport: { width: WIDTHS[1].width, height: WIDTHS[1].height } });
+    try {
+      const page = await context.newPage();
+      const { port } = site.address() as { port: number };
+      await page.goto(`http://127.0.0.1:${port}/example-commands/`);
+      await page.waitForSelector('body[data-static] .rdn-recorded');
+      const long = page.locator('.rdn-recorded', { has: page.locator('.rdn-recorded-rest') }).first();
+      await long.scrollIntoViewIfNeeded();
+      const shown = await long.locator('pre').innerText();
+      expect(shown.split('\n').length, 'the whole docker inspect output should be on screen').toBeGreaterThan(100);
+      expect(shown, 'the print-only fold line should not show on screen').not.toMatch(/more lines/);
+      await page.screenshot({ path: path.join(shots, 'static-fallback-long-390.png') });
+    } finally {
+      await context.close();
+      site.close();
     }
   });
 });
