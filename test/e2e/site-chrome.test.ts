@@ -19,6 +19,7 @@ let browser: Browser;
 const shots = path.join(projectRoot, '.cache', 'test-results');
 const WIDTHS = [
   { name: 'desktop', width: 1280, height: 800 },
+  { name: 'narrow desktop', width: 900, height: 700 },
   { name: 'phone', width: 390, height: 844 },
 ] as const;
 /** A long page: most of it lies below the first screen. */
@@ -68,6 +69,8 @@ describe.each(WIDTHS)('site chrome at $width px ($name)', (size) => {
       expect(header.height, `the header should keep its own height with results open, saw ${header.height}px`).toBeLessThan(size.height / 4);
       const panel = (await drawer.boundingBox())!;
       expect(panel.y, 'the results panel should start on screen').toBeGreaterThanOrEqual(0);
+      expect(panel.x, 'the results panel should start within the window').toBeGreaterThanOrEqual(0);
+      expect(panel.x + panel.width, `the results panel should end within the ${size.width}px window`).toBeLessThanOrEqual(size.width);
       expect(panel.y + panel.height, `the results panel should end within the ${size.height}px window`).toBeLessThanOrEqual(size.height);
       await page.screenshot({ path: path.join(shots, `search-${size.width}.png`) });
 
@@ -214,7 +217,7 @@ describe('site chrome on every page', () => {
 
   it('on screen, the static copy shows a long recorded output whole (folding is for print)', async () => {
     const site: http.Server = await serveStatic(path.join(projectRoot, 'dist'));
-    const context = await browser.newContext({ viewport: { width: WIDTHS[1].width, height: WIDTHS[1].height } });
+    const context = await browser.newContext({ viewport: { width: WIDTHS[2].width, height: WIDTHS[2].height } });
     try {
       const page = await context.newPage();
       const { port } = site.address() as { port: number };
