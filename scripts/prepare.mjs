@@ -41,3 +41,8 @@ if (forTests && !fs.existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')
   console.log("Installing Debian's chromium for the browser tests ...");
   sh('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null']);
 }
+// The handout test reads the printed PDF page by page with poppler's pdftotext.
+if (forTests && !has('pdftotext') && isRoot && has('apt-get')) {
+  console.log("Installing Debian's poppler-utils (pdftotext) for the handout test ...");
+  sh('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null']);
+}

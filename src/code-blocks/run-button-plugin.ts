@@ -69,13 +69,15 @@ export function pluginRunButton(): ExpressiveCodePlugin {
       postprocessRenderedBlock: ({ codeBlock, renderData }) => {
         const meta = codeBlock.metaOptions;
         const block = renderData.blockAst;
+        // The frame's screen-reader label ("Terminal window") is not part of the notes: keep it out of search.
+        for (const label of findAll(block, 'sr-only')) label.properties['dataPagefindIgnore'] = '';
         const shell = RUNNABLE_LANGUAGES.has(codeBlock.language);
         const file = meta.getString('file') ?? (!shell ? meta.getString('title') : undefined);
         if (file) {
           block.properties['dataFile'] = file;
           block.properties['dataFileContent'] = codeBlock.code.endsWith('\n') ? codeBlock.code : `${codeBlock.code}\n`;
           block.children.push(
-            h('div.rdn-run.rdn-file', [
+            h('div.rdn-run.rdn-file', { 'data-pagefind-ignore': '' }, [
               h('span.rdn-file-name', `File ${file}: written to your workspace before the blocks below run`),
               h('span.rdn-run-status', { role: 'status', 'aria-live': 'polite' }),
             ]),
@@ -86,7 +88,7 @@ export function pluginRunButton(): ExpressiveCodePlugin {
         if (meta.getBoolean('norun')) {
           const reason = meta.getString('reason') ?? 'This block is shown, not run.';
           block.properties['dataNorun'] = reason;
-          block.children.push(h('div.rdn-run.rdn-norun', [h('span.rdn-run-status', `Not runnable here: ${reason}`)]));
+          block.children.push(h('div.rdn-run.rdn-norun', { 'data-pagefind-ignore': '' }, [h('span.rdn-run-status', `Not runnable here: ${reason}`)]));
           return;
         }
         const command = shellCommand(codeBlock.code);
@@ -102,7 +104,8 @@ export function pluginRunButton(): ExpressiveCodePlugin {
         if (meta.getBoolean('login')) block.properties['dataRunLogin'] = 'true';
         inlinePlaceholders(block);
         block.children.push(
-          h('div.rdn-run', [
+          // Controls and status stay out of the search index (and its excerpts); the code stays in.
+          h('div.rdn-run', { 'data-pagefind-ignore': '' }, [
             h('button.rdn-run-button', { type: 'button', title: 'Run this block in your sandbox (Shift+Enter)' }, 'Run'),
             h('button.rdn-to-here-button', { type: 'button', title: 'Run every block of the page up to this one' }, 'Run to here'),
             h('button.rdn-stop-button', { type: 'button', hidden: true }, 'Stop'),

@@ -14,7 +14,7 @@ import { fillPlaceholders } from '../../src/code-blocks/placeholders.ts';
 import type { PageRecordings } from '../../src/client/static-fallback.ts';
 import type { ApiClient } from '../support/api-client.ts';
 import { startAppServer, type AppServer } from '../support/app-server.ts';
-import { builtPages, plainText, type PageBlock } from '../support/docs-blocks.ts';
+import { builtPages, plainText, withRegistryPlaceholder, type PageBlock } from '../support/docs-blocks.ts';
 import { requireEngine } from '../support/engine.ts';
 import { authRegistry } from '../support/registry.ts';
 import type { StartedServer } from '../support/server.ts';
@@ -31,10 +31,13 @@ let app: AppServer | undefined;
 let server: StartedServer;
 let api: ApiClient;
 const counts = { blocks: 0, files: 0 };
+let siteRegistry = '';
 
 beforeAll(async () => {
   await requireEngine();
   ({ server, api } = app = await startAppServer());
+  // Recordings name the registry as <registry>: the test's own registry host means nothing to a reader.
+  siteRegistry = (await api.request('GET', '/api/registry')).body.registry as string;
 });
 
 afterAll(async () => {
@@ -114,7 +117,8 @@ for (const page of pages) {
       it(`block ${block.index} (#${i}): ${first}`, { timeout: ((block.timeoutSeconds ?? 120) + 60) * 1000 }, async () => {
         const r = await runBlock(session, block);
         counts.blocks++;
-        recordings.blocks[String(block.index)] = { exitCode: r.exitCode ?? -1, output: r.text.slice(-20_000) };
+        const output = withRegistryPlaceholder(r.text, siteRegistry).slice(-20_000);
+        recordings.blocks[String(block.index)] = { exitCode: r.exitCode ?? -1, output };
         const where = `${page.url} block ${block.index} \`${first}\``;
         expect(r.error, `${where} failed: ${r.error}\n--- output ---\n${r.text}`).toBeUndefined();
         expect(r.exitCode, `${where} ended with exit ${r.exitCode}, expected ${block.exit}\n--- output ---\n${r.text}`).toBe(block.exit);

@@ -97,3 +97,11 @@ export function plainText(raw: string): string {
     .replace(/\r\n/g, '\n')
     .replace(/[^\n]*\r(?!\n)/g, '');
 }
+
+/**
+ * A recorded output as readers may see it: the test run's registry host (a name only the test
+ * network knows) becomes `<registry>`, e.g. `<registry>/notes/pythonhello`.
+ */
+export function withRegistryPlaceholder(text: string, registry: string): string {
+  return registry ? text.replaceAll(registry, '<registry>') : text;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blocksOfHtml, plainText } from '../support/docs-blocks.ts';
+import { blocksOfHtml, plainText, withRegistryPlaceholder } from '../support/docs-blocks.ts';
 
 describe('reading blocks back from a built page', () => {
   it('finds file and run blocks in page order, with their meta', () => {
@@ -28,5 +28,14 @@ describe('attribute values with > in them', () => {
   it('keeps the whole command', () => {
     const html = '<figure class="frame" data-run-command="ls 2>/dev/null -> x" data-run-exit="0"><pre>';
     expect(blocksOfHtml(html)).toEqual([{ kind: 'run', index: 0, command: 'ls 2>/dev/null -> x', exit: 0, interactive: false }]);
+  });
+});
+
+describe('recorded outputs', () => {
+  it("show <registry> where the test run's registry host was", () => {
+    const out = 'The push refers to repository [registry-auth:5000/notes/pythonhello]\nregistry-auth:5000/notes/pythonhello:latest';
+    expect(withRegistryPlaceholder(out, 'registry-auth:5000')).toBe(
+      'The push refers to repository [<registry>/notes/pythonhello]\n<registry>/notes/pythonhello:latest',
+    );
   });
 });
