@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 // Layers: unit (logic, fakes allowed), integration (a real Docker engine and registry),
 // security (refusals against the real server and engine), e2e (the real server in real Chromium). Time limits here bound hangs; they are not speed checks.
+// A poll waits for what a person would wait for, on a loaded machine too: 30 s unless a test says otherwise (vitest's default is 1 s).
+const expectations = { poll: { timeout: 30_000 } };
 export default defineConfig({
   test: {
     projects: [
@@ -9,6 +11,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          expect: expectations,
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
@@ -17,6 +20,7 @@ export default defineConfig({
       {
         test: {
           name: 'security',
+          expect: expectations,
           include: ['test/security/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
@@ -25,6 +29,7 @@ export default defineConfig({
       {
         test: {
           name: 'docs',
+          expect: expectations,
           include: ['test/docs/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
@@ -33,6 +38,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          expect: expectations,
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
