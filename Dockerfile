@@ -42,6 +42,6 @@ USER node
 
 # Healthy when the server answers and reaches the engine, and the sandbox image is there.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4321) + '/api/health').then(async (r) => { if (!r.ok) throw new Error('HTTP ' + r.status); const h = await r.json(); if (!h.engine.reachable) throw new Error(h.engine.error); if (!h.sandboxImage.present) throw new Error('sandbox image ' + h.sandboxImage.name + ' missing'); }).catch((e) => { console.error(e.message); process.exit(1); })"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4321) + '/api/health').then(async (r) => { if (!r.ok) throw new Error('HTTP ' + r.status); const h = await r.json(); if (h.engine && !h.engine.reachable) throw new Error(h.engine.error); if (h.sandboxImage && !h.sandboxImage.present) throw new Error('sandbox image ' + h.sandboxImage.name + ' missing'); }).catch((e) => { console.error(e.message); process.exit(1); })"]
 
 CMD ["node", "server/start.mjs"]

@@ -4,6 +4,7 @@ import express from 'express';
 import type { Config } from './config.ts';
 import type { Engine } from './docker/engine.ts';
 import { limitsOf } from './health/health-report.ts';
+import { AddressSessionCap } from './http/address-session-cap.ts';
 import { apiRoutes } from './http/api-routes.ts';
 import { loginRoutes } from './http/login-routes.ts';
 import { pageAuth } from './http/page-auth.ts';
@@ -59,6 +60,7 @@ export function createApp(config: Config, deps: AppDeps) {
       registry: deps.registry,
       pool: () => ({ size: deps.pool?.size ?? 0, ready: deps.pool?.ready ?? 0 }),
       log: deps.log,
+      addressCap: config.passwordHash ? new AddressSessionCap(config.maxSessionsPerAddress) : undefined,
     }),
   );
   const ports = new PortProxy(deps.guard, deps.store);

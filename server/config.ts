@@ -64,6 +64,7 @@ const envSchema = z.object({
   DOCKER_TLS_VERIFY: z.string().optional(),
   DOCKER_CERT_PATH: z.string().optional(),
   SSH_AUTH_SOCK: z.string().optional(),
+  MAX_SESSIONS_PER_ADDRESS: z.coerce.number().int().min(1).optional(),
 });
 
 /** Everything the server reads from its environment, validated once at start-up. */
@@ -117,6 +118,8 @@ export interface Config {
   /** The built Astro site that the server serves. */
   siteDir: string;
   docker: DockerConnection;
+  /** Password mode: sessions all the logins from one client address may hold (a person who signs in again is still one person). */
+  maxSessionsPerAddress: number;
 }
 
 /** The state folder scripts/build-images.sh writes to (the auth registry's credentials live there). */
@@ -181,6 +184,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     instance: e.INSTANCE,
     siteDir: path.resolve(e.SITE_DIR),
     docker: parseDockerHost(e),
+    maxSessionsPerAddress: e.MAX_SESSIONS_PER_ADDRESS ?? e.MAX_SESSIONS_PER_USER,
   };
 }
 

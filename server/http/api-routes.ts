@@ -7,6 +7,7 @@ import { WORKSPACE } from '../sandbox/sandbox-template.ts';
 import { TERMINAL_COMMAND } from '../runs/session-shell.ts';
 import type { Principal, RequestGuard } from '../security/request-guard.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
+import type { AddressSessionCap } from './address-session-cap.ts';
 import { HttpError, errorBody, httpStatusOf } from './http-error.ts';
 
 export interface ApiDeps {
@@ -20,6 +21,8 @@ export interface ApiDeps {
   pool: () => { size: number; ready: number };
   registry?: SiteRegistry | undefined;
   log: (line: string) => void;
+  /** Password mode: sessions per client address, across that address's logins. */
+  addressCap?: AddressSessionCap | undefined;
 }
 
 /** The caller, set by the guard below (Express keeps per-request data in res.locals). */
@@ -33,8 +36,16 @@ export function apiRoutes(deps: ApiDeps): express.Router {
   const api = express.Router();
 
   // Read-only and public on purpose: `curl 127.0.0.1:4321/api/health` must work without a token.
-  api.get('/health', async (_req, res) => {
-    res.json({ ...(await healthReport(deps.engine, deps.sandboxImage, store.size, deps.sandboxMode)), limits: deps.limits, queue: store.queueLength, pool: deps.pool() });
+  // Hosted, an anonymous caller learns only whether the service can run blocks: the engine's
+  // address, version, errors, limits and counts are for signed-in people and the token holder.
+  api.get('/health', async (req, res) => {
+    const report = await healthReport(deps.engine, deps.sandboxImage, store.size, deps.sandboxMode);
+    const caller = guard.hosted ? guard.identify(req) : { kind: 'token' as const };
+    if (!caller || 'refused' in caller) {
+      const ok = report.engine.reachable && report.sandboxImage.present;
+      return void res.status(ok ? 200 : 503).json({ ok });
+    }
+    res.json({ ...report, limits: deps.limits, queue: store.queueLength, pool: deps.pool() });
   });
 
   api.use((req, res, next) => {
@@ -49,6 +60,8 @@ export function apiRoutes(deps: ApiDeps): express.Router {
     const principal = who(res);
     const existing = store.existingFor(principal);
     if (existing) return void res.status(200).json({ id: existing.id });
+    const address = principal.kind === 'browser' && guard.passwordLogin ? guard.clientKey(req) : undefined;
+    if (address) deps.addressCap?.check(address);
     const admitted = store.admit(principal);
     if ('position' in admitted) {
       return void res.status(202).json({
@@ -57,6 +70,7 @@ export function apiRoutes(deps: ApiDeps): express.Router {
         message: `All sessions are in use. You are number ${admitted.position} in the queue; ask again (every few seconds) to keep your place.`,
       });
     }
+    if (address) deps.addressCap?.add(address, admitted);
     res.status(201).json({ id: admitted.id });
   });
 

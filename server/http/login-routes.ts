@@ -1,10 +1,11 @@
 import express, { type Request, type Response } from 'express';
 import { serialize } from 'cookie';
 import type { LoginLimiter } from '../security/login-limiter.ts';
+import { originAllowed } from '../security/origin-check.ts';
 import { verifyPassword } from '../security/password.ts';
-import { COOKIES, newBrowserId, type RequestGuard } from '../security/request-guard.ts';
+import { COOKIES, LOGIN_TTL_MS, newBrowserId, type RequestGuard } from '../security/request-guard.ts';
 
-const cookieOptions = { httpOnly: true, sameSite: 'strict', path: '/', maxAge: 60 * 60 * 12 } as const;
+const cookieOptions = { httpOnly: true, sameSite: 'strict', path: '/', maxAge: LOGIN_TTL_MS / 1000 } as const;
 
 function page(message: string, status = ''): string {
   const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -19,8 +20,9 @@ button{background:#1f883d;color:#fff;border:0;border-radius:6px}.msg{color:#cf22
 
 /**
  * Hosted mode with a shared password (a workshop): /login checks it against the slow hash and
- * gives the browser a signed cookie; each browser then has sessions of its own. Failed logins
- * are limited per client (429 with Retry-After).
+ * gives the browser a signed cookie for a login the server keeps (logout ends it at once); each
+ * browser then has sessions of its own. Failed logins are limited per client (its address, or
+ * the forwarded one from a trusted proxy) and for everyone together (429 with Retry-After).
  */
 export function loginRoutes(guard: RequestGuard, passwordHash: string, limiter: LoginLimiter): express.Router {
   const r = express.Router();
@@ -28,15 +30,18 @@ export function loginRoutes(guard: RequestGuard, passwordHash: string, limiter: 
     res.type('html').send(page('Sign in with the password you were given.'));
   });
   r.post('/login', express.urlencoded({ extended: false, limit: '2kb' }), async (req: Request, res: Response) => {
+    // A form post from a browser carries Origin; a script's may not (it has no cookie to abuse).
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== `http://${req.headers.host}` && origin !== `https://${req.headers.host}`) {
+    if (origin !== undefined && !originAllowed(origin, req.headers.host ?? '')) {
       return void res.status(403).type('text/plain').send('Sign in from this site.');
     }
-    const client = req.socket.remoteAddress ?? 'unknown';
-    const wait = limiter.retryAfter(client);
+    const client = guard.clientKey(req);
+    const { wait, everyone } = limiter.check(client);
     if (wait > 0) {
-      res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
-      return void res.status(429).type('html').send(page('Sign in with the password you were given.', `Too many failed attempts. Try again in ${Math.ceil(wait / 1000)} s.`));
+      const s = Math.ceil(wait / 1000);
+      res.setHeader('Retry-After', String(s));
+      const why = everyone ? `Too many failed sign-ins on this site just now. Try again in ${s} s.` : `Too many failed attempts. Try again in ${s} s.`;
+      return void res.status(429).type('html').send(page('Sign in with the password you were given.', why));
     }
     const password = typeof req.body?.password === 'string' ? req.body.password : '';
     // Counted before the slow check, so parallel guesses cannot all slip past the limit.
@@ -47,14 +52,22 @@ export function loginRoutes(guard: RequestGuard, passwordHash: string, limiter: 
     limiter.succeed(client);
     // Always a fresh id: a browser id planted by another site on this host must not be adopted.
     const browser = newBrowserId();
+    const options = { ...cookieOptions, secure: guard.overHttps(req) };
     res.setHeader('Set-Cookie', [
-      serialize(COOKIES.login, guard.loginCookie(browser), cookieOptions),
-      serialize(COOKIES.browser, browser, cookieOptions),
+      serialize(COOKIES.login, guard.loginCookie(browser), options),
+      serialize(COOKIES.browser, guard.browserCookie(browser), options),
     ]);
     res.redirect(303, '/');
   });
-  r.post('/logout', (_req, res) => {
-    res.setHeader('Set-Cookie', serialize(COOKIES.login, '', { ...cookieOptions, maxAge: 0 }));
+  // Logout changes state with the browser's cookie: it needs this site's Origin, like every such request.
+  r.post('/logout', (req, res) => {
+    const origin = req.headers.origin;
+    if (origin === undefined || !originAllowed(origin, req.headers.host ?? '')) {
+      return void res.status(403).type('text/plain').send('Sign out from this site.');
+    }
+    guard.revokeLogin(req);
+    const gone = { ...cookieOptions, secure: guard.overHttps(req), maxAge: 0 };
+    res.setHeader('Set-Cookie', [serialize(COOKIES.login, '', gone), serialize(COOKIES.browser, '', gone)]);
     res.redirect(303, '/login');
   });
   return r;

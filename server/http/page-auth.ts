@@ -1,13 +1,15 @@
 import type { NextFunction, Request, Response } from 'express';
-import { parse as parseCookies, serialize } from 'cookie';
+import { serialize } from 'cookie';
 import { COOKIES, newBrowserId, type RequestGuard } from '../security/request-guard.ts';
 
 const cookieOptions = { httpOnly: true, sameSite: 'strict', path: '/' } as const;
 
 /**
  * A page visit carrying `?token=` (the URL `npm start` prints) sets the browser's cookies
- * (the token and a browser id: HttpOnly, SameSite=Strict) and redirects to the same page without
- * the token, so it stays out of the history and the address bar.
+ * (the token and a browser id: HttpOnly, SameSite=Strict, Secure over HTTPS) and redirects to the
+ * same page without the token, so it stays out of the history and the address bar. The browser id
+ * is kept only when this server signed it; a planted one (any value another site or script set)
+ * is replaced by a fresh one.
  */
 export function pageAuth(guard: RequestGuard) {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -17,10 +19,11 @@ export function pageAuth(guard: RequestGuard) {
       res.status(401).type('text/plain').send('This link carries a wrong token. Open the URL that `npm start` printed.');
       return;
     }
-    const browser = parseCookies(req.headers.cookie ?? '')[COOKIES.browser] ?? newBrowserId();
+    const browser = guard.browserIdOf(req) ?? newBrowserId();
+    const options = { ...cookieOptions, secure: guard.overHttps(req) };
     res.setHeader('Set-Cookie', [
-      serialize(COOKIES.token, token, cookieOptions),
-      serialize(COOKIES.browser, browser, { ...cookieOptions, maxAge: 60 * 60 * 24 * 30 }),
+      serialize(COOKIES.token, token, options),
+      serialize(COOKIES.browser, guard.browserCookie(browser), { ...options, maxAge: 60 * 60 * 24 * 30 }),
     ]);
     const url = new URL(req.originalUrl, 'http://localhost');
     url.searchParams.delete('token');

@@ -1,10 +1,11 @@
 import http from 'node:http';
-import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 import type { Principal, RequestGuard } from '../security/request-guard.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
+import { refuseUpgrade } from '../ws/upgrade-router.ts';
 import { HttpError } from './http-error.ts';
+import { plainResponseHead, portResponseHeaders, upgradeResponseHead } from './proxy-headers.ts';
 
 const PATH = /^\/ports\/([A-Za-z0-9-]{1,64})\/(\d{1,5})(\/.*)?$/;
 
@@ -12,34 +13,53 @@ const PATH = /^\/ports\/([A-Za-z0-9-]{1,64})\/(\d{1,5})(\/.*)?$/;
 export const portPath = (sessionId: string, port: number) => `/ports/${sessionId}/${port}/`;
 
 /** Headers that carry the visitor's credentials: never passed on to a container. */
-const PRIVATE_HEADERS = new Set(['cookie', 'authorization', 'host', 'origin', 'referer']);
+const PRIVATE_HEADERS = new Set(['cookie', 'authorization', 'host', 'origin', 'referer', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
 
-/**
- * What a container's page may not do from our origin: set our cookies, register a service worker
- * over the site, or run scripts with the site's origin. The CSP sandbox (without allow-same-origin)
- * gives the page an opaque origin, so its requests to the API carry no cookies and a foreign Origin.
- */
-const DROPPED_RESPONSE_HEADERS = new Set(['set-cookie', 'service-worker-allowed', 'content-security-policy', 'access-control-allow-origin', 'access-control-allow-credentials']);
-const SANDBOX_CSP = 'sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads';
+/** How long a container may take to send its answer's head. */
+const ANSWER_TIMEOUT_MS = 30_000;
 
-function safeResponseHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
-  const out: http.OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(headers)) if (!DROPPED_RESPONSE_HEADERS.has(k) && v !== undefined) out[k] = v;
-  out['content-security-policy'] = SANDBOX_CSP;
-  return out;
+/** A response head larger than this is refused (Node's own default, stated here on purpose). */
+const MAX_HEAD_BYTES = 16 * 1024;
+
+interface Target {
+  host: string;
+  port: number;
+  path: string;
+  prefix: string;
 }
 
-function forwardHeaders(req: http.IncomingMessage, target: string): http.OutgoingHttpHeaders {
-  const out: http.OutgoingHttpHeaders = { host: target };
+function forwardHeaders(req: http.IncomingMessage, target: Target): http.OutgoingHttpHeaders {
+  const out: http.OutgoingHttpHeaders = { host: `${target.host}:${target.port}` };
   for (const [k, v] of Object.entries(req.headers)) if (!PRIVATE_HEADERS.has(k) && v !== undefined) out[k] = v;
   return out;
 }
+
+/**
+ * The fixed text a visitor gets when a container's answer cannot be passed on. It never carries
+ * the error itself: that would show internal addresses and parser details to the page.
+ */
+export function badGatewayMessage(err: unknown, port: number): string {
+  const code = (err as { code?: string })?.code;
+  if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+    return `Nothing answers on port ${port} in your sandbox. Is the container running and publishing it (docker run -p ${port}:...)?`;
+  }
+  if (code === 'ETIMEDOUT_ANSWER') return `The program on port ${port} in your sandbox did not answer within ${ANSWER_TIMEOUT_MS / 1000} s.`;
+  return `The program on port ${port} in your sandbox sent an answer that is not valid HTTP, so it was not passed on. Check what listens on that port.`;
+}
+
+const answerTimeout = () => Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT_ANSWER' });
+
+/** Statuses a final answer may carry; anything else (0, 42, 1xx as final, 600+) is not HTTP we pass on. */
+const validStatus = (s: number | undefined): s is number => s !== undefined && s >= 200 && s <= 599;
 
 /**
  * Serves a port that a container in a session publishes (`docker run -p 4000:80`), under
  * /ports/<session>/<port>/, by proxying HTTP and WebSocket traffic to the sandbox's address on its
  * session network. No host port is opened; the same Host, Origin and token checks apply, and the
  * visitor's cookie and token never reach the container.
+ *
+ * Everything that comes back is hostile: a malformed answer fails only that request (502 with a
+ * fixed message), and only allow-listed headers reach the browser (proxy-headers.ts).
  */
 export class PortProxy {
   readonly #guard: RequestGuard;
@@ -55,7 +75,7 @@ export class PortProxy {
     return PATH.test(pathname);
   }
 
-  #target(url: string, principal: Principal): { host: string; port: number; path: string } {
+  #target(url: string, principal: Principal): Target {
     const parsed = new URL(url, 'http://localhost');
     const m = PATH.exec(parsed.pathname)!;
     const session = this.#store.get(m[1]!, principal);
@@ -63,7 +83,23 @@ export class PortProxy {
     if (port < 1 || port > 65535) throw new HttpError(404, 'No such port.');
     const address = session.currentSandbox?.address;
     if (!address) throw new HttpError(404, 'This session has no sandbox running: run a block first.');
-    return { host: address, port, path: `${m[3] ?? '/'}${parsed.search}` };
+    return { host: address, port, path: `${m[3] ?? '/'}${parsed.search}`, prefix: portPath(session.id, port) };
+  }
+
+  #request(req: http.IncomingMessage, target: Target): http.ClientRequest {
+    // No keep-alive pool: a hostile server could answer ahead, and that answer must never be
+    // taken for the next visitor request's.
+    const upstream = http.request({
+      host: target.host,
+      port: target.port,
+      method: req.method,
+      path: target.path,
+      headers: forwardHeaders(req, target),
+      agent: false,
+      maxHeaderSize: MAX_HEAD_BYTES,
+    });
+    upstream.setTimeout(ANSWER_TIMEOUT_MS, () => upstream.destroy(answerTimeout()));
+    return upstream;
   }
 
   /** Express middleware for HTTP requests under /ports/. */
@@ -78,48 +114,120 @@ export class PortProxy {
       }
       const checked = this.#guard.check(req, req.method !== 'GET' && req.method !== 'HEAD');
       if (!checked.ok) return void res.status(checked.status).json({ error: checked.message });
-      let target: { host: string; port: number; path: string };
+      let target: Target;
       try {
         target = this.#target(req.originalUrl, checked.principal);
       } catch (err) {
         return void res.status((err as HttpError).status ?? 404).json({ error: (err as Error).message });
       }
-      const upstream = http.request(
-        { host: target.host, port: target.port, method: req.method, path: target.path, headers: forwardHeaders(req, `${target.host}:${target.port}`) },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, safeResponseHeaders(up.headers));
-          up.pipe(res);
-        },
-      );
-      upstream.setTimeout(30_000, () => upstream.destroy(new Error('no answer within 30 s')));
-      // The visitor left (or a stream ended on their side): let go of the container's side too.
-      res.on('close', () => upstream.destroy());
-      upstream.on('error', (err) => {
-        if (res.headersSent) return res.destroy();
-        res.status(502).json({ error: `Nothing answers on port ${target.port} in your sandbox (${err.message}). Is the container running and publishing it?` });
+      const upstream = this.#request(req, target);
+      let done = false;
+      const fail = (err: unknown) => {
+        if (done) return;
+        done = true;
+        upstream.destroy();
+        // Once the head went out, the only honest way to say "broken" is to cut the connection.
+        if (res.headersSent) return void res.destroy();
+        res.status(502).json({ error: badGatewayMessage(err, target.port) });
+      };
+      upstream.on('error', fail);
+      // A 101 to a plain request is not an answer we can pass on.
+      upstream.on('upgrade', (_res, upSocket) => {
+        upSocket.destroy();
+        fail(new Error('unexpected upgrade'));
       });
+      upstream.on('response', (up) => {
+        up.on('error', fail);
+        up.on('aborted', () => fail(new Error('aborted')));
+        // A body cut short ends without 'end': that is a broken answer too.
+        up.on('close', () => {
+          if (!up.complete) fail(new Error('incomplete'));
+        });
+        if (!validStatus(up.statusCode)) return fail(new Error('bad status'));
+        let headers: http.OutgoingHttpHeaders;
+        try {
+          headers = portResponseHeaders(up.headers, target.path, target.prefix, target);
+        } catch (err) {
+          return fail(err);
+        }
+        // The head goes out with the first body byte (or the end): a body that is broken from
+        // its start (bad chunked encoding, nothing at all) still becomes a clean 502.
+        const begin = () => {
+          if (res.headersSent) return true;
+          try {
+            res.writeHead(up.statusCode!, headers);
+            return true;
+          } catch (err) {
+            fail(err);
+            return false;
+          }
+        };
+        up.on('data', (chunk: Buffer) => {
+          if (done || !begin()) return;
+          if (!res.write(chunk)) {
+            up.pause();
+            res.once('drain', () => up.resume());
+          }
+        });
+        up.on('end', () => {
+          if (done || !begin()) return;
+          done = true;
+          res.end();
+        });
+      });
+      // The visitor left (or a stream ended on their side): let go of the container's side too.
+      res.on('close', () => {
+        done = true;
+        upstream.destroy();
+      });
+      req.on('error', () => upstream.destroy());
       req.pipe(upstream);
     };
   }
 
-  /** WebSocket (or any) upgrade under /ports/: a raw TCP pipe after the request head. */
+  /**
+   * WebSocket (or any) upgrade under /ports/: the handshake goes through Node's HTTP parser (so a
+   * malformed answer is refused, and only the handshake's own headers reach the browser), then
+   * the two sockets are piped.
+   */
   upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, principal: Principal): void {
     const target = this.#target(req.url ?? '/', principal);
-    const upstream = net.connect(target.port, target.host, () => {
-      const headers = forwardHeaders(req, `${target.host}:${target.port}`);
-      const lines = Object.entries(headers).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => `${k}: ${x}`) : [`${k}: ${v}`]));
-      upstream.write(`${req.method} ${target.path} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`);
-      if (head.length) upstream.write(head);
-      upstream.pipe(socket).pipe(upstream);
-    });
-    upstream.setTimeout(30_000, () => upstream.destroy());
-    upstream.once('connect', () => upstream.setTimeout(0));
+    const upstream = this.#request(req, target);
     this.#pipes.add(socket);
-    socket.once('close', () => this.#pipes.delete(socket));
-    upstream.on('error', () => socket.destroy());
-    upstream.on('close', () => socket.destroy());
+    let settled = false;
+    const fail = (err: unknown) => {
+      if (settled) return socket.destroy();
+      settled = true;
+      upstream.destroy();
+      refuseUpgrade(socket, 502, badGatewayMessage(err, target.port));
+    };
+    upstream.on('error', fail);
+    upstream.on('upgrade', (res, upSocket, upHead) => {
+      settled = true;
+      upSocket.setTimeout(0);
+      upSocket.on('error', () => socket.destroy());
+      upSocket.on('close', () => socket.destroy());
+      socket.on('close', () => upSocket.destroy());
+      socket.write(upgradeResponseHead(res));
+      if (upHead.length) socket.write(upHead);
+      if (head.length) upSocket.write(head);
+      upSocket.pipe(socket).pipe(upSocket);
+    });
+    upstream.on('response', (up) => {
+      // The container answered without upgrading: pass that answer on, cleaned, and close.
+      up.on('error', () => socket.destroy());
+      up.on('aborted', () => socket.destroy());
+      if (!validStatus(up.statusCode)) return fail(new Error('bad status'));
+      settled = true;
+      socket.write(plainResponseHead(up.statusCode, portResponseHeaders(up.headers, target.path, target.prefix, target)));
+      up.pipe(socket);
+    });
+    socket.once('close', () => {
+      this.#pipes.delete(socket);
+      upstream.destroy();
+    });
     socket.on('error', () => upstream.destroy());
-    socket.on('close', () => upstream.destroy());
+    upstream.end();
   }
 
   /** Ends every proxied WebSocket (server shutdown). */

@@ -5,6 +5,12 @@ import { runExecOptions, signalRunCommand } from './run-exec.ts';
 import { Transcript } from './transcript.ts';
 
 const MAX_TYPE_AHEAD = 64 * 1024;
+/**
+ * Stdin bytes a run may hold that its command has not taken yet. Above it, writers stop reading
+ * from their clients until the exec's input drains: a command that never reads must not make the
+ * server buffer whatever a client sends.
+ */
+export const STDIN_HIGH = 1024 * 1024;
 const LATE_RESIZE_MS = 150;
 
 /**
@@ -205,6 +211,31 @@ export class Run extends EventEmitter<RunEvents> {
     this.#pendingInput.push(data);
     this.#pendingInputBytes += data.length;
     return true;
+  }
+
+  /** Input bytes not yet taken by the command (typed ahead, or queued towards the exec). */
+  get inputBacklog(): number {
+    return this.#exec ? this.#exec.input.writableLength : this.#pendingInputBytes;
+  }
+
+  /** Calls `cb` once the exec's input has drained, or the run has ended; returns a cancel. */
+  whenInputDrains(cb: () => void): () => void {
+    const input = this.#exec?.input;
+    const cancel = () => {
+      input?.off('drain', done);
+      this.off('end', done);
+    };
+    const done = () => {
+      cancel();
+      cb();
+    };
+    if (this.finished || this.inputBacklog <= STDIN_HIGH) {
+      queueMicrotask(cb);
+      return () => undefined;
+    }
+    input?.on('drain', done);
+    this.on('end', done);
+    return cancel;
   }
 
   resize(cols: number, rows: number): void {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import net from 'node:net';
 import { parse as parseCookies } from 'cookie';
+import { clientAddress, clientKey, normalizeAddress, overHttps } from './client-address.ts';
 import { hostAllowed } from './host-check.ts';
 import { originAllowed } from './origin-check.ts';
 import { sameToken } from './token.ts';
@@ -15,6 +15,9 @@ export type Principal = { kind: 'browser'; id: string } | { kind: 'user'; name: 
 export type GuardResult = { ok: true; principal: Principal } | { ok: false; status: number; message: string };
 
 export const COOKIES = { token: 'rdn_token', browser: 'rdn_browser', login: 'rdn_login' } as const;
+
+/** How long a login lasts (its cookie's max-age, and its entry on the server). */
+export const LOGIN_TTL_MS = 12 * 3600_000;
 
 const BROWSER_ID = /^[A-Za-z0-9_-]{16,64}$/;
 const USER_NAME = /^[\w.@+-]{1,128}$/;
@@ -42,17 +45,14 @@ export function newBrowserId(): string {
   return crypto.randomBytes(18).toString('base64url');
 }
 
-function normalizeAddress(a: string | undefined): string {
-  if (!a) return '';
-  return a.startsWith('::ffff:') && net.isIPv4(a.slice(7)) ? a.slice(7) : a;
-}
-
 /**
  * The checks every API request and every WebSocket upgrade passes, in this order:
  * Host (DNS rebinding), Origin (cross-site requests), then who the caller is.
  */
 export class RequestGuard {
   readonly #s: GuardSettings;
+  /** Logins the server issued and has not revoked, with their expiry: a cookie alone is not enough. */
+  readonly #logins = new Map<string, number>();
 
   constructor(settings: GuardSettings) {
     this.#s = settings;
@@ -78,13 +78,47 @@ export class RequestGuard {
     return sameToken(token, this.#s.token);
   }
 
-  /** The value of the login cookie for a browser: its id and an HMAC of it. */
-  loginCookie(browserId: string): string {
-    return `${browserId}.${this.#sign(browserId)}`;
+  /** Starts a login for a (fresh) browser id and returns its cookie value: the id and an HMAC. */
+  loginCookie(browserId: string, now = Date.now()): string {
+    for (const [id, expires] of this.#logins) if (expires <= now) this.#logins.delete(id);
+    this.#logins.set(browserId, now + LOGIN_TTL_MS);
+    return `${browserId}.${this.#sign(`login:${browserId}`)}`;
+  }
+
+  /** The browser cookie's value for an id: signed, so only ids this server made are ever taken. */
+  browserCookie(browserId: string): string {
+    return `${browserId}.${this.#sign(`browser:${browserId}`)}`;
+  }
+
+  /** The browser id a request's browser cookie carries, when this server signed it. */
+  browserIdOf(req: IncomingMessage): string | undefined {
+    return this.#verified('browser', parseCookies(req.headers.cookie ?? '')[COOKIES.browser]);
+  }
+
+  /** Ends the request's login on the server: its cookie, even replayed, no longer signs anyone in. */
+  revokeLogin(req: IncomingMessage): void {
+    const id = this.#verified('login', parseCookies(req.headers.cookie ?? '')[COOKIES.login]);
+    if (id) this.#logins.delete(id);
+  }
+
+  /** The key that counts this request's client for limits (login failures, sessions per address). */
+  clientKey(req: IncomingMessage): string {
+    return clientKey(clientAddress(req, this.#s.trustedProxies));
+  }
+
+  /** Whether cookies must be Secure: the visitor came over HTTPS, directly or through a trusted proxy. */
+  overHttps(req: IncomingMessage): boolean {
+    return overHttps(req, this.#s.trustedProxies);
   }
 
   #sign(value: string): string {
     return crypto.createHmac('sha256', this.#s.cookieSecret).update(value).digest('base64url');
+  }
+
+  #verified(kind: 'browser' | 'login', value: string | undefined): string | undefined {
+    const [id, sig, extra] = (value ?? '').split('.');
+    if (!id || !sig || extra !== undefined || !BROWSER_ID.test(id)) return undefined;
+    return sameToken(sig, this.#sign(`${kind}:${id}`)) ? id : undefined;
   }
 
   /** Who the caller is, from the proxy header, the Authorization header or the cookies; null when unknown. */
@@ -101,14 +135,11 @@ export class RequestGuard {
       return { refused: 'Wrong token. Use the token that `npm start` printed (or TOKEN).' };
     }
     const cookies = parseCookies(req.headers.cookie ?? '');
-    const browser = cookies[COOKIES.browser];
+    const browser = this.#verified('browser', cookies[COOKIES.browser]);
     const token = cookies[COOKIES.token];
-    if (token && browser && BROWSER_ID.test(browser) && sameToken(token, this.#s.token)) return { kind: 'browser', id: browser };
-    const login = cookies[COOKIES.login];
-    if (this.#s.passwordLogin && login) {
-      const [id, sig] = login.split('.');
-      if (id && sig && BROWSER_ID.test(id) && sameToken(sig, this.#sign(id))) return { kind: 'browser', id };
-    }
+    if (token && browser && sameToken(token, this.#s.token)) return { kind: 'browser', id: browser };
+    const login = this.#s.passwordLogin ? this.#verified('login', cookies[COOKIES.login]) : undefined;
+    if (login && (this.#logins.get(login) ?? 0) > Date.now()) return { kind: 'browser', id: login };
     return null;
   }
 

@@ -1,6 +1,6 @@
 import type { RawData, WebSocket } from 'ws';
 import { CLOSE, FLOW, parseClientMessage, type ServerMessage } from '../protocol.ts';
-import type { Run } from '../runs/run.ts';
+import { STDIN_HIGH, type Run } from '../runs/run.ts';
 
 /** How long one watcher may hold a run's output before it is dropped. */
 const HOLD_MAX_MS = 10_000;
@@ -30,7 +30,16 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean)
       run.hold(holder);
       // One reader that stays behind must not freeze the command for everyone: drop it; it can
       // reconnect with `since` and read the rest from the transcript.
-      holdTimer = setTimeout(() => ws.close(CLOSE.tooSlow, 'reader too slow; reconnect with since'), HOLD_MAX_MS);
+      // Dropped at once: release the hold now, and cut the socket rather than wait for a close
+      // handshake that a reader which does not read would never answer.
+      holdTimer = setTimeout(() => {
+        held = false;
+        clearInterval(drainTimer);
+        run.release(holder);
+        // The close code goes out when the socket still takes writes; the cut follows regardless.
+        ws.close(CLOSE.tooSlow, 'reader too slow; reconnect with since');
+        ws.terminate();
+      }, HOLD_MAX_MS);
       // Without acks, watch the socket's own buffer drain.
       if (!acks) drainTimer = setInterval(check, 10);
     } else if (held && backlog() < FLOW.low) {
@@ -67,13 +76,25 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean)
     run.on('message', onMessage);
   }
 
+  // Stdin backpressure: above STDIN_HIGH bytes not yet taken by the command, stop reading this
+  // socket (TCP then pushes back on the client) until the exec's input drains.
+  let cancelInputWait: (() => void) | undefined;
+  const limitInput = () => {
+    if (cancelInputWait || run.inputBacklog <= STDIN_HIGH) return;
+    ws.pause();
+    cancelInputWait = run.whenInputDrains(() => {
+      cancelInputWait = undefined;
+      ws.resume();
+    });
+  };
+
   ws.on('message', (raw: RawData, isBinary: boolean) => {
     const buf = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as ArrayBuffer);
     if (isBinary) {
       if (!run.write(buf)) {
         send(ws, { type: 'error', message: run.finished ? 'This run has ended; it takes no more input.' : 'Too much input typed ahead of the start; it was dropped.' });
       }
-      return;
+      return limitInput();
     }
     const parsed = parseClientMessage(buf.toString('utf8'));
     if (!parsed.ok) return send(ws, { type: 'error', message: parsed.error });
@@ -85,6 +106,7 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean)
   });
   ws.on('error', () => undefined);
   ws.on('close', () => {
+    cancelInputWait?.();
     clearInterval(drainTimer);
     clearTimeout(holdTimer);
     run.off('output', onOutput);

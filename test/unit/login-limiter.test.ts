@@ -23,6 +23,41 @@ describe('LoginLimiter: 2 failed logins a minute, 12 an hour, per client', () =>
   });
 });
 
+describe('LoginLimiter: a global budget across clients (20 a minute, 100 an hour)', () => {
+  it('stops guesses spread over many clients, each below its own limit', () => {
+    const l = new LoginLimiter();
+    const t0 = 5_000_000;
+    for (let i = 0; i < 20; i++) l.fail(`client-${i}`, t0 + i);
+    const next = l.check('client-new', t0 + 100);
+    expect(next.everyone).toBe(true);
+    expect(next.wait).toBe(60_000 - 100);
+    expect(l.retryAfter('client-new', t0 + 60_020)).toBe(0);
+  });
+
+  it('caps an hour at a hundred, whatever the spread', () => {
+    const l = new LoginLimiter();
+    for (let i = 0; i < 100; i++) l.fail(`c${i}`, i * 5_000);
+    expect(l.check('fresh', 100 * 5_000).wait).toBeGreaterThan(60_000);
+  });
+
+  it('a right password gives back the try it counted, so good logins never spend the budget', () => {
+    const l = new LoginLimiter();
+    for (let i = 0; i < 40; i++) {
+      l.fail(`person-${i}`, 1000 + i);
+      l.succeed(`person-${i}`);
+    }
+    expect(l.retryAfter('anyone', 2000)).toBe(0);
+  });
+
+  it('windows can be chosen', () => {
+    const l = new LoginLimiter([{ ms: 1000, max: 5 }], [{ ms: 1000, max: 3 }]);
+    l.fail('a', 0);
+    l.fail('b', 0);
+    l.fail('c', 0);
+    expect(l.check('d', 10)).toEqual({ wait: 990, everyone: true });
+  });
+});
+
 describe('password hashing (scrypt)', () => {
   it('verifies the right password and refuses others', async () => {
     const h = hashPassword('correct horse battery');

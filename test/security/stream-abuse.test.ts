@@ -1,0 +1,164 @@
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAppServer, type AppServer } from '../support/app-server.ts';
+import { requireEngine } from '../support/engine.ts';
+import { rssBytes } from '../support/process-memory.ts';
+import { expectServerAlive } from '../support/server-alive.ts';
+
+let app: AppServer;
+let pid: number;
+let session: string;
+
+const MiB = 1024 * 1024;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  await requireEngine();
+  app = await startAppServer();
+  pid = app.server.process.pid!;
+  session = await app.api.createSession();
+  expect((await app.api.run(session, 'true')).exitCode).toBe(0);
+});
+
+afterAll(async () => {
+  if (app) await expectServerAlive(app.server, pid);
+  await app?.close();
+});
+
+/** Opens a run's stream and resolves once the command is running (the `ready` phase, or output). */
+function openRunning(runId: string, query = ''): Promise<WebSocket> {
+  const ws = new WebSocket(`${app.api.url.replace(/^http/, 'ws')}/api/runs/${runId}/stream?since=0${query}`, {
+    headers: { Authorization: `Bearer ${app.token}` },
+  });
+  ws.on('error', () => undefined);
+  return new Promise((resolve, reject) => {
+    ws.on('message', (data, binary) => {
+      if (binary) return resolve(ws);
+      const m = JSON.parse(String(data)) as { type: string; phase?: string; status?: string };
+      if ((m.type === 'phase' && m.phase === 'ready') || (m.type === 'hello' && m.status === 'running')) resolve(ws);
+    });
+    ws.on('close', (code) => reject(new Error(`the stream closed with ${code} before the run was running`)));
+  });
+}
+
+describe('a reader that stops reading', () => {
+  it('is dropped after the 10 s hold, well before 25 s, and the run goes on for another reader', async () => {
+    const run = await app.api.startRun(session, 'yes');
+    // Reader A: asks for acks, then neither acks nor reads its socket at all.
+    const a = await openRunning(run, '&ack=1');
+    a.pause();
+    const aOpened = Date.now();
+    let aClosedAt = 0;
+    a.on('close', () => (aClosedAt = Date.now()));
+
+    // Reader B attaches once A holds the run: it gets the replay, then nothing while A holds.
+    await sleep(1000);
+    let bBytes = 0;
+    const b = await openRunning(run);
+    b.on('message', (d, binary) => {
+      if (binary) bBytes += (d as Buffer).length;
+    });
+    await sleep(1500);
+    const afterReplay = bBytes;
+    await sleep(2500);
+    const duringHold = bBytes - afterReplay;
+    expect(duringHold, `B received ${duringHold} bytes while A held the run: A never held it, so this test shows nothing`).toBeLessThan(256 * 1024);
+
+    // The hold ends when A is dropped: B's output flows again.
+    let resumedAfter = -1;
+    while (Date.now() - aOpened < 60_000) {
+      if (bBytes - afterReplay > 4 * MiB) {
+        resumedAfter = Date.now() - aOpened;
+        break;
+      }
+      await sleep(100);
+    }
+    expect(resumedAfter, 'the run never resumed for reader B within 60 s').toBeGreaterThan(0);
+    expect(resumedAfter, `the run resumed ${resumedAfter} ms after the slow reader opened; expected the 10 s hold plus a margin`).toBeLessThan(25_000);
+    expect(resumedAfter).toBeGreaterThan(8_000);
+    a.resume();
+    await sleep(200);
+    expect(aClosedAt === 0 || aClosedAt - aOpened < 25_000, 'A saw its socket end late').toBe(true);
+    expect((await app.api.info(run)).status).toBe('running');
+    b.close();
+    await app.api.stop(run);
+    await expectServerAlive(app.server, pid);
+  });
+});
+
+/**
+ * Sends stdin as fast as the connection takes it (keeping at most 4 MiB in this client), up to
+ * `offered` bytes, for at most `maxMs`, or until the server has stopped taking bytes for 3 s.
+ * Returns the bytes handed over and the server's peak RSS growth meanwhile.
+ */
+async function flood(ws: WebSocket, frame: Buffer, offered: number, maxMs: number): Promise<{ sent: number; growth: number; stalled: boolean }> {
+  const base = rssBytes(pid);
+  let peak = base;
+  let queued = 0;
+  const started = Date.now();
+  let lastProgress = Date.now();
+  let lastTaken = 0;
+  while (queued < offered && Date.now() - started < maxMs && ws.readyState === ws.OPEN) {
+    while (ws.bufferedAmount < 4 * MiB && queued < offered) {
+      ws.send(frame, { binary: true });
+      queued += frame.length;
+    }
+    await sleep(20);
+    peak = Math.max(peak, rssBytes(pid));
+    const taken = queued - ws.bufferedAmount;
+    if (taken > lastTaken) {
+      lastTaken = taken;
+      lastProgress = Date.now();
+    } else if (Date.now() - lastProgress > 3000) {
+      return { sent: taken, growth: peak - base, stalled: true };
+    }
+  }
+  await sleep(500);
+  peak = Math.max(peak, rssBytes(pid));
+  return { sent: queued - ws.bufferedAmount, growth: peak - base, stalled: false };
+}
+
+describe('stdin faster than the command reads it', () => {
+  const OFFERED = 512 * MiB;
+  const shapes: Array<[string, string, number, number]> = [
+    ['64 KiB frames to a command that never reads (raw TTY)', 'stty raw -echo; sleep 600', 64 * 1024, 60_000],
+    ['1 KiB frames to a command that never reads (raw TTY)', 'stty raw -echo; sleep 600', 1024, 60_000],
+    ['64 KiB frames to a command that never reads (line mode)', 'sleep 600', 64 * 1024, 60_000],
+    ['64 KiB frames to a command that reads 1 MiB a second', 'stty raw -echo; while :; do head -c 1048576 > /dev/null; sleep 1; done', 64 * 1024, 20_000],
+  ];
+  it.each(shapes)('%s: server memory grows far less than what is offered', async (_name, command, frameBytes, maxMs) => {
+    const run = await app.api.startRun(session, command);
+    const ws = await openRunning(run);
+    // Let the TTY settle into raw mode before the flood starts.
+    await sleep(500);
+    const frame = Buffer.alloc(frameBytes, 0x61);
+    const { sent, growth, stalled } = await flood(ws, frame, OFFERED, maxMs);
+    expect(
+      growth,
+      `the server's RSS grew ${(growth / MiB).toFixed(0)} MiB while ${(sent / MiB).toFixed(0)} MiB of ${OFFERED / MiB} MiB offered went in (stalled: ${stalled})`,
+    ).toBeLessThan(OFFERED / 4);
+    if (command.endsWith('sleep 600') && command.startsWith('stty')) {
+      expect(stalled, `the server kept taking input from a command that never reads (${(sent / MiB).toFixed(0)} MiB)`).toBe(true);
+      expect(sent).toBeLessThan(OFFERED / 4);
+    }
+    ws.terminate();
+    await app.api.stop(run);
+    await expectServerAlive(app.server, pid);
+  });
+
+  it('input past the bound is delayed, not lost: a command that reads it all gets every byte', async () => {
+    const total = 8 * MiB;
+    const run = await app.api.startRun(session, `stty raw -echo; head -c ${total} | wc -c; stty sane`);
+    const ws = await openRunning(run);
+    await sleep(500);
+    let output = '';
+    ws.on('message', (d, binary) => {
+      if (binary) output += String(d);
+    });
+    const ended = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+    const { sent } = await flood(ws, Buffer.alloc(64 * 1024, 0x62), total, 60_000);
+    expect(sent, 'the client could not hand over all its input').toBe(total);
+    expect(await ended).toBe(1000);
+    expect(output, 'the command did not read every byte sent').toContain(String(total));
+  });
+});
