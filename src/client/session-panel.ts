@@ -127,7 +127,9 @@ export class SessionPanel {
   #linkPortsUnderBlocks(inv: Inventory): void {
     const live = new Set(inv.containers.filter((c) => c.state === 'running').flatMap((c) => c.ports.map((p) => p.hostPort)));
     for (const b of this.#notebook.blocks) {
-      const ports = publishedPorts(b.el.dataset.runCommand ?? '').filter((p) => live.has(p));
+      // A block whose run failed did not publish the port: whatever holds it is someone else's.
+      const failed = b.el.dataset.runState === 'failed';
+      const ports = failed ? [] : publishedPorts(b.el.dataset.runCommand ?? '').filter((p) => live.has(p));
       const bar = b.el.querySelector('.rdn-run');
       bar?.querySelectorAll('.rdn-port-link').forEach((a) => a.remove());
       for (const p of ports) bar?.append(this.#portLink(p));
