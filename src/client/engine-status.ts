@@ -1,4 +1,5 @@
 import type { HealthReport } from '../../server/health/health-report.ts';
+import { checkSignedIn, signInMode, signedOut } from './session-client.ts';
 
 const RECHECK_MS = 10_000;
 
@@ -16,12 +17,32 @@ function showHostModeBanner(show: boolean): void {
   document.body.prepend(banner);
 }
 
-/** Fills a status element from GET /api/health and keeps it current while the page is open. */
+/**
+ * Fills a status element from GET /api/health and keeps it current while the page is open. It
+ * also notices a lost sign-in (the cookie is gone, or the server restarted with a new token)
+ * before the reader presses Run, says how to sign in again, and stops asking until the reader
+ * acts (a Run that gets through, or coming back to the tab).
+ */
 export function watchEngineStatus(el: HTMLElement): void {
   const text = el.querySelector('.text') as HTMLElement;
   const show = (state: string, message: string) => {
     el.dataset.state = state;
     text.textContent = message;
+  };
+  let timer: number | undefined;
+  const showSignedOut = async () => {
+    stop();
+    const mode = await signInMode();
+    if (!signedOut()) return;
+    el.dataset.state = 'signed-out';
+    if (mode === 'password') {
+      const link = Object.assign(document.createElement('a'), { href: '/login', textContent: 'Log in' });
+      text.replaceChildren('Signed out: ', link, ' again to run blocks.');
+    } else if (mode === 'proxy') {
+      text.textContent = 'Signed out: reload the page to sign in again.';
+    } else {
+      text.textContent = 'Signed out: open the link that `npm start` printed (it ends in ?token=…).';
+    }
   };
   const check = async () => {
     try {
@@ -29,6 +50,8 @@ export function watchEngineStatus(el: HTMLElement): void {
       if (res.status === 404) return show('down', 'Static copy: no notes server here, so blocks show recorded output.');
       if (!res.ok) return show('down', `The server answered ${res.status} to a health check.`);
       const h = (await res.json()) as HealthReport;
+      // Health is public, so it cannot tell a lost sign-in: ask a route that needs one.
+      if ((await checkSignedIn()) === false) return;
       showHostModeBanner(h.mode === 'host');
       if (h.engine.reachable) show('ok', `Docker engine ${h.engine.version} (API ${h.engine.apiVersion})`);
       else show('down', h.engine.error ?? 'Docker engine not reachable.');
@@ -36,6 +59,22 @@ export function watchEngineStatus(el: HTMLElement): void {
       show('down', 'The notes server is not reachable: start it with `npm start`.');
     }
   };
-  void check();
-  setInterval(() => void check(), RECHECK_MS);
+  const start = () => {
+    if (timer !== undefined) return;
+    void check();
+    timer = window.setInterval(() => void check(), RECHECK_MS);
+  };
+  function stop(): void {
+    window.clearInterval(timer);
+    timer = undefined;
+  }
+  document.addEventListener('rdn:auth', (e) => {
+    if ((e as CustomEvent<{ signedOut: boolean }>).detail.signedOut) void showSignedOut();
+    else start();
+  });
+  // Back from the tab where the reader signed in again: look once (a reload does the rest).
+  window.addEventListener('focus', () => {
+    if (signedOut()) void check();
+  });
+  start();
 }

@@ -2,7 +2,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import xtermCssUrl from '@xterm/xterm/css/xterm.css?url';
 import type { ServerMessage } from '../../server/protocol.ts';
-import { streamUrl } from './session-client.ts';
+import { checkSignedIn, streamUrl } from './session-client.ts';
 
 const RECONNECTS = 6;
 const encoder = new TextEncoder();
@@ -172,12 +172,20 @@ export class TerminalView {
     ws.onclose = (ev) => {
       if (this.#ended || this.#runId !== runId) return;
       if (ev.code === 4000) return; // the error frame before it ended the run
-      // Lost mid-run (network, server restart): resume from the bytes we have.
-      if (attempt < RECONNECTS) setTimeout(() => this.#connect(attempt + 1, hooks, resolve), 250 * 2 ** attempt);
-      else {
-        this.note('Lost the connection to the notes server. Reload the page to re-attach.', 'red');
-        end({ kind: 'failed', message: 'Lost the connection to the notes server. Reload the page to re-attach.' });
-      }
+      const giveUp = (message: string) => {
+        this.note(message, 'red');
+        end({ kind: 'failed', message });
+      };
+      // Lost mid-run (network, server restart): resume from the bytes we have, unless the server
+      // now refuses this browser (a refused upgrade shows only as a close): then retrying cannot help.
+      if (attempt >= RECONNECTS) return giveUp('Lost the connection to the notes server. Reload the page to re-attach.');
+      setTimeout(() => {
+        void checkSignedIn().then((signedIn) => {
+          if (this.#ended || this.#runId !== runId) return;
+          if (signedIn === false) giveUp('Signed out, so this run\'s output cannot be followed here: sign in again, then reload the page.');
+          else this.#connect(attempt + 1, hooks, resolve);
+        });
+      }, 250 * 2 ** attempt);
     };
   }
 }
