@@ -1,6 +1,6 @@
 import type { RunInfo, ServerMessage } from '../../server/protocol.ts';
 import { failureHint } from './failure-hints.ts';
-import { ApiError, startRun, stopRun } from './session-client.ts';
+import { ApiError, SIGNED_OUT, checkSignedIn, startRun, stopRun } from './session-client.ts';
 import type { RunEnd, TerminalView } from './terminal-view.ts';
 
 export type BlockState = 'idle' | 'queued' | 'starting' | 'running' | 'waiting' | 'stopping' | 'stopped' | 'ok' | 'failed' | 'skipped';
@@ -116,7 +116,9 @@ export class BlockRunner {
       if (this.#stopWanted) void stopRun(this.#runId).catch(() => undefined);
       return this.#settle(await view.attach(this.#runId, { onMessage: (m) => this.#progress(m) }));
     } catch (err) {
-      const message = err instanceof ApiError ? err.message : `Could not start the run: ${(err as Error).message}`;
+      let message = err instanceof ApiError ? err.message : `Could not start the run: ${(err as Error).message}`;
+      // Behind a login even the terminal's script is refused once signed out: say that, not "failed to fetch".
+      if (!(err instanceof ApiError) && (await checkSignedIn()) === false) message = SIGNED_OUT;
       this.#view?.note(message, 'red');
       return this.#settle({ kind: 'failed', message });
     }

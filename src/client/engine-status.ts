@@ -19,17 +19,21 @@ function showHostModeBanner(show: boolean): void {
 
 /**
  * Fills a status element from GET /api/health and keeps it current while the page is open. It
- * also notices a lost sign-in (the cookie is gone, or the server restarted with a new token)
- * before the reader presses Run, says how to sign in again, and stops asking until the reader
- * acts (a Run that gets through, or coming back to the tab).
+ * also shows a lost sign-in (the cookie is gone, or the server restarted with a new token),
+ * found by any API call, a refused socket, or the reader coming back to the tab, says how to
+ * sign in again, and stops asking until the reader acts (a call that gets through).
  */
 export function watchEngineStatus(el: HTMLElement): void {
   const text = el.querySelector('.text') as HTMLElement;
   const show = (state: string, message: string) => {
+    // A health answer that was on its way must not cover the sign-out.
+    if (signedOut()) return;
     el.dataset.state = state;
     text.textContent = message;
   };
   let timer: number | undefined;
+  /** The notes server answered (not a static copy): only then is there a sign-in to check. */
+  let serverHere = false;
   const showSignedOut = async () => {
     stop();
     const mode = await signInMode();
@@ -50,8 +54,7 @@ export function watchEngineStatus(el: HTMLElement): void {
       if (res.status === 404) return show('down', 'Static copy: no notes server here, so blocks show recorded output.');
       if (!res.ok) return show('down', `The server answered ${res.status} to a health check.`);
       const h = (await res.json()) as HealthReport;
-      // Health is public, so it cannot tell a lost sign-in: ask a route that needs one.
-      if ((await checkSignedIn()) === false) return;
+      serverHere = true;
       showHostModeBanner(h.mode === 'host');
       if (h.engine.reachable) show('ok', `Docker engine ${h.engine.version} (API ${h.engine.apiVersion})`);
       else show('down', h.engine.error ?? 'Docker engine not reachable.');
@@ -72,9 +75,15 @@ export function watchEngineStatus(el: HTMLElement): void {
     if ((e as CustomEvent<{ signedOut: boolean }>).detail.signedOut) void showSignedOut();
     else start();
   });
-  // Back from the tab where the reader signed in again: look once (a reload does the rest).
-  window.addEventListener('focus', () => {
-    if (signedOut()) void check();
-  });
-  start();
+  // Health is public, so it cannot tell a lost sign-in, and every route that can also counts as
+  // using the session: asking on a timer would keep an idle session alive while its tab is open.
+  // Ask when the reader comes back to the page instead (and after they signed in elsewhere).
+  const recheck = () => {
+    if (serverHere && document.visibilityState === 'visible') void checkSignedIn();
+  };
+  window.addEventListener('focus', recheck);
+  document.addEventListener('visibilitychange', recheck);
+  // The page's own script may have met a 401 before this one ran.
+  if (signedOut()) void showSignedOut();
+  else start();
 }

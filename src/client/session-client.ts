@@ -10,6 +10,9 @@ export class ApiError extends Error {
   }
 }
 
+/** What a refused call tells the reader; the header says how to sign in again (a token link or a login page). */
+export const SIGNED_OUT = 'Signed out: sign in again as the top of the page says, then run this block again.';
+
 /**
  * Whether the server last said this browser is signed out (401). Kept on the document, not in
  * this module, because the header's script and the page's script may each bundle their own copy.
@@ -47,7 +50,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   }
   setSignedOut(res.status === 401);
   if (!res.ok) {
-    if (res.status === 401) throw new ApiError(401, 'Signed out: open the link that `npm start` printed (it ends in ?token=…), or log in again.');
+    if (res.status === 401) throw new ApiError(401, SIGNED_OUT);
     throw new ApiError(res.status, data.error ?? `The server answered ${res.status}.`);
   }
   return data;

@@ -210,7 +210,7 @@ describe('block states in Chromium', () => {
     let second: AppServer | undefined;
     try {
       const { context, page } = await reader('/example-commands/', WIDTHS[0], first);
-      await startIn(page, 0, 'true');
+      await block(page, 0).figure.locator('.rdn-run-button').click();
       await expect.poll(() => block(page, 0).state(), { timeout: 180_000 }).toBe('ok');
       await first.close();
       second = await startAppServer({ PORT: port });
@@ -242,6 +242,9 @@ describe('block states in Chromium', () => {
       await page.goto(`${hosted.server.url}/example-commands/`);
       await page.waitForFunction(() => 'rdnNotebook' in window);
       await context.clearCookies();
+      // The reader presses Run (headless Chromium has no tab switch to notice it earlier).
+      await block(page, 0).figure.locator('.rdn-run-button').click();
+      await expect.poll(() => block(page, 0).status()).toMatch(/^Signed out: sign in again as the top of the page says/);
       const link = page.locator('.engine-status a', { hasText: 'Log in' });
       await link.waitFor({ timeout: 30_000 });
       expect(await link.getAttribute('href')).toBe('/login');
