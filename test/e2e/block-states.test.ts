@@ -130,6 +130,22 @@ describe('block states in Chromium', () => {
     await context.close();
   });
 
+  it("Run all's Stop on a block that waits for the reader: the block says Stopped, the bar says Run all was stopped (phone)", async () => {
+    const { context, page } = await reader('/example-commands/', WIDTHS[1]);
+    const i = await indexOf(page, 'docker run -t -i ubuntu /bin/bash');
+    const b = block(page, i);
+    await b.figure.locator('.rdn-to-here-button').click();
+    await expect.poll(b.status, { timeout: 180_000 }).toBe('Waiting for you: type in the terminal below');
+    await page.locator('.rdn-stop-all').click();
+    await expect.poll(b.state, { timeout: 30_000 }).toBe('stopped');
+    expect(await b.status()).toMatch(/^Stopped · exit \d+ · \d/);
+    await expect.poll(() => page.locator('.rdn-bar-status').innerText()).toBe(`Run all stopped at block ${i + 1}, as you asked.`);
+    for (let j = 0; j < i; j++) expect(await block(page, j).state(), `block ${j}`).toBe('ok');
+    await b.figure.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(shots, 'block-run-all-stopped-phone.png') });
+    await context.close();
+  });
+
   it('a block that fails because a container of that name is left over gives a one-line hint and no port link', async () => {
     const { context, page } = await reader('/creating-an-image/', WIDTHS[1]);
     const runIdx = await indexOf(page, 'docker run -d -p 4000:80 --name pythonhello pythonhello');
