@@ -23,6 +23,8 @@ export interface RunInfo {
   status: RunStatus;
   exitCode?: number;
   durationMs?: number;
+  /** The run ended because someone asked it to (Stop, Run all stopped, nobody watching), not by itself. */
+  stopped?: true;
   error?: string;
 }
 
@@ -40,8 +42,11 @@ export type ServerMessage =
   /** First frame: the offset of the first output byte that follows (>= since; larger when older bytes were dropped). */
   | { type: 'hello'; offset: number; status: RunStatus; dropped: number }
   | PhaseMessage
-  /** The run ended; the server then closes with 1000. */
-  | { type: 'exit'; exitCode: number; durationMs: number }
+  /**
+   * The run ended; the server then closes with 1000. `stopped` when it ended because it was
+   * stopped (its 130 or 137 is then no failure of the command); a finished run's RunInfo says so too.
+   */
+  | { type: 'exit'; exitCode: number; durationMs: number; stopped?: true }
   /**
    * Something went wrong; says what and what to do. With `ended` the run failed and the server
    * closes with 4000; without, a client message was refused and the stream goes on.

@@ -65,6 +65,8 @@ export class Run extends EventEmitter<RunEvents> {
   exitCode: number | undefined;
   durationMs: number | undefined;
   error: string | undefined;
+  /** Ended because it was asked to stop (not by itself, and not by the run timeout, which is a failure). */
+  stopped = false;
   /** The latest phase while starting, replayed to clients that attach then. */
   phase: Phase | undefined;
   readonly #opts: RunOptions;
@@ -113,6 +115,7 @@ export class Run extends EventEmitter<RunEvents> {
       status: this.status,
       ...(this.exitCode !== undefined ? { exitCode: this.exitCode } : {}),
       ...(this.durationMs !== undefined ? { durationMs: this.durationMs } : {}),
+      ...(this.stopped ? { stopped: true as const } : {}),
       ...(this.error !== undefined ? { error: this.error } : {}),
     };
   }
@@ -294,7 +297,8 @@ export class Run extends EventEmitter<RunEvents> {
     this.status = 'exited';
     this.exitCode = exitCode;
     this.durationMs = Date.now() - (this.#startedAt || this.#createdAt);
-    this.#end({ type: 'exit', exitCode, durationMs: this.durationMs });
+    this.stopped = this.#stopRequested && !this.#timedOut;
+    this.#end({ type: 'exit', exitCode, durationMs: this.durationMs, ...(this.stopped ? { stopped: true as const } : {}) });
   }
 
   #fail(message: string): void {

@@ -1,5 +1,5 @@
 import type { RunInfo } from '../../server/protocol.ts';
-import { BlockRunner } from './block-runner.ts';
+import { BlockRunner, WAITING_TEXT } from './block-runner.ts';
 import { FileBlocks } from './file-blocks.ts';
 import { PlaceholderInputs } from './placeholder-inputs.ts';
 import { existingSession, listRuns, queueWatchers, restartSession } from './session-client.ts';
@@ -26,6 +26,7 @@ export class Notebook {
     this.#bar = document.querySelector('.notebook-bar');
     this.blocks.forEach((b, i) => {
       b.el.tabIndex = 0;
+      b.onWaiting = (waiting) => this.#waiting(i, waiting);
       b.el.querySelector('.rdn-run-button')?.addEventListener('click', () => void this.runOne(i));
       b.el.querySelector('.rdn-to-here-button')?.addEventListener('click', () => void this.runSequence(i));
     });
@@ -48,6 +49,14 @@ export class Notebook {
   #say(text: string): void {
     const el = this.#bar?.querySelector('.rdn-bar-status');
     if (el) el.textContent = text;
+  }
+
+  /** An interactive block waits for the reader (Run all cannot go on by itself): say so in the bar too. */
+  #waiting(i: number, waiting: boolean): void {
+    const bar = this.#bar?.querySelector('.rdn-bar-status');
+    if (waiting) this.#say(`${WAITING_TEXT} (block ${i + 1}).`);
+    // Run all says what comes next by itself.
+    else if (!this.#runAll && bar?.textContent?.startsWith(WAITING_TEXT)) this.#say('');
   }
 
   /** Runs one block: writes earlier file blocks, fills placeholders, then runs. */
@@ -83,13 +92,16 @@ export class Notebook {
     const targets = this.blocks.slice(0, last + 1);
     for (const b of targets) b.setState('queued', 'Queued');
     let done = 0;
+    let explained = false;
     for (const [i, b] of targets.entries()) {
       if (control.stopped) break;
       this.#say(`Running block ${i + 1} of ${targets.length}…`);
       b.el.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
       const ok = await this.runOne(i);
       if (!ok) {
-        this.#say(`Stopped at block ${i + 1}: it did not end as expected.`);
+        if (b.el.dataset.runState === 'stopped') this.#say(`Run all stopped at block ${i + 1}, as you asked.`);
+        else this.#say(`Stopped at block ${i + 1}: it did not end as expected.`);
+        explained = true;
         control.stopped = true;
         break;
       }
@@ -97,7 +109,7 @@ export class Notebook {
     }
     for (const b of targets.slice(done + 1)) if (b.el.dataset.runState === 'queued') b.setState('skipped', 'Not run');
     if (done === targets.length) this.#say(`All ${done} blocks ran as expected.`);
-    else if (!this.#bar?.querySelector('.rdn-bar-status')?.textContent?.startsWith('Stopped')) this.#say(`Stopped after ${done} of ${targets.length} blocks.`);
+    else if (!explained) this.#say(`Stopped after ${done} of ${targets.length} blocks.`);
     this.#runAll = undefined;
     this.#bar?.removeAttribute('data-running');
   }

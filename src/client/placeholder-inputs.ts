@@ -1,18 +1,26 @@
 import { fillPlaceholders } from '../code-blocks/placeholders.ts';
 
-const STORE = 'rdn-placeholders';
+/** One entry per page: the same name (`<container_id>`) may mean different things on two pages. */
+const storeKey = () => `rdn-placeholders:${location.pathname.replace(/\/$/, '') || '/'}`;
 
 function load(): Record<string, string> {
   try {
-    return JSON.parse(sessionStorage.getItem(STORE) ?? '{}') as Record<string, string>;
+    const values = JSON.parse(localStorage.getItem(storeKey()) ?? '{}') as unknown;
+    return typeof values === 'object' && values !== null ? (values as Record<string, string>) : {};
   } catch {
     return {};
   }
 }
 
+/** Wide enough for its name and its value (the font is monospace, so `ch` is exact), plus the caret. */
+function fit(input: HTMLInputElement): void {
+  input.style.width = `${Math.max(input.placeholder.length, input.value.length) + 1}ch`;
+}
+
 /**
  * The inline inputs of `<name>` placeholders: a value typed in one block fills every block with
- * the same placeholder, and values persist for the browser session (sessionStorage).
+ * the same placeholder, and values are kept per page in localStorage, so a reload, a new tab
+ * or the next visit finds them again.
  */
 export class PlaceholderInputs {
   readonly #values = load();
@@ -21,15 +29,22 @@ export class PlaceholderInputs {
     for (const input of root.querySelectorAll<HTMLInputElement>('input.rdn-ph')) {
       const name = input.dataset.ph!;
       input.value = this.#values[name] ?? '';
+      fit(input);
       input.addEventListener('input', () => this.set(name, input.value, input));
     }
   }
 
   set(name: string, value: string, from?: HTMLInputElement): void {
-    this.#values[name] = value;
-    sessionStorage.setItem(STORE, JSON.stringify(this.#values));
-    for (const other of document.querySelectorAll<HTMLInputElement>(`input.rdn-ph[data-ph="${name}"]`)) {
-      if (other !== from) other.value = value;
+    if (value) this.#values[name] = value;
+    else delete this.#values[name];
+    try {
+      localStorage.setItem(storeKey(), JSON.stringify(this.#values));
+    } catch {
+      // Storage full or refused (private mode): the values still fill this page's blocks.
+    }
+    for (const input of document.querySelectorAll<HTMLInputElement>(`input.rdn-ph[data-ph="${name}"]`)) {
+      if (input !== from) input.value = value;
+      fit(input);
     }
   }
 

@@ -10,6 +10,25 @@ export class ApiError extends Error {
   }
 }
 
+/** What a refused call tells the reader; the header says how to sign in again (a token link or a login page). */
+export const SIGNED_OUT = 'Signed out: sign in again as the top of the page says, then run this block again.';
+
+/**
+ * Whether the server last said this browser is signed out (401). Kept on the document, not in
+ * this module, because the header's script and the page's script may each bundle their own copy.
+ */
+export function signedOut(): boolean {
+  return document.body.dataset.signedOut === 'true';
+}
+
+/** Records what the server said about the sign-in and tells the page (`rdn:auth`) when it changes. */
+function setSignedOut(value: boolean): void {
+  if (signedOut() === value) return;
+  if (value) document.body.dataset.signedOut = 'true';
+  else delete document.body.dataset.signedOut;
+  document.dispatchEvent(new CustomEvent('rdn:auth', { detail: { signedOut: value } }));
+}
+
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
@@ -29,8 +48,9 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   } catch {
     throw new ApiError(res.status, `The server answered ${res.status} with something that is not the notes API.`);
   }
+  setSignedOut(res.status === 401);
   if (!res.ok) {
-    if (res.status === 401) throw new ApiError(401, 'Not signed in: open the link `npm start` printed (it ends in ?token=…).');
+    if (res.status === 401) throw new ApiError(401, SIGNED_OUT);
     throw new ApiError(res.status, data.error ?? `The server answered ${res.status}.`);
   }
   return data;
@@ -66,6 +86,33 @@ export async function existingSession(): Promise<string | undefined> {
   if (!id) return undefined;
   session = Promise.resolve(id);
   return id;
+}
+
+/**
+ * Asks the server whether this browser is still signed in: true or false, or undefined when the
+ * server does not answer. A WebSocket refused with 401 only shows as a closed socket; this says why.
+ */
+export async function checkSignedIn(): Promise<boolean | undefined> {
+  try {
+    await call('GET', '/api/sessions/current');
+    return true;
+  } catch (err) {
+    return err instanceof ApiError && err.status === 401 ? false : undefined;
+  }
+}
+
+/**
+ * How a reader signs in again. The health report does not say, so ask /login: it is a page only
+ * with password login; behind a signing-in proxy it is refused too, and in token mode it is not there.
+ */
+export async function signInMode(): Promise<'token' | 'password' | 'proxy'> {
+  try {
+    const res = await fetch('/login', { credentials: 'same-origin', redirect: 'manual' });
+    if (res.ok) return 'password';
+    return res.status === 401 ? 'proxy' : 'token';
+  } catch {
+    return 'token';
+  }
 }
 
 /** Forgets the cached session (after the server said it is gone). */

@@ -1,6 +1,6 @@
 import type { Inventory, SessionMessage } from '../../server/protocol.ts';
 import type { Notebook } from './notebook.ts';
-import { existingSession, sessionEventsUrl } from './session-client.ts';
+import { checkSignedIn, existingSession, sessionEventsUrl } from './session-client.ts';
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string) => {
   const e = document.createElement(tag);
@@ -42,6 +42,10 @@ export class SessionPanel {
       this.#message('Session restarted. Run a block to start a new sandbox.');
     });
     this.#message('No sandbox yet: run a block and its containers show here.');
+    document.addEventListener('rdn:auth', (e) => {
+      const id = this.#sessionId;
+      if (!(e as CustomEvent<{ signedOut: boolean }>).detail.signedOut && id && this.#ws?.readyState !== WebSocket.OPEN) this.connect(id);
+    });
   }
 
   /** Connects once the page has a session (after its first Run). */
@@ -66,7 +70,14 @@ export class SessionPanel {
       else if (m.type === 'no-sandbox') this.#message(m.message);
     };
     ws.onclose = () => {
-      if (this.#ws === ws && this.#sessionId === sessionId) setTimeout(() => this.#ws === ws && this.connect(sessionId), 2000);
+      if (this.#ws !== ws || this.#sessionId !== sessionId) return;
+      // A socket refused for a lost sign-in only shows as closed: ask, and wait for the reader instead of retrying.
+      setTimeout(() => {
+        if (this.#ws !== ws) return;
+        void checkSignedIn().then((signedIn) => {
+          if (signedIn !== false && this.#ws === ws) this.connect(sessionId);
+        });
+      }, 2000);
     };
   }
 
@@ -127,7 +138,9 @@ export class SessionPanel {
   #linkPortsUnderBlocks(inv: Inventory): void {
     const live = new Set(inv.containers.filter((c) => c.state === 'running').flatMap((c) => c.ports.map((p) => p.hostPort)));
     for (const b of this.#notebook.blocks) {
-      const ports = publishedPorts(b.el.dataset.runCommand ?? '').filter((p) => live.has(p));
+      // A block whose run failed did not publish the port: whatever holds it is someone else's.
+      const failed = b.el.dataset.runState === 'failed';
+      const ports = failed ? [] : publishedPorts(b.el.dataset.runCommand ?? '').filter((p) => live.has(p));
       const bar = b.el.querySelector('.rdn-run');
       bar?.querySelectorAll('.rdn-port-link').forEach((a) => a.remove());
       for (const p of ports) bar?.append(this.#portLink(p));

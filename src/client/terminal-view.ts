@@ -2,7 +2,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import xtermCssUrl from '@xterm/xterm/css/xterm.css?url';
 import type { ServerMessage } from '../../server/protocol.ts';
-import { streamUrl } from './session-client.ts';
+import { checkSignedIn, streamUrl } from './session-client.ts';
 
 const RECONNECTS = 6;
 const encoder = new TextEncoder();
@@ -17,8 +17,8 @@ function loadXtermCss(): void {
   document.head.append(link);
 }
 
-/** How a run ended, as the view saw it. */
-export type RunEnd = { kind: 'exit'; exitCode: number; durationMs: number } | { kind: 'failed'; message: string };
+/** How a run ended, as the view saw it (`stopped`: someone stopped it, see the exit message). */
+export type RunEnd = { kind: 'exit'; exitCode: number; durationMs: number; stopped?: boolean } | { kind: 'failed'; message: string };
 
 export interface ViewHooks {
   /** A control message arrived (phases, hello). */
@@ -65,6 +65,22 @@ export class TerminalView {
     const lines: string[] = [];
     for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? '');
     return lines.join('\n').replace(/\n+$/, '');
+  }
+
+  /** Like `text`, with lines the terminal wrapped at its width joined again (for matching messages). */
+  get unwrappedText(): string {
+    const buf = this.term.buffer.active;
+    let out = '';
+    for (let i = 0; i < buf.length; i++) {
+      const line = buf.getLine(i);
+      out += (i > 0 && !line?.isWrapped ? '\n' : '') + (line?.translateToString(true) ?? '');
+    }
+    return out.replace(/\n+$/, '');
+  }
+
+  /** Puts the keyboard in the terminal (a run that waits for typing). */
+  focus(): void {
+    this.term.focus();
   }
 
   fit(): void {
@@ -146,7 +162,7 @@ export class TerminalView {
         this.note(`[${m.offset - this.#received} earlier bytes were dropped: the server keeps the last part of each run]`);
         this.#received = m.offset;
       }
-      if (m.type === 'exit') end({ kind: 'exit', exitCode: m.exitCode, durationMs: m.durationMs });
+      if (m.type === 'exit') end({ kind: 'exit', exitCode: m.exitCode, durationMs: m.durationMs, stopped: m.stopped === true });
       if (m.type === 'error') {
         this.note(m.message, m.ended ? 'red' : 'yellow');
         if (m.ended) end({ kind: 'failed', message: m.message });
@@ -156,12 +172,20 @@ export class TerminalView {
     ws.onclose = (ev) => {
       if (this.#ended || this.#runId !== runId) return;
       if (ev.code === 4000) return; // the error frame before it ended the run
-      // Lost mid-run (network, server restart): resume from the bytes we have.
-      if (attempt < RECONNECTS) setTimeout(() => this.#connect(attempt + 1, hooks, resolve), 250 * 2 ** attempt);
-      else {
-        this.note('Lost the connection to the notes server. Reload the page to re-attach.', 'red');
-        end({ kind: 'failed', message: 'Lost the connection to the notes server. Reload the page to re-attach.' });
-      }
+      const giveUp = (message: string) => {
+        this.note(message, 'red');
+        end({ kind: 'failed', message });
+      };
+      // Lost mid-run (network, server restart): resume from the bytes we have, unless the server
+      // now refuses this browser (a refused upgrade shows only as a close): then retrying cannot help.
+      if (attempt >= RECONNECTS) return giveUp('Lost the connection to the notes server. Reload the page to re-attach.');
+      setTimeout(() => {
+        void checkSignedIn().then((signedIn) => {
+          if (this.#ended || this.#runId !== runId) return;
+          if (signedIn === false) giveUp('Signed out, so this run\'s output cannot be followed here: sign in again, then reload the page.');
+          else this.#connect(attempt + 1, hooks, resolve);
+        });
+      }, 250 * 2 ** attempt);
     };
   }
 }
