@@ -19,6 +19,16 @@ button{background:#1f883d;color:#fff;border:0;border-radius:6px}.msg{color:#cf22
 }
 
 /**
+ * Sends the login page. Its form posts back here, and Chromium sends `Origin: null` on a form post from a
+ * page under the site-wide `Referrer-Policy: no-referrer`, which the Origin check rightly refuses: this page
+ * alone says `same-origin`, so its post carries the site's own Origin.
+ */
+function sendPage(res: Response, status: number, html: string): void {
+  res.setHeader('Referrer-Policy', 'same-origin');
+  res.status(status).type('html').send(html);
+}
+
+/**
  * Hosted mode with a shared password (a workshop): /login checks it against the slow hash and
  * gives the browser a signed cookie for a login the server keeps (logout ends it at once); each
  * browser then has sessions of its own. Failed logins are limited per client (its address, or
@@ -27,7 +37,7 @@ button{background:#1f883d;color:#fff;border:0;border-radius:6px}.msg{color:#cf22
 export function loginRoutes(guard: RequestGuard, passwordHash: string, limiter: LoginLimiter): express.Router {
   const r = express.Router();
   r.get('/login', (_req, res) => {
-    res.type('html').send(page('Sign in with the password you were given.'));
+    sendPage(res, 200, page('Sign in with the password you were given.'));
   });
   r.post('/login', express.urlencoded({ extended: false, limit: '2kb' }), async (req: Request, res: Response) => {
     // A form post from a browser carries Origin; a script's may not (it has no cookie to abuse).
@@ -41,13 +51,13 @@ export function loginRoutes(guard: RequestGuard, passwordHash: string, limiter: 
       const s = Math.ceil(wait / 1000);
       res.setHeader('Retry-After', String(s));
       const why = everyone ? `Too many failed sign-ins on this site just now. Try again in ${s} s.` : `Too many failed attempts. Try again in ${s} s.`;
-      return void res.status(429).type('html').send(page('Sign in with the password you were given.', why));
+      return void sendPage(res, 429, page('Sign in with the password you were given.', why));
     }
     const password = typeof req.body?.password === 'string' ? req.body.password : '';
     // Counted before the slow check, so parallel guesses cannot all slip past the limit.
     limiter.fail(client);
     if (!(await verifyPassword(password, passwordHash))) {
-      return void res.status(401).type('html').send(page('Sign in with the password you were given.', 'That password is not right.'));
+      return void sendPage(res, 401, page('Sign in with the password you were given.', 'That password is not right.'));
     }
     limiter.succeed(client);
     // Always a fresh id: a browser id planted by another site on this host must not be adopted.

@@ -1,0 +1,43 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../server/security/password.ts';
+import { startAppServer, type AppServer } from '../support/app-server.ts';
+import { launchBrowser } from '../support/browser.ts';
+import { requireEngine } from '../support/engine.ts';
+
+const PASSWORD = 'login-form-password';
+let app: AppServer | undefined;
+let browser: Browser;
+
+beforeAll(async () => {
+  await requireEngine();
+  app = await startAppServer({ NOTES_PASSWORD_HASH: hashPassword(PASSWORD) });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+describe('the login page, as a person uses it in Chromium', () => {
+  it.each([
+    ['desktop', 1280, 900],
+    ['phone', 390, 800],
+  ])('on a %s: a wrong password says so, the right one signs in through the form itself', async (_name, width, height) => {
+    const context = await browser.newContext({ viewport: { width, height } });
+    const page = await context.newPage();
+    await page.goto(`${app!.server.url}/creating-an-image/`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.fill('input[name="password"]', 'not it');
+    await page.click('button[type="submit"]');
+    await expect.poll(() => page.locator('[role="alert"]').innerText()).toMatch(/not right/);
+    await page.fill('input[name="password"]', PASSWORD);
+    await page.click('button[type="submit"]');
+    // The form's own post must pass the Origin check (a no-referrer page makes Chromium send `Origin: null`).
+    await page.waitForURL((u) => u.pathname === '/');
+    expect(await page.locator('body').innerText()).not.toMatch(/Sign in from this site/);
+    expect(await page.title()).toMatch(/Docker/);
+    await context.close();
+  });
+});
