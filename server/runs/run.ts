@@ -5,6 +5,9 @@ import { runExecOptions, signalRunCommand } from './run-exec.ts';
 import { Transcript } from './transcript.ts';
 
 const MAX_TYPE_AHEAD = 64 * 1024;
+/** After a SIGKILL that was delivered, how long the run may take to be reported ended before the sandbox is. */
+const KILL_SETTLE_MS = 10_000;
+
 /**
  * Stdin bytes a run may hold that its command has not taken yet. Above it, writers stop reading
  * from their clients until the exec's input drains: a command that never reads must not make the
@@ -75,6 +78,8 @@ export class Run extends EventEmitter<RunEvents> {
   #sandbox: Sandbox | undefined;
   #exec: ExecHandle | undefined;
   #stopRequested = false;
+  /** Set when Stop had to kill the sandbox container (signals could not end the run); resolves once it is gone. */
+  #killedSandbox: Promise<void> | undefined;
   /** Keys typed and the latest size asked for before the exec started: applied when it does. */
   #pendingInput: Buffer[] = [];
   #pendingInputBytes = 0;
@@ -173,6 +178,14 @@ export class Run extends EventEmitter<RunEvents> {
         exec.output.once('error', resolve);
       });
       const code = await exec.exitCode().catch(() => undefined);
+      if (this.#killedSandbox) {
+        await this.#killedSandbox;
+        onSandboxLost?.();
+        const why = this.#timedOut ? `It reached its run timeout (${Math.round(this.#opts.timeoutMs / 1000)} s)` : 'Stop was pressed';
+        return this.#fail(
+          `${why}, but the command ignored its signals or held every process slot, so the whole sandbox was ended: its files, containers and variables are gone. The next Run starts a new sandbox.`,
+        );
+      }
       if (code === undefined || !(await sandboxSurvived(this.#sandbox, code, this.#stopRequested))) {
         onSandboxLost?.();
         return this.#fail('The sandbox stopped during the run, so its state is gone. The next Run starts a new sandbox.');
@@ -265,14 +278,34 @@ export class Run extends EventEmitter<RunEvents> {
     this.#exec?.output.resume();
     const sandbox = this.#sandbox;
     if (sandbox) {
-      await sandbox.run(signalRunCommand(this.id, 'INT')).catch(() => undefined);
-      const graceOver = new Promise<'grace'>((r) => setTimeout(() => r('grace'), this.#opts.stopGraceMs).unref());
-      if ((await Promise.race([this.ended.then(() => 'ended' as const), graceOver])) === 'grace') {
-        await sandbox.run(signalRunCommand(this.id, 'KILL')).catch(() => undefined);
+      // Each step is bounded: a helper that cannot start (every process slot taken) must not hold Stop up.
+      if (!(await this.#endsWithin(sandbox.run(signalRunCommand(this.id, 'INT'))))) {
+        if (!(await this.#endsWithin(sandbox.run(signalRunCommand(this.id, 'KILL')), KILL_SETTLE_MS))) {
+          // Signals could not end it (trapped, or a fork bomb at the pids limit): end the whole sandbox.
+          this.#killedSandbox = sandbox.kill().catch(() => undefined);
+          await this.#killedSandbox;
+        }
       }
     }
     await this.ended;
     return this.info();
+  }
+
+  /**
+   * Runs a stop step (given one grace to finish), then whether the run ends soon after: within one grace,
+   * or `settleMs` when the step did run (a killed command can take a moment to be reported on a busy host,
+   * and ending the whole sandbox for that would lose the reader's state for nothing).
+   */
+  async #endsWithin(step: Promise<unknown>, settleMs = this.#opts.stopGraceMs): Promise<boolean> {
+    const ended = this.ended.then(() => true as const);
+    const wait = (ms: number) => new Promise<false>((r) => setTimeout(() => r(false), ms).unref());
+    const ran = step.then(
+      () => 'ran' as const,
+      () => 'failed' as const,
+    );
+    const first = await Promise.race([ended, ran, wait(this.#opts.stopGraceMs)]);
+    if (first === true) return true;
+    return Promise.race([ended, wait(first === 'ran' ? Math.max(settleMs, this.#opts.stopGraceMs) : this.#opts.stopGraceMs)]);
   }
 
   /** A client started watching; a run with no watchers is stopped after the detached grace. */

@@ -138,6 +138,17 @@ export class Sandbox {
     }
   }
 
+  /**
+   * Kills the whole sandbox container from outside: the last resort when a run cannot be ended from
+   * within (it ignores signals, or holds every process slot so no helper can even start).
+   */
+  async kill(): Promise<void> {
+    await this.#engine.call(() => this.#container.kill({ signal: 'SIGKILL' }));
+    // `kill` returns once the signal is sent; the container is gone only when `wait` says so (a
+    // Run made before that would exec into a dying container).
+    await this.#engine.call(() => this.#container.wait(), 60_000);
+  }
+
   /** Removes the container and everything labelled with this session (network, engine volume). */
   async remove(): Promise<void> {
     await removeSessionObjects(this.#engine, this.sessionId);

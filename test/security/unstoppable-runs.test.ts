@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiClient } from '../support/api-client.ts';
+import { startAppServer, type AppServer } from '../support/app-server.ts';
+import { requireEngine } from '../support/engine.ts';
+import { expectServerAlive } from '../support/server-alive.ts';
+
+let app: AppServer | undefined;
+let api: ApiClient;
+let session: string;
+let pid: number;
+
+beforeAll(async () => {
+  await requireEngine();
+  app = await startAppServer({ SANDBOX_PIDS: '200', STOP_GRACE_MS: '1000' });
+  api = app.api;
+  pid = app.server.process.pid!;
+  session = await api.createSession();
+  expect((await api.run(session, 'docker pull -q ubuntu >/dev/null && echo ready')).text).toContain('ready');
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+/** Starts a run, waits until it prints `marker`, then ends it with Stop (or lets its timeout do it). */
+async function startAndWait(command: string, marker: string, timeoutMs?: number): Promise<string> {
+  const r = await api.request('POST', `/api/sessions/${session}/runs`, { command, ...(timeoutMs ? { timeoutMs } : {}) });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  const id = r.body.id as string;
+  const ws = api.open(id);
+  let seen = '';
+  await new Promise<void>((resolve, reject) => {
+    ws.on('message', (d: Buffer, binary) => {
+      if (binary) seen += d.toString();
+      if (seen.includes(marker)) resolve();
+    });
+    ws.on('close', () => reject(new Error(`the run ended before printing ${marker}: ${seen.slice(-500)}`)));
+  });
+  ws.removeAllListeners('close');
+  ws.close();
+  return id;
+}
+
+// A command that ignores INT, HUP and TERM and fills the sandbox's pids limit: no helper can start in it.
+const BOMB = `trap "" INT HUP TERM; echo bomb-armed; while :; do (trap "" INT HUP TERM; exec sleep 1000) & done 2>/dev/null`;
+
+describe('Stop and the run timeout end any run, whatever it traps, and say what happened', () => {
+  it('a command that ignores INT is ended by the SIGKILL that follows, and the sandbox and its state survive', async () => {
+    await api.run(session, 'export KEEP=kept');
+    const id = await startAndWait('trap "" INT HUP TERM; echo trapping; while :; do sleep 0.2; done', 'trapping');
+    const stopped = await api.stop(id);
+    expect(stopped).toMatchObject({ status: 'exited', exitCode: 137, stopped: true });
+    expect((await api.run(session, 'echo "KEEP=$KEEP"')).text).toContain('KEEP=kept');
+    await expectServerAlive(app!.server, pid);
+  });
+
+  it('a fork bomb that traps INT/HUP at the pids limit: Stop ends it by ending the sandbox, says so, and the next Run works', async () => {
+    const id = await startAndWait(BOMB, 'bomb-armed');
+    const stopped = await api.stop(id);
+    expect(stopped.status).toBe('failed');
+    expect(stopped.error).toMatch(/Stop was pressed, but the command ignored its signals or held every process slot, so the whole sandbox was ended/);
+    const next = await api.run(session, 'echo alive-again');
+    expect(next.text).toContain('alive-again');
+    expect(next.exitCode).toBe(0);
+    await expectServerAlive(app!.server, pid);
+  });
+
+  it('the same bomb is ended by the run timeout, which says it was the timeout', async () => {
+    const id = await startAndWait(BOMB, 'bomb-armed', 6000);
+    const ws = api.open(id);
+    await new Promise((r) => ws.on('close', r));
+    const info = await api.info(id);
+    expect(info.status).toBe('failed');
+    expect(info.error).toMatch(/reached its run timeout \(6 s\).*whole sandbox was ended/);
+    expect((await api.run(session, 'echo alive-after-timeout')).text).toContain('alive-after-timeout');
+    await expectServerAlive(app!.server, pid);
+  });
+
+  it('a bomb inside a container of the inner engine: Stop ends the run, and the next Run works', async () => {
+    const id = await startAndWait(`docker run --rm ubuntu bash -c '${BOMB.replace(/"/g, '\\"')}'`, 'bomb-armed');
+    const stopped = await api.stop(id);
+    expect(['exited', 'failed']).toContain(stopped.status);
+    const next = await api.run(session, 'echo alive-after-inner');
+    expect(next.text).toContain('alive-after-inner');
+    await expectServerAlive(app!.server, pid);
+  });
+});
