@@ -115,44 +115,55 @@ start_registry() {
 }
 registry_ready() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/v2/" | grep -qE '200|401'; }
 
-# True when the mirror serves every stand-in, as built now (the manifest's config digest is the image id).
-mirror_seeded() {
-  for img in ubuntu:latest python:3.12-slim; do
-    local repo=${img%%:*} tag=${img##*:} id; id=$(docker image inspect -f '{{.Id}}' "$img")
-    curl -fsS -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
-      "http://127.0.0.1:$MIRROR_PORT/v2/library/$repo/manifests/$tag" 2>/dev/null | grep -q "$id" || return 1
-  done
-}
+STAND_INS="ubuntu:latest python:3.12-slim"
 
-# Every sandbox reaches the mirror, so it is read-only to them: seeded while writable, then started again
-# with the registry's read-only mode and its storage mounted read-only.
+# mirror_has PORT IMAGE: the registry on PORT serves the image as built now (its manifest's config
+# digest is the image id).
+mirror_has() {
+  local repo=${2%%:*} tag=${2##*:} id; id=$(docker image inspect -f '{{.Id}}' "$2")
+  curl -fsS -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    "http://127.0.0.1:$1/v2/library/$repo/manifests/$tag" 2>/dev/null | grep -q "$id"
+}
+mirror_seeded() { local img; for img in $STAND_INS; do mirror_has "$MIRROR_PORT" "$img" || return 1; done; }
+
+# Every sandbox reaches the mirror, so it is only ever served read-only (the registry's read-only mode,
+# its storage mounted read-only). It is seeded through a second, private registry on the same volume,
+# which no session network ever joins, and session networks of running servers are joined to the new
+# mirror again, so a rebuild neither opens a writable window nor cuts running sandboxes off.
 mirror() {
-  local name=runnable-docker-notes-mirror want
+  local name="${MIRROR_CONTAINER:-runnable-docker-notes-mirror}" want
   want=$(docker image inspect -f '{{.Id}}' "$REGISTRY_IMAGE")
   if [ "$rebuild" = 0 ] && [ "$(docker inspect -f '{{.Image}} {{.State.Running}} {{index .Config.Labels "runnable-docker-notes.readonly"}}' "$name" 2>/dev/null)" = "$want true true" ] && mirror_seeded; then
     echo "[$name] running read-only on 127.0.0.1:$MIRROR_PORT, seeded"; return
   fi
-  FORCE_RECREATE=1 start_registry "$name" "$MIRROR_PORT"
-  seed_mirror
+  local seeder="$name-seeding" port
+  docker rm -f "$seeder" >/dev/null 2>&1 || true
+  docker run -d --name "$seeder" --label "$label=registry-seeding" -p 127.0.0.1::5000 \
+    -v "$name-data:/var/lib/registry" "$REGISTRY_IMAGE" >/dev/null
+  port=$(docker port "$seeder" 5000/tcp | head -n 1 | sed 's/.*://')
+  for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$port/v2/" -o /dev/null 2>/dev/null && break; sleep 0.2; done
+  seed_mirror "$port"
+  docker rm -f "$seeder" >/dev/null
   FORCE_RECREATE=1 REGISTRY_VOLUME_MODE=ro start_registry "$name" "$MIRROR_PORT" \
     --label runnable-docker-notes.readonly=true -e 'REGISTRY_STORAGE_MAINTENANCE_READONLY=enabled: true'
   FORCE_RECREATE=0
+  local net
+  for net in $(docker network ls -q --filter label=runnable-docker-notes.session); do
+    docker network connect --alias registry-mirror "$net" "$name" 2>/dev/null || true
+  done
   mirror_seeded || { echo "[$name] the read-only mirror does not serve the stand-ins" >&2; return 1; }
   echo "[$name] read-only from now on"
 }
 
+# seed_mirror PORT: pushes the stand-ins the registry on PORT lacks, under their Docker Hub names.
 seed_mirror() {
-  for img in ubuntu:latest python:3.12-slim; do
+  local img
+  for img in $STAND_INS; do
     local repo=${img%%:*} tag=${img##*:}
-    local id; id=$(docker image inspect -f '{{.Id}}' "$img")
-    # The manifest's config digest is the image id: skip what the mirror already holds.
-    if curl -fsS -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
-        "http://127.0.0.1:$MIRROR_PORT/v2/library/$repo/manifests/$tag" 2>/dev/null | grep -q "$id"; then
-      echo "[mirror] library/$repo:$tag present"; continue
-    fi
-    docker tag "$img" "127.0.0.1:$MIRROR_PORT/library/$repo:$tag"
-    docker push -q "127.0.0.1:$MIRROR_PORT/library/$repo:$tag" >/dev/null
-    docker rmi "127.0.0.1:$MIRROR_PORT/library/$repo:$tag" >/dev/null
+    if mirror_has "$1" "$img"; then echo "[mirror] library/$repo:$tag present"; continue; fi
+    docker tag "$img" "127.0.0.1:$1/library/$repo:$tag"
+    docker push -q "127.0.0.1:$1/library/$repo:$tag" >/dev/null
+    docker rmi "127.0.0.1:$1/library/$repo:$tag" >/dev/null
     echo "[mirror] library/$repo:$tag pushed"
   done
 }

@@ -29,7 +29,13 @@ async function main(): Promise<void> {
 
   const registry = await resolveSiteRegistry(
     engine,
-    { configured: config.notesRegistry, container: config.authRegistryContainer, credentialsFile: config.authRegistryCredentials },
+    {
+      configured: config.notesRegistry,
+      container: config.authRegistryContainer,
+      credentialsFile: config.authRegistryCredentials,
+      hosted: config.passwordHash !== undefined || config.trustedProxyHeader !== undefined,
+      mode: config.sandboxMode,
+    },
     log,
   );
   const factory = sandboxFactory(engine, config, log, registry);

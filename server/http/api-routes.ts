@@ -122,8 +122,9 @@ export function apiRoutes(deps: ApiDeps): express.Router {
   // Which registry `$REGISTRY` names, and the account of the site's own registry (the image page shows it).
   api.get('/registry', (_req, res) => {
     const r = deps.registry;
+    // The account only ever goes to a local single user: in hosted mode the site registry is one the host named.
     const body: RegistryInfo = r
-      ? { registry: r.name, local: r.local, ...(r.local ? { user: r.user, password: r.password } : {}) }
+      ? { registry: r.name, local: r.local, ...(r.local && !guard.hosted ? { user: r.user, password: r.password } : {}) }
       : { registry: 'docker.io', local: false };
     res.json(body);
   });

@@ -26,6 +26,13 @@ export interface SiteRegistryOptions {
   container: string;
   /** Its generated credentials (KEY=value lines). */
   credentialsFile: string;
+  /**
+   * Hosted mode (a class, a team): the local registry is one account shared by everyone who sees its
+   * password, so anyone could replace what another pushed; it is used only when NOTES_REGISTRY names it.
+   */
+  hosted: boolean;
+  /** Host mode: the host's own engine pushes, and reaches the registry on loopback, not by alias. */
+  mode: 'isolated' | 'host';
 }
 
 /** Reads AUTH_REGISTRY_USER / AUTH_REGISTRY_PASSWORD from the credentials file, or undefined. */
@@ -48,9 +55,10 @@ export function readRegistryCredentials(file: string): { user: string; password:
 }
 
 /**
- * Works out once, at start-up, which registry the pages use: NOTES_REGISTRY when set; else the local
- * auth registry when its container runs (joined to every session network, over plain HTTP, with its
- * account shown on the page), so the image page runs top to bottom with no settings; else Docker Hub.
+ * Works out once, at start-up, which registry the pages use: NOTES_REGISTRY when set; else, for a local
+ * single user, the local auth registry when its container runs (joined to every session network, over
+ * plain HTTP, with its account shown on the page), so the image page runs top to bottom with no
+ * settings; else Docker Hub.
  */
 export async function resolveSiteRegistry(engine: Engine, o: SiteRegistryOptions, log: (line: string) => void): Promise<SiteRegistry> {
   const hub: SiteRegistry = { name: o.configured ?? 'docker.io', local: false, attach: [], insecure: [] };
@@ -63,10 +71,20 @@ export async function resolveSiteRegistry(engine: Engine, o: SiteRegistryOptions
     return hub;
   }
   if (!running) return hub;
+  if (o.hosted) {
+    log(`Pages push to Docker Hub: in hosted mode the local registry (${o.container}) is not chosen by default, since all readers would share one account. Set NOTES_REGISTRY to a registry with an account per person.`);
+    return hub;
+  }
   const account = readRegistryCredentials(o.credentialsFile);
   if (!account) {
     log(`Pages push to Docker Hub: ${o.container} runs but its credentials are not readable at ${o.credentialsFile}. Rerun scripts/build-images.sh.`);
     return hub;
+  }
+  if (o.mode === 'host') {
+    // The host's engine resolves no session alias, and trusts plain HTTP on loopback by itself.
+    if (!account.address) return hub;
+    log(`Pages push to the local registry at ${account.address} (host mode: the host's engine pushes), user ${account.user}.`);
+    return { name: account.address, local: true, user: account.user, password: account.password, attach: [], insecure: [] };
   }
   log(`Pages push to the local registry (container ${o.container}, as ${LOCAL_ADDRESS} in sandboxes, user ${account.user}).`);
   return {

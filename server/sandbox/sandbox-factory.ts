@@ -72,9 +72,13 @@ export function sandboxFactory(
       insecure.push(MIRROR_ALIAS);
       log(`Sandbox engines pull through the local registry mirror (container ${config.mirrorContainer}).`);
     }
-    for (const a of [...config.attachContainers, ...registry.attach]) {
+    for (const a of config.attachContainers) {
       if (await engine.containerRunning(a.container)) attach.push(a);
       else log(`Warning: ATTACH_CONTAINERS names ${a.container}, which is not running; sandboxes will not reach ${a.alias}.`);
+    }
+    for (const a of registry.attach) {
+      if (await engine.containerRunning(a.container)) attach.push(a);
+      else log(`Warning: the local registry ${a.container} stopped since start-up; \$REGISTRY (${a.alias}) will not answer. Start it again with scripts/build-images.sh.`);
     }
     if (config.sandboxMode === 'host' && config.docker.kind !== 'unix') {
       throw new Error('SANDBOX_MODE=host needs the engine on a local unix socket (DOCKER_HOST=unix://...).');

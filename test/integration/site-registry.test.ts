@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../server/security/password.ts';
 import { startAppServer, type AppServer } from '../support/app-server.ts';
 import { requireEngine } from '../support/engine.ts';
 import { authRegistry } from '../support/registry.ts';
@@ -43,6 +44,14 @@ describe("the pages' registry, worked out at start-up", () => {
     const info = await api.request('GET', '/api/registry');
     expect(info.body).toEqual({ registry: 'docker.io', local: false });
     expect(s.output()).not.toMatch(/Pages push to the local registry/);
+  });
+
+  it('in hosted mode the shared local account is neither chosen nor shown: one reader could replace what another pushed', async () => {
+    const { api, server: s } = await server({ NOTES_PASSWORD_HASH: hashPassword('site-registry-hosted') });
+    const info = await api.request('GET', '/api/registry');
+    expect(info.body).toEqual({ registry: 'docker.io', local: false });
+    expect(JSON.stringify(info.body)).not.toContain(authRegistry().password);
+    expect(s.output()).toMatch(/hosted mode the local registry .* is not chosen by default/);
   });
 
   it('the account is not shown to a caller without the token', async () => {
