@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Config } from './config.ts';
 import type { Engine } from './docker/engine.ts';
-import { limitsOf } from './health/health-report.ts';
+import { isolationOf, limitsOf } from './health/health-report.ts';
 import { apiRoutes } from './http/api-routes.ts';
 import { loginRoutes } from './http/login-routes.ts';
 import { pageAuth } from './http/page-auth.ts';
@@ -51,6 +51,7 @@ export function createApp(config: Config, deps: AppDeps) {
       engine: deps.engine,
       sandboxImage: config.sandboxImage,
       sandboxMode: config.sandboxMode,
+      sandboxIsolation: isolationOf(config),
       runTimeoutMaxMs: config.runTimeoutMaxMs,
       limits: limitsOf(config),
       pool: () => ({ size: deps.pool?.size ?? 0, ready: deps.pool?.ready ?? 0 }),

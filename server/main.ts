@@ -3,7 +3,7 @@ import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { Engine } from './docker/engine.ts';
 import { LABELS } from './docker/labels.ts';
-import { healthReport } from './health/health-report.ts';
+import { healthReport, isolationOf } from './health/health-report.ts';
 import { sandboxFactory } from './sandbox/sandbox-factory.ts';
 import { removeSessionObjects } from './sandbox/sandbox.ts';
 import { RequestGuard } from './security/request-guard.ts';
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const running = await listen();
   pool?.fill();
 
-  const health = await healthReport(engine, config.sandboxImage, 0, config.sandboxMode);
+  const health = await healthReport(engine, config.sandboxImage, 0, config.sandboxMode, isolationOf(config));
   if (health.engine.reachable) log(`Docker engine ${health.engine.version} at ${health.engine.host}`);
   else log(`Warning: ${health.engine.error}`);
   if (health.engine.reachable && !health.sandboxImage.present) {

@@ -14,6 +14,7 @@ export interface ApiDeps {
   engine: Engine;
   sandboxImage: string;
   sandboxMode: 'isolated' | 'host';
+  sandboxIsolation: 'rootless' | 'rootful' | 'none';
   runTimeoutMaxMs: number;
   limits: Limits;
   pool: () => { size: number; ready: number };
@@ -32,7 +33,7 @@ export function apiRoutes(deps: ApiDeps): express.Router {
 
   // Read-only and public on purpose: `curl 127.0.0.1:4321/api/health` must work without a token.
   api.get('/health', async (_req, res) => {
-    res.json({ ...(await healthReport(deps.engine, deps.sandboxImage, store.size, deps.sandboxMode)), limits: deps.limits, queue: store.queueLength, pool: deps.pool() });
+    res.json({ ...(await healthReport(deps.engine, deps.sandboxImage, store.size, deps.sandboxMode, deps.sandboxIsolation)), limits: deps.limits, queue: store.queueLength, pool: deps.pool() });
   });
 
   api.use((req, res, next) => {
@@ -85,7 +86,7 @@ export function apiRoutes(deps: ApiDeps): express.Router {
     const parsed = parseFileWrite(req.body);
     if (!parsed.ok) throw new HttpError(parsed.status, parsed.error);
     const sandbox = await session.sandbox(() => undefined);
-    await sandbox.putFiles(WORKSPACE, [{ path: parsed.path, content: parsed.content }]);
+    await sandbox.writeFile(parsed.path, parsed.content);
     res.json({ path: `${WORKSPACE}/${parsed.path}`, bytes: Buffer.byteLength(parsed.content) });
   });
 

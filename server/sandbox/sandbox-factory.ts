@@ -45,9 +45,13 @@ export function sandboxFactory(engine: Engine, config: Config, log: (line: strin
 
   async function resolve() {
     let privilege: SandboxSettings['privilege'] = 'capabilities';
-    if (config.sandboxMode === 'isolated') {
+    if (config.sandboxMode === 'isolated' && config.sandboxIsolation === 'rootless') {
+      log('Sandboxes run a rootless engine: commands run as an unprivileged user, root only inside a user namespace.');
+    } else if (config.sandboxMode === 'isolated') {
+      log('WARNING: SANDBOX_ISOLATION=rootful: commands run as root in a sandbox with a root engine; whoever can Run can reach root on this host.');
       if (config.sandboxPrivilege === 'auto') {
-        const probe = await probePrivilege(engine, config.sandboxImage, { [LABELS.role]: 'probe' });
+        // Labelled with the instance, so the start-up sweep removes it if the server dies meanwhile.
+        const probe = await probePrivilege(engine, config.sandboxImage, { [LABELS.role]: 'probe', [LABELS.instance]: config.instance });
         privilege = probe.privilege;
         log(`Sandboxes run ${privilege === 'privileged' ? '--privileged' : 'with an explicit capability list'}: ${probe.reason}.`);
       } else {
@@ -77,6 +81,7 @@ export function sandboxFactory(engine: Engine, config: Config, log: (line: strin
       instance: config.instance,
       image: config.sandboxImage,
       mode: config.sandboxMode,
+      isolation: config.sandboxIsolation,
       privilege,
       limits: config.limits,
       subnets: config.sandboxSubnets,

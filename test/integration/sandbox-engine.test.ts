@@ -18,7 +18,7 @@ beforeAll(async () => {
   if (!(await engine.imagePresent(config.sandboxImage))) {
     throw new Error(`The sandbox image ${config.sandboxImage} is missing: run \`sudo bash scripts/build-images.sh\`.`);
   }
-  const { privilege } = await probePrivilege(engine, config.sandboxImage, testLabels());
+  const privilege = config.sandboxIsolation === 'rootful' ? (await probePrivilege(engine, config.sandboxImage, testLabels())).privilege : 'capabilities';
   sandbox = await createSandbox(
     engine,
     sessionId,
@@ -26,6 +26,7 @@ beforeAll(async () => {
       instance: 'integration-test',
       image: config.sandboxImage,
       mode: 'isolated',
+      isolation: config.sandboxIsolation,
       privilege,
       limits: { memoryBytes: 2 * 1024 ** 3, nanoCpus: 2e9, pids: 2048 },
       registryMirror: 'http://registry-mirror:5000',
@@ -45,18 +46,18 @@ describe('the sandbox image: Docker in Docker', () => {
   });
 
   it("has its own dockerd, which answers `docker version`", async () => {
-    const r = await sandbox.run(['docker', 'version', '--format', '{{.Server.Version}}|{{.Server.Os}}']);
+    const r = await sandbox.run(['/usr/bin/docker', 'version', '--format', '{{.Server.Version}}|{{.Server.Os}}']);
     expect(r.exitCode, r.output).toBe(0);
     expect(r.output.trim()).toMatch(/^\d+\.\d+.*\|linux$/);
-    const info = await sandbox.run(['docker', 'info', '--format', '{{.Driver}}']);
+    const info = await sandbox.run(['/usr/bin/docker', 'info', '--format', '{{.Driver}}']);
     expect(info.output.trim(), 'inner engine storage driver').toBe('overlay2');
   });
 
   it('pulls ubuntu through the registry mirror and runs bash in it', async () => {
-    const r = await sandbox.run(['docker', 'run', '--rm', 'ubuntu', 'bash', '-c', 'echo "inner says $((6 * 7))"']);
+    const r = await sandbox.run(['/usr/bin/docker', 'run', '--rm', 'ubuntu', 'bash', '-c', 'echo "inner says $((6 * 7))"']);
     expect(r.exitCode, r.output).toBe(0);
     expect(r.output).toContain('inner says 42');
-    const images = await sandbox.run(['docker', 'images', '--format', '{{.Repository}}:{{.Tag}}']);
+    const images = await sandbox.run(['/usr/bin/docker', 'images', '--format', '{{.Repository}}:{{.Tag}}']);
     expect(images.output.split('\n')).toContain('ubuntu:latest');
   });
 
