@@ -61,6 +61,9 @@ async function main(): Promise<void> {
     log(`Warning: the sandbox image ${config.sandboxImage} is missing. Build it: sudo bash scripts/build-images.sh`);
   }
   if (config.sandboxMode === 'host') log('WARNING: SANDBOX_MODE=host: Run acts on the host engine itself.');
+  else if (config.sandboxIsolation === 'rootful') {
+    log('WARNING: SANDBOX_ISOLATION=rootful: commands run as root beside a root engine; whoever can Run can reach root on this host.');
+  } else log('Sandboxes: a rootless engine; commands run as an unprivileged user (SANDBOX_ISOLATION=rootless).');
   if (guard.hosted) {
     log(`Hosted mode (${config.passwordHash ? 'password login at /login' : `users named by ${config.trustedProxyHeader} from ${config.trustedProxies.join(', ')}`}); scripts use the token.`);
   }

@@ -45,10 +45,8 @@ export function sandboxFactory(engine: Engine, config: Config, log: (line: strin
 
   async function resolve() {
     let privilege: SandboxSettings['privilege'] = 'capabilities';
-    if (config.sandboxMode === 'isolated' && config.sandboxIsolation === 'rootless') {
-      log('Sandboxes run a rootless engine: commands run as an unprivileged user, root only inside a user namespace.');
-    } else if (config.sandboxMode === 'isolated') {
-      log('WARNING: SANDBOX_ISOLATION=rootful: commands run as root in a sandbox with a root engine; whoever can Run can reach root on this host.');
+    // The isolation itself is logged at start-up (main.ts); rootful sandboxes also need the probe.
+    if (config.sandboxMode === 'isolated' && config.sandboxIsolation === 'rootful') {
       if (config.sandboxPrivilege === 'auto') {
         // Labelled with the instance, so the start-up sweep removes it if the server dies meanwhile.
         const probe = await probePrivilege(engine, config.sandboxImage, { [LABELS.role]: 'probe', [LABELS.instance]: config.instance });
@@ -58,7 +56,7 @@ export function sandboxFactory(engine: Engine, config: Config, log: (line: strin
         privilege = config.sandboxPrivilege;
         log(`Sandboxes run ${privilege === 'privileged' ? '--privileged' : 'with an explicit capability list'} (SANDBOX_PRIVILEGE).`);
       }
-    } else {
+    } else if (config.sandboxMode === 'host') {
       log('WARNING: SANDBOX_MODE=host: commands run against the host engine itself, not an isolated one.');
     }
     let registryMirror = config.registryMirror;
