@@ -61,6 +61,28 @@ describe('the sandbox image: Docker in Docker', () => {
     expect(images.output.split('\n')).toContain('ubuntu:latest');
   });
 
+  it("runs the server's helpers as the sandbox's user, with a fixed environment and absolute paths only", async () => {
+    const env = await sandbox.run(['/usr/bin/env']);
+    expect(env.output, 'the helper environment').toMatch(/^PATH=\/usr\/sbin:\/usr\/bin:\/sbin:\/bin$/m);
+    expect(env.output).toMatch(/^DOCKER_CONFIG=\/etc\/rdn\/docker-config$/m);
+    expect(env.output).toMatch(/^BASH_ENV=$/m);
+    const id = await sandbox.run(['/usr/bin/id', '-u']);
+    expect(id.output.trim(), 'the uid helpers run as').toBe(config.sandboxIsolation === 'rootless' ? '1000' : '0');
+    await expect(sandbox.run(['docker', 'ps'])).rejects.toThrow(/absolute path/);
+  });
+
+  it('stops reading a helper past 1 MiB of output, and says so', async () => {
+    await expect(sandbox.run(['/usr/bin/head', '-c', '3000000', '/dev/zero'])).rejects.toThrow(/printed more than 1024 KiB/);
+    const after = await sandbox.run(['/usr/bin/echo', 'still answers']);
+    expect(after.output).toContain('still answers');
+  });
+
+  it("writes a file block as the sandbox's user, so the reader can change it", async () => {
+    await sandbox.writeFile('blocks/Dockerfile', 'FROM ubuntu\n');
+    const r = await sandbox.run(['/usr/bin/stat', '-c', '%u %s', '/workspace/blocks/Dockerfile']);
+    expect(r.output.trim(), 'owner uid and size of the written file').toBe(`${config.sandboxIsolation === 'rootless' ? 1000 : 0} 12`);
+  });
+
   it('leaves nothing labelled with the session once removed', async () => {
     await sandbox.remove();
     const left = await engine.listLabelled({ 'runnable-docker-notes.session': sessionId });

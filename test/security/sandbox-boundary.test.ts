@@ -105,7 +105,8 @@ describe("a reader's run cannot reach the host", () => {
     const r = await api.run(session, 'docker run --rm --privileged -v /workspace:/w ubuntu bash /w/probe.sh');
     if (r.exitCode !== 0) {
       // The rootless engine cannot give a container the host's sysfs: the container never starts.
-      expect(r.text, `a --privileged container that did not start says why; it printed:\n${r.text}`).toMatch(/sysfs|permission denied|operation not permitted/i);
+      // (Refused for another reason, such as a kernel that refuses the capabilities, proves nothing.)
+      expect(r.text, `a --privileged container is refused for its sysfs; it printed:\n${r.text}`).toMatch(/sysfs/i);
       expect(r.text).not.toContain('probe: done');
     } else {
       expectBoundaryHeld('docker run --privileged', r.text);
