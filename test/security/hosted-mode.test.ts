@@ -52,6 +52,7 @@ describe('the rootful sandbox opt-in', () => {
     servers.push(rootful);
     const h = await rootful.api.request('GET', '/api/health');
     expect(h.body.isolation, JSON.stringify(h.body)).toBe('rootful');
+    expect(rootful.server.output(), 'the start-up log').toMatch(/WARNING: SANDBOX_ISOLATION=rootful/);
     const plain = await startAppServer();
     servers.push(plain);
     expect((await plain.api.request('GET', '/api/health')).body.isolation).toBe('rootless');

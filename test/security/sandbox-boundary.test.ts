@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../support/api-client.ts';
 import { AUTH_REGISTRY_ENV, startAppServer, type AppServer } from '../support/app-server.ts';
+import type { Engine } from '../../server/docker/engine.ts';
+import { LABELS } from '../../server/docker/labels.ts';
 import { requireEngine } from '../support/engine.ts';
 import { authRegistry } from '../support/registry.ts';
 
@@ -10,6 +12,7 @@ import { authRegistry } from '../support/registry.ts';
 // in the same session show the probes do not pass by breaking the sandbox.
 
 let app: AppServer | undefined;
+let engine: Engine;
 let api: ApiClient;
 let session: string;
 
@@ -73,7 +76,7 @@ function expectBoundaryHeld(where: string, text: string) {
 }
 
 beforeAll(async () => {
-  await requireEngine();
+  ({ engine } = await requireEngine());
   ({ api } = app = await startAppServer({ ...AUTH_REGISTRY_ENV }));
   session = await api.createSession();
   const probe = await api.request('PUT', `/api/sessions/${session}/files`, { path: 'probe.sh', content: PROBE(hostRootDisk()) });
@@ -111,6 +114,40 @@ describe("a reader's run cannot reach the host", () => {
     } else {
       expectBoundaryHeld('docker run --privileged', r.text);
     }
+  });
+});
+
+/** A session's sandbox address and its network's gateway (the host's side), from the engine. */
+async function addressOf(sessionId: string): Promise<{ ip: string; gateway: string }> {
+  const [id] = (await engine.listLabelled({ [LABELS.session]: sessionId })).containers;
+  const info = await engine.docker.getContainer(id!).inspect();
+  const net = Object.values(info.NetworkSettings.Networks)[0]!;
+  return { ip: net.IPAddress, gateway: net.Gateway };
+}
+
+describe("another session's sandbox and the server's API stay out of reach", () => {
+  it("a run reaches neither another sandbox's published port nor the notes server", async () => {
+    const other = await api.createSession();
+    const web = await api.run(other, 'docker run -d -p 4000:80 python:3.12-slim python3 -m http.server 80 >/dev/null && echo started');
+    expect(web.text, web.text).toContain('started');
+    // Positive control: the other sandbox's port answers through its own port link.
+    let link = 0;
+    for (let i = 0; i < 100 && link !== 200; i++) {
+      link = (await api.request('GET', `/ports/${other}/4000/`)).status;
+      if (link !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(link, "the other session's port link").toBe(200);
+    const target = await addressOf(other);
+    const mine = await addressOf(session);
+    const port = new URL(api.url).port;
+    const r = await api.run(
+      session,
+      `curl -s -o /dev/null -m 3 http://${target.ip}:4000/ && echo "other: reached" || echo "other: unreachable"; ` +
+        `curl -s -o /dev/null -m 3 http://${mine.gateway}:${port}/api/health && echo "server: reached" || echo "server: unreachable"`,
+    );
+    expect(r.text, `from session ${session} to ${target.ip}:4000 and ${mine.gateway}:${port}`).toContain('other: unreachable');
+    expect(r.text).toContain('server: unreachable');
+    await api.deleteSession(other);
   });
 });
 
