@@ -3,8 +3,8 @@ import { LABELS, projectLabels } from '../docker/labels.ts';
 import type { SandboxSettings } from './sandbox-settings.ts';
 
 /**
- * Rootful only: every capability an inner root dockerd may need except CAP_SYS_RESOURCE, which some kernels' bounding
- * set lacks (where `--privileged` then fails with "unable to apply caps").
+ * Rootful only: every capability an inner root dockerd may need except CAP_SYS_RESOURCE, which
+ * some kernels' bounding set lacks (where `--privileged` then fails with "unable to apply caps").
  */
 export const DIND_CAPABILITIES = [
   'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
