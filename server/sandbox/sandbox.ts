@@ -234,6 +234,13 @@ export async function createSandbox(
     return sandbox;
   } catch (err) {
     await removeSessionObjects(engine, sessionId).catch(() => undefined);
+    // An image built before rootless sandboxes has no user to run as: say how to get a current one.
+    if (/unable to find user/.test((err as Error).message)) {
+      throw new Error(
+        `The sandbox image ${settings.image} has no user for rootless sandboxes (it was built from an older recipe). ` +
+          'Rebuild it with `sudo bash scripts/build-images.sh`, or set SANDBOX_ISOLATION=rootful.',
+      );
+    }
     throw err;
   }
 }
