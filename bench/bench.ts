@@ -22,7 +22,7 @@ import { startAppServer } from '../test/support/app-server.ts';
 import type { ApiClient } from '../test/support/api-client.ts';
 import { requireEngine } from '../test/support/engine.ts';
 import { apiFirstByte } from './first-byte.ts';
-import { isolationRows, measureIsolation, type IsolationFigures } from './isolation.ts';
+import { interleavedRow, interleavedWarmClick, isolationRows, measureIsolation, type IsolationFigures } from './isolation.ts';
 import { pageWeight } from './page-weight.ts';
 import { fmt, ms, now, repeat, summarize, type Summary } from './stats.ts';
 import { rssBytes } from '../test/support/process-memory.ts';
@@ -234,8 +234,9 @@ try {
 // ---- 7: rootless vs rootful --------------------------------------------------------------------
 const figures: IsolationFigures[] = [];
 for (const isolation of ['rootless', 'rootful'] as const) figures.push(await measureIsolation(engine, isolation, apiFirstByte, QUICK ? 10 : 20, log));
-rows.push(...isolationRows(figures));
-results.isolation = figures;
+const interleaved = await interleavedWarmClick(apiFirstByte, QUICK ? 15 : 40, log);
+rows.push(...isolationRows(figures), interleavedRow(interleaved));
+results.isolation = { figures, interleaved };
 
 const width = [Math.max(...rows.map((r) => r[0]!.length)), Math.max(...rows.map((r) => r[1]!.length))];
 console.log('\nmeasure'.padEnd(width[0]! + 3) + 'min / median / p95, or value'.padEnd(width[1]! + 3) + 'ratio');

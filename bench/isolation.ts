@@ -118,3 +118,31 @@ export function isolationRows(figures: IsolationFigures[]): string[][] {
   }
   return rows;
 }
+
+/**
+ * Warm click -> first byte for both isolations, samples taken alternately from a rootless and a
+ * rootful server, so drift in the machine's load falls on both alike.
+ */
+export async function interleavedWarmClick(firstByte: FirstByte, reps: number, log: (l: string) => void): Promise<Record<SandboxIsolation, Summary>> {
+  const servers = { rootless: await startAppServer({ SANDBOX_ISOLATION: 'rootless' }), rootful: await startAppServer({ SANDBOX_ISOLATION: 'rootful' }) };
+  try {
+    const sessions = { rootless: await servers.rootless.api.createSession(), rootful: await servers.rootful.api.createSession() };
+    log('warm click, rootless and rootful alternately');
+    for (const k of ['rootless', 'rootful'] as const) await firstByte(servers[k].api, sessions[k], 'echo warm');
+    const samples: Record<SandboxIsolation, number[]> = { rootless: [], rootful: [] };
+    for (let i = 0; i < reps; i++) {
+      for (const k of i % 2 ? (['rootful', 'rootless'] as const) : (['rootless', 'rootful'] as const)) {
+        samples[k].push(await firstByte(servers[k].api, sessions[k], 'echo hi'));
+      }
+    }
+    return { rootless: summarize(samples.rootless), rootful: summarize(samples.rootful) };
+  } finally {
+    await servers.rootless.close();
+    await servers.rootful.close();
+  }
+}
+
+/** The row comparing the interleaved warm clicks. */
+export function interleavedRow(w: Record<SandboxIsolation, Summary>): string[] {
+  return ['7. warm click, interleaved: rootless (rootful)', `${line(w.rootless)} (${fmt(w.rootful.median)} ms median)`, `${fmt(w.rootless.median / w.rootful.median, 2)}x rootful (goal <= 1.25x)`];
+}
