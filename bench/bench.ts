@@ -7,6 +7,7 @@
  *   4. throughput of a run's stream vs the raw exec stream; server RSS growth; Stop during a flood
  *   5. concurrency: N sessions each making a run at once
  *   6. page weight: gzip JS/CSS before and after the first Run
+ *   7. the sandbox boundary: rootless vs rootful (isolation.ts)
  * BENCH_QUICK=1 runs fewer repetitions and smaller sizes (a smoke run).
  */
 import { spawn } from 'node:child_process';
@@ -15,10 +16,13 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { projectRoot } from '../server/config.ts';
 import { LABELS } from '../server/docker/labels.ts';
+import { sandboxExecIdentity } from '../server/sandbox/sandbox-template.ts';
 import { ensureSiteBuilt } from '../server/site-build.ts';
 import { startAppServer } from '../test/support/app-server.ts';
 import type { ApiClient } from '../test/support/api-client.ts';
 import { requireEngine } from '../test/support/engine.ts';
+import { apiFirstByte } from './first-byte.ts';
+import { interleavedRow, interleavedWarmClick, isolationRows, measureIsolation, type IsolationFigures } from './isolation.ts';
 import { pageWeight } from './page-weight.ts';
 import { fmt, ms, now, repeat, summarize, type Summary } from './stats.ts';
 import { rssBytes } from '../test/support/process-memory.ts';
@@ -34,23 +38,10 @@ const row = (what: string, s: Summary | string, ratio = '') =>
   rows.push([what, typeof s === 'string' ? s : `${fmt(s.min)} / ${fmt(s.median)} / ${fmt(s.p95)} ms (n=${s.n})`, ratio]);
 const log = (line: string) => console.error(`· ${line}`);
 
-const { engine } = await requireEngine();
+const { engine, config } = await requireEngine();
+// The server's own exec identity for the floors: in a rootless sandbox, its user and its engine.
+const identity = sandboxExecIdentity({ mode: 'isolated', isolation: config.sandboxIsolation });
 await ensureSiteBuilt(path.join(projectRoot, 'dist'), log);
-
-/** First byte of a run started through the public API: POST, then the WebSocket's first binary frame. */
-async function apiFirstByte(api: ApiClient, session: string, command: string): Promise<number> {
-  const t = now();
-  const id = await api.startRun(session, command);
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${api.url.replace(/^http/, 'ws')}/api/runs/${id}/stream?since=0`, { headers: { Authorization: `Bearer ${api.token}` } });
-    let first: number | undefined;
-    ws.on('message', (_d, binary) => {
-      if (binary && first === undefined) first = ms(t);
-    });
-    ws.on('close', () => (first === undefined ? reject(new Error(`no output from ${command}`)) : resolve(first)));
-    ws.on('error', reject);
-  });
-}
 
 /** Follows a run to its end counting bytes (acknowledging them, as the page does). */
 function drain(api: ApiClient, id: string, onBytes?: (total: number) => void): Promise<{ bytes: number; seconds: number; exit: unknown }> {
@@ -114,7 +105,7 @@ try {
   const warmPs = await repeat(REPS, () => apiFirstByte(api, session, 'docker ps -a'));
   const rawPs = await repeat(REPS, async () => {
     const t = now();
-    const exec = await container.exec({ Cmd: ['docker', 'ps', '-a'], AttachStdout: true, AttachStderr: true, Tty: true });
+    const exec = await container.exec({ Cmd: ['docker', 'ps', '-a'], AttachStdout: true, AttachStderr: true, Tty: true, Env: identity.env, ...(identity.user ? { User: identity.user } : {}) });
     const stream = await exec.start({ hijack: true, stdin: false, Tty: true });
     return new Promise<number>((resolve) => {
       let first: number | undefined;
@@ -239,6 +230,13 @@ try {
 } finally {
   for (const s of [cold, pooled]) await s.close();
 }
+
+// ---- 7: rootless vs rootful --------------------------------------------------------------------
+const figures: IsolationFigures[] = [];
+for (const isolation of ['rootless', 'rootful'] as const) figures.push(await measureIsolation(engine, isolation, apiFirstByte, QUICK ? 10 : 20, log));
+const interleaved = await interleavedWarmClick(apiFirstByte, QUICK ? 15 : 40, log);
+rows.push(...isolationRows(figures), interleavedRow(interleaved));
+results.isolation = { figures, interleaved };
 
 const width = [Math.max(...rows.map((r) => r[0]!.length)), Math.max(...rows.map((r) => r[1]!.length))];
 console.log('\nmeasure'.padEnd(width[0]! + 3) + 'min / median / p95, or value'.padEnd(width[1]! + 3) + 'ratio');

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the images the project needs without any container registry, only when they are missing
 # (or with --rebuild), from Debian packages with debootstrap + `docker import`:
-#   - the sandbox image (Docker-in-Docker), $SANDBOX_IMAGE
+#   - the sandbox image (Docker-in-Docker, a rootless inner engine by default), $SANDBOX_IMAGE
 #   - stand-ins for the images the notes use: ubuntu:latest, python:3.12-slim
 #   - a registry image (Debian's docker-registry), started as two containers on loopback:
 #       a plain registry seeded with the stand-ins under their Docker Hub names, then served read-only,
@@ -65,14 +65,25 @@ bootstrap_image() {
 
 sandbox_rootfs() {
   install -m 0755 "$here/images/sandbox-entrypoint" "$1/usr/local/bin/sandbox-entrypoint"
-  mkdir -p "$1/workspace"
+  # The unprivileged user that runs the rootless inner engine and every command of a reader, with
+  # 65536 subordinate ids for the user namespace of the engine's containers.
+  chroot "$1" useradd --create-home --uid 1000 --user-group --shell /bin/bash rdn
+  echo 'rdn:100000:65536' >"$1/etc/subuid"; echo 'rdn:100000:65536' >"$1/etc/subgid"
+  mkdir -p "$1/workspace" "$1/home/rdn/.local/share/docker" "$1/etc/rdn/docker-config"
+  chroot "$1" chown -R rdn:rdn /workspace /home/rdn
+  # The engine's own docker CLI config for the server's helpers: root's, so a reader cannot change it.
+  chmod 0755 "$1/etc/rdn" "$1/etc/rdn/docker-config"
+  # No setuid or setgid program but the two id mappers: nothing a reader runs can become root.
+  find "$1" -xdev -type f -perm /6000 ! -name newuidmap ! -name newgidmap -exec chmod ug-s {} +
+  # Set as setuid (file capabilities do not survive the tar into `docker import`).
+  chmod 4755 "$1/usr/bin/newuidmap" "$1/usr/bin/newgidmap"
   # Tab completion of docker commands in interactive shells.
   echo '[ -f /usr/share/bash-completion/bash_completion ] && . /usr/share/bash-completion/bash_completion' >>"$1/etc/bash.bashrc"
 }
 
 build_sandbox() {
   RECIPE_FILES="$here/images/sandbox-entrypoint" ROOTFS_HOOK=sandbox_rootfs bootstrap_image "$SANDBOX_IMAGE" \
-    docker.io,iptables,bash,coreutils,procps,ca-certificates,curl,bash-completion,tini,less,nano \
+    docker.io,iptables,bash,coreutils,procps,ca-certificates,curl,bash-completion,tini,less,nano,rootlesskit,slirp4netns,uidmap,iproute2 \
     --change 'ENTRYPOINT ["/usr/bin/tini","--","/usr/local/bin/sandbox-entrypoint"]' \
     --change 'WORKDIR /workspace' \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TERM=xterm-256color'

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Config } from './config.ts';
 import type { Engine } from './docker/engine.ts';
-import { limitsOf } from './health/health-report.ts';
+import { isolationOf, limitsOf } from './health/health-report.ts';
 import { AddressSessionCap } from './http/address-session-cap.ts';
 import { apiRoutes } from './http/api-routes.ts';
 import { loginRoutes } from './http/login-routes.ts';
@@ -55,6 +55,7 @@ export function createApp(config: Config, deps: AppDeps) {
       engine: deps.engine,
       sandboxImage: config.sandboxImage,
       sandboxMode: config.sandboxMode,
+      sandboxIsolation: isolationOf(config),
       runTimeoutMaxMs: config.runTimeoutMaxMs,
       limits: limitsOf(config),
       registry: deps.registry,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseDockerHost, type DockerConnection } from './docker/docker-host.ts';
-import type { SandboxLimits, SandboxMode } from './sandbox/sandbox-settings.ts';
+import type { SandboxIsolation, SandboxLimits, SandboxMode } from './sandbox/sandbox-settings.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -36,6 +36,8 @@ const envSchema = z.object({
   ALLOWED_HOSTS: list,
   SANDBOX_IMAGE: z.string().min(1).default('runnable-docker-notes/sandbox:latest'),
   SANDBOX_MODE: z.enum(['isolated', 'host']).default('isolated'),
+  SANDBOX_ISOLATION: z.enum(['rootless', 'rootful']).default('rootless'),
+  SANDBOX_ROOTFUL_HOSTED: z.enum(['0', '1']).default('0'),
   SANDBOX_PRIVILEGE: z.enum(['auto', 'privileged', 'capabilities']).default('auto'),
   SANDBOX_MEMORY: bytes.default(2 * 1024 * MiB),
   SANDBOX_CPUS: z.coerce.number().positive().max(64).default(1.5),
@@ -83,6 +85,8 @@ export interface Config {
   maxSessionsPerUser: number;
   sandboxImage: string;
   sandboxMode: SandboxMode;
+  /** Who runs the inner engine and the reader's commands: an unprivileged user (rootless) or root. */
+  sandboxIsolation: SandboxIsolation;
   sandboxPrivilege: 'auto' | 'privileged' | 'capabilities';
   limits: SandboxLimits;
   /** Mirror URL for the inner engines; when unset and MIRROR_CONTAINER runs, that container is used. */
@@ -146,6 +150,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.TRUSTED_PROXY_HEADER && e.TRUSTED_PROXIES.length === 0) {
     throw new Error('Invalid configuration:\n  TRUSTED_PROXIES: list the reverse proxy addresses whose TRUSTED_PROXY_HEADER is believed.');
   }
+  if (e.SANDBOX_ISOLATION === 'rootful' && e.SANDBOX_MODE === 'isolated' && (e.NOTES_PASSWORD_HASH || e.TRUSTED_PROXY_HEADER) && e.SANDBOX_ROOTFUL_HOSTED !== '1') {
+    throw new Error(
+      'Refusing SANDBOX_ISOLATION=rootful in hosted mode: a reader\'s commands would run as root in a container that holds\n' +
+        'nearly every capability, which is a way to root on this host. Unset SANDBOX_ISOLATION (rootless is the default),\n' +
+        'or set SANDBOX_ROOTFUL_HOSTED=1 if every person who can sign in may have root on this machine.',
+    );
+  }
   // In hosted mode the server also answers to the address it is bound to.
   const boundName = !loopback && e.HOST !== '0.0.0.0' && e.HOST !== '::' ? [e.HOST.toLowerCase()] : [];
   return {
@@ -159,6 +170,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxSessionsPerUser: e.MAX_SESSIONS_PER_USER,
     sandboxImage: e.SANDBOX_IMAGE,
     sandboxMode: e.SANDBOX_MODE,
+    sandboxIsolation: e.SANDBOX_ISOLATION,
     sandboxPrivilege: e.SANDBOX_PRIVILEGE,
     limits: { memoryBytes: e.SANDBOX_MEMORY, nanoCpus: Math.round(e.SANDBOX_CPUS * 1e9), pids: e.SANDBOX_PIDS },
     registryMirror: e.REGISTRY_MIRROR,

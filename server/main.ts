@@ -3,7 +3,7 @@ import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { Engine } from './docker/engine.ts';
 import { LABELS } from './docker/labels.ts';
-import { healthReport } from './health/health-report.ts';
+import { healthReport, isolationOf } from './health/health-report.ts';
 import { sandboxFactory } from './sandbox/sandbox-factory.ts';
 import { removeSessionObjects } from './sandbox/sandbox.ts';
 import { resolveSiteRegistry } from './registry/site-registry.ts';
@@ -66,13 +66,16 @@ async function main(): Promise<void> {
   const running = await listen();
   pool?.fill();
 
-  const health = await healthReport(engine, config.sandboxImage, 0, config.sandboxMode);
+  const health = await healthReport(engine, config.sandboxImage, 0, config.sandboxMode, isolationOf(config));
   if (health.engine.reachable) log(`Docker engine ${health.engine.version} at ${health.engine.host}`);
   else log(`Warning: ${health.engine.error}`);
   if (health.engine.reachable && !health.sandboxImage.present) {
     log(`Warning: the sandbox image ${config.sandboxImage} is missing. Build it: sudo bash scripts/build-images.sh`);
   }
   if (config.sandboxMode === 'host') log('WARNING: SANDBOX_MODE=host: Run acts on the host engine itself.');
+  else if (config.sandboxIsolation === 'rootful') {
+    log('WARNING: SANDBOX_ISOLATION=rootful: commands run as root beside a root engine; whoever can Run can reach root on this host.');
+  } else log('Sandboxes: a rootless engine; commands run as an unprivileged user (SANDBOX_ISOLATION=rootless).');
   if (guard.hosted) {
     log(`Hosted mode (${config.passwordHash ? 'password login at /login' : `users named by ${config.trustedProxyHeader} from ${config.trustedProxies.join(', ')}`}); scripts use the token.`);
   }

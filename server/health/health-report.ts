@@ -8,6 +8,8 @@ export interface HealthReport {
   sessions: number;
   /** `host` means Run acts on the host's own engine: the page shows a warning banner. */
   mode: 'isolated' | 'host';
+  /** Who holds root over the sandbox engines: `rootless` (the default), `rootful` (opted into), or none in host mode. */
+  isolation: 'rootless' | 'rootful' | 'none';
   /** The limits in force (configuration), when the caller passes them. */
   limits?: Limits;
   /** People waiting for a session while all are in use. */
@@ -35,6 +37,11 @@ export function limitsOf(c: Config): Limits {
   };
 }
 
+/** The isolation in force, as /api/health reports it. */
+export function isolationOf(c: Pick<Config, 'sandboxMode' | 'sandboxIsolation'>): HealthReport['isolation'] {
+  return c.sandboxMode === 'host' ? 'none' : c.sandboxIsolation;
+}
+
 /**
  * Asks the engine, every time, for its version and whether the sandbox image is there, so the
  * report recovers by itself when the engine comes back.
@@ -44,6 +51,7 @@ export async function healthReport(
   sandboxImage: string,
   sessions: number,
   mode: HealthReport['mode'],
+  isolation: HealthReport['isolation'],
 ): Promise<HealthReport> {
   const host = engine.connection.url;
   try {
@@ -54,6 +62,7 @@ export async function healthReport(
       sandboxImage: { name: sandboxImage, present },
       sessions,
       mode,
+      isolation,
     };
   } catch (err) {
     return {
@@ -61,6 +70,7 @@ export async function healthReport(
       sandboxImage: { name: sandboxImage, present: false },
       sessions,
       mode,
+      isolation,
     };
   }
 }

@@ -16,6 +16,7 @@ export interface ApiDeps {
   engine: Engine;
   sandboxImage: string;
   sandboxMode: 'isolated' | 'host';
+  sandboxIsolation: 'rootless' | 'rootful' | 'none';
   runTimeoutMaxMs: number;
   limits: Limits;
   pool: () => { size: number; ready: number };
@@ -39,7 +40,7 @@ export function apiRoutes(deps: ApiDeps): express.Router {
   // Hosted, an anonymous caller learns only whether the service can run blocks: the engine's
   // address, version, errors, limits and counts are for signed-in people and the token holder.
   api.get('/health', async (req, res) => {
-    const report = await healthReport(deps.engine, deps.sandboxImage, store.size, deps.sandboxMode);
+    const report = await healthReport(deps.engine, deps.sandboxImage, store.size, deps.sandboxMode, deps.sandboxIsolation);
     const caller = guard.hosted ? guard.identify(req) : { kind: 'token' as const };
     if (!caller || 'refused' in caller) {
       const ok = report.engine.reachable && report.sandboxImage.present;
@@ -101,7 +102,7 @@ export function apiRoutes(deps: ApiDeps): express.Router {
     const parsed = parseFileWrite(req.body);
     if (!parsed.ok) throw new HttpError(parsed.status, parsed.error);
     const sandbox = await session.sandbox(() => undefined);
-    await sandbox.putFiles(WORKSPACE, [{ path: parsed.path, content: parsed.content }]);
+    await sandbox.writeFile(parsed.path, parsed.content);
     res.json({ path: `${WORKSPACE}/${parsed.path}`, bytes: Buffer.byteLength(parsed.content) });
   });
 

@@ -32,7 +32,7 @@ export function runExecOptions(
   env: string[] = [],
 ): ExecOptions {
   return {
-    cmd: ['bash', '-c', WRAPPER],
+    cmd: ['/bin/bash', '-c', WRAPPER],
     env: [
       ...env,
       `RDN_RUN_ID=${runId}`,
@@ -47,9 +47,17 @@ export function runExecOptions(
   };
 }
 
-/** Signals every process of a run's session (SIGINT first, SIGKILL after the grace). */
+/**
+ * Signals every process of a run's session (SIGINT first, SIGKILL after the grace). A helper: the
+ * pid file is the reader's to write, so only digits are believed.
+ */
 export function signalRunCommand(runId: string, signal: 'INT' | 'KILL'): string[] {
   const file = runPidFile(runId);
   // A run stopped just as it starts may not have written its pid yet: wait a moment for it.
-  return ['bash', '-c', `for i in $(seq 1 40); do [ -f ${file} ] && break; sleep 0.05; done; [ -f ${file} ] && pkill -${signal} -s "$(cat ${file})"; true`];
+  return [
+    '/bin/bash',
+    '-c',
+    `for i in {1..40}; do [ -f ${file} ] && break; /usr/bin/sleep 0.05; done; ` +
+      `p=$(/usr/bin/head -c 20 ${file} 2>/dev/null); case $p in ''|*[!0-9]*) exit 0;; esac; /usr/bin/pkill -${signal} -s "$p"; true`,
+  ];
 }

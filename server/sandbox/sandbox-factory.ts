@@ -51,16 +51,18 @@ export function sandboxFactory(
 
   async function resolve() {
     let privilege: SandboxSettings['privilege'] = 'capabilities';
-    if (config.sandboxMode === 'isolated') {
+    // The isolation itself is logged at start-up (main.ts); rootful sandboxes also need the probe.
+    if (config.sandboxMode === 'isolated' && config.sandboxIsolation === 'rootful') {
       if (config.sandboxPrivilege === 'auto') {
-        const probe = await probePrivilege(engine, config.sandboxImage, { [LABELS.role]: 'probe' });
+        // Labelled with the instance, so the start-up sweep removes it if the server dies meanwhile.
+        const probe = await probePrivilege(engine, config.sandboxImage, { [LABELS.role]: 'probe', [LABELS.instance]: config.instance });
         privilege = probe.privilege;
         log(`Sandboxes run ${privilege === 'privileged' ? '--privileged' : 'with an explicit capability list'}: ${probe.reason}.`);
       } else {
         privilege = config.sandboxPrivilege;
         log(`Sandboxes run ${privilege === 'privileged' ? '--privileged' : 'with an explicit capability list'} (SANDBOX_PRIVILEGE).`);
       }
-    } else {
+    } else if (config.sandboxMode === 'host') {
       log('WARNING: SANDBOX_MODE=host: commands run against the host engine itself, not an isolated one.');
     }
     let registryMirror = config.registryMirror;
@@ -87,6 +89,7 @@ export function sandboxFactory(
       instance: config.instance,
       image: config.sandboxImage,
       mode: config.sandboxMode,
+      isolation: config.sandboxIsolation,
       privilege,
       limits: config.limits,
       subnets: config.sandboxSubnets,

@@ -1,6 +1,13 @@
 /** How sandboxes get their Docker engine: their own (isolated) or the host's. */
 export type SandboxMode = 'isolated' | 'host';
 
+/**
+ * Who holds root over an isolated sandbox's engine: `rootless` (the default) runs the inner engine
+ * and every command as an unprivileged user, root only inside a user namespace; `rootful` is the
+ * older Docker-in-Docker with a root engine, an opt-in for a single local user.
+ */
+export type SandboxIsolation = 'rootless' | 'rootful';
+
 /** How an isolated sandbox gets the rights its inner dockerd needs. */
 export type SandboxPrivilege = 'privileged' | 'capabilities';
 
@@ -17,6 +24,7 @@ export interface SandboxSettings {
   instance: string;
   image: string;
   mode: SandboxMode;
+  isolation: SandboxIsolation;
   privilege: SandboxPrivilege;
   limits: SandboxLimits;
   /** Registry mirror URL handed to the inner engine, e.g. http://registry-mirror:5000. */

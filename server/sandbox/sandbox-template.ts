@@ -3,8 +3,8 @@ import { LABELS, projectLabels } from '../docker/labels.ts';
 import type { SandboxSettings } from './sandbox-settings.ts';
 
 /**
- * Every capability an inner dockerd may need except CAP_SYS_RESOURCE, which some kernels' bounding
- * set lacks (where `--privileged` then fails with "unable to apply caps").
+ * Rootful only: every capability an inner root dockerd may need except CAP_SYS_RESOURCE, which
+ * some kernels' bounding set lacks (where `--privileged` then fails with "unable to apply caps").
  */
 export const DIND_CAPABILITIES = [
   'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
@@ -15,6 +15,40 @@ export const DIND_CAPABILITIES = [
 ] as const;
 
 export const WORKSPACE = '/workspace';
+
+/** The unprivileged user of a rootless sandbox (made in the image with its subordinate ids). */
+export const ROOTLESS_USER = { name: 'rdn', uid: 1000, home: '/home/rdn' } as const;
+const ROOTLESS_RUNTIME_DIR = `/run/user/${ROOTLESS_USER.uid}`;
+/** Where the rootless engine keeps its images and containers: the session's volume goes there. */
+const ROOTLESS_DATA_ROOT = `${ROOTLESS_USER.home}/.local/share/docker`;
+
+/**
+ * The capabilities a rootless sandbox adds to Docker's defaults: only SYS_ADMIN, which newuidmap
+ * needs to write the engine's multi-range id map. Its root (the entrypoint) is the only holder.
+ */
+export const ROOTLESS_CAPABILITIES = ['SYS_ADMIN'] as const;
+
+/**
+ * Who every exec in the sandbox runs as, and the environment that says where its engine is:
+ * in a rootless sandbox the unprivileged user, whose `docker` talks to the rootless engine.
+ */
+export function sandboxExecIdentity(s: Pick<SandboxSettings, 'mode' | 'isolation'>): { user: string | undefined; env: string[] } {
+  if (s.mode === 'host' || s.isolation === 'rootful') return { user: undefined, env: [] };
+  return {
+    user: ROOTLESS_USER.name,
+    env: [
+      `HOME=${ROOTLESS_USER.home}`,
+      `USER=${ROOTLESS_USER.name}`,
+      `XDG_RUNTIME_DIR=${ROOTLESS_RUNTIME_DIR}`,
+      `DOCKER_HOST=unix://${ROOTLESS_RUNTIME_DIR}/docker.sock`,
+    ],
+  };
+}
+
+/** The owner of files the server installs into a sandbox (the reader's user where there is one). */
+export function sandboxFileOwner(s: Pick<SandboxSettings, 'mode' | 'isolation'>): { uid: number; gid: number } {
+  return sandboxExecIdentity(s).user ? { uid: ROOTLESS_USER.uid, gid: ROOTLESS_USER.uid } : { uid: 0, gid: 0 };
+}
 
 const SESSION_ID = /^[a-zA-Z0-9-]{1,64}$/;
 
@@ -65,9 +99,32 @@ export function sandboxCreateOptions(sessionId: string, s: SandboxSettings): Doc
       },
     };
   }
-  const env = ['RDN_ENGINE=isolated'];
+  const env = [`RDN_ENGINE=${s.isolation}`];
   if (s.registryMirror) env.push(`RDN_REGISTRY_MIRROR=${s.registryMirror}`);
   if (s.insecureRegistries.length) env.push(`RDN_INSECURE_REGISTRIES=${s.insecureRegistries.join(' ')}`);
+  if (s.isolation === 'rootless') {
+    return {
+      ...common,
+      Env: [...env, ...sandboxExecIdentity(s).env.filter((e) => e.startsWith('DOCKER_HOST='))],
+      HostConfig: {
+        ...limits,
+        CapAdd: [...ROOTLESS_CAPABILITIES],
+        // rootlesskit and the engine's runc mount proc and sysfs in their own namespaces, which
+        // Docker's masked /proc paths and default seccomp/AppArmor profiles would refuse.
+        SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
+        // `--security-opt systempaths=unconfined` in the API's terms: no masked or read-only /proc paths.
+        MaskedPaths: [],
+        ReadonlyPaths: [],
+        // slirp4netns: the inner engine's network reaches out through a tap device.
+        Devices: [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }],
+        // `docker run -p 80:80` binds port 80 as the unprivileged user (rootlesskit's port driver).
+        Sysctls: { 'net.ipv4.ip_unprivileged_port_start': '0' },
+        NetworkMode: names.network,
+        // The engine's storage on a volume (overlay2 there; on the container's own root it would be vfs).
+        Mounts: [{ Type: 'volume', Source: names.volume, Target: ROOTLESS_DATA_ROOT }],
+      },
+    };
+  }
   const rights =
     s.privilege === 'privileged'
       ? { Privileged: true }

@@ -5,7 +5,8 @@ import type { Engine } from '../docker/engine.ts';
 import { ImageMissingError } from '../docker/engine-error.ts';
 import { LABELS, projectLabels } from '../docker/labels.ts';
 import type { SandboxSettings } from './sandbox-settings.ts';
-import { sandboxCreateOptions, sandboxNames } from './sandbox-template.ts';
+import { sandboxCreateOptions, sandboxExecIdentity, sandboxFileOwner, sandboxNames, WORKSPACE } from './sandbox-template.ts';
+import { HELPER_ENV, HELPER_OUTPUT_BYTES, HelperOutputTooLargeError, helperCommand } from './sandbox-helper.ts';
 import { subnetCandidates } from './session-subnet.ts';
 import { tarFiles, type SandboxFile } from './tar-files.ts';
 
@@ -19,6 +20,11 @@ export interface Phase {
 export interface ExecOptions {
   cmd: string[];
   env?: string[];
+  /**
+   * The server's own command, not the reader's: it must name its program by absolute path and
+   * gets a fixed environment (HELPER_ENV), so nothing the reader did in the sandbox changes it.
+   */
+  helper?: boolean;
   tty: boolean;
   stdin?: boolean;
   cols?: number;
@@ -43,6 +49,12 @@ export interface CreateSandboxOptions {
   install?: { dir: string; files: SandboxFile[] };
 }
 
+/** Who the sandbox's execs run as, and the environment every exec gets. */
+export interface ExecIdentity {
+  user: string | undefined;
+  env: string[];
+}
+
 const ENGINE_POLL_MS = 150;
 
 /** One session's sandbox container: exec commands in it, give it files, remove it and all it owns. */
@@ -53,21 +65,27 @@ export class Sandbox {
   readonly address: string | undefined;
   readonly #engine: Engine;
   readonly #container: Docker.Container;
+  readonly #identity: ExecIdentity;
 
-  constructor(engine: Engine, sessionId: string, containerId: string, address?: string) {
+  constructor(engine: Engine, sessionId: string, containerId: string, address?: string, identity: ExecIdentity = { user: undefined, env: [] }) {
     this.#engine = engine;
     this.sessionId = sessionId;
     this.containerId = containerId;
     this.address = address;
+    this.#identity = identity;
     this.#container = engine.docker.getContainer(containerId);
   }
 
   /** Starts a command in the sandbox; with `tty` the output is one raw stream, as in a terminal. */
   async exec(opts: ExecOptions): Promise<ExecHandle> {
+    const cmd = opts.helper ? helperCommand(opts.cmd) : opts.cmd;
+    // Later entries win: the helper's fixed environment over anything else.
+    const env = [...this.#identity.env, ...(opts.env ?? []), ...(opts.helper ? HELPER_ENV : [])];
     const exec = await this.#engine.call(() =>
       this.#container.exec({
-        Cmd: opts.cmd,
-        Env: opts.env ?? [],
+        Cmd: cmd,
+        Env: env,
+        ...(this.#identity.user ? { User: this.#identity.user } : {}),
         Tty: opts.tty,
         AttachStdin: opts.stdin ?? false,
         AttachStdout: true,
@@ -106,16 +124,43 @@ export class Sandbox {
     return { output, input: raw, resize, exitCode };
   }
 
-  /** Runs a command without a TTY and collects its output: for the server's own housekeeping. */
-  async run(cmd: string[]): Promise<{ output: string; exitCode: number }> {
-    const handle = await this.exec({ cmd, tty: false });
+  /**
+   * Runs one of the server's own commands without a TTY (a helper: absolute path, fixed
+   * environment, as the sandbox's user) and collects its output, up to HELPER_OUTPUT_BYTES; past
+   * that it stops reading and fails. `input` is written to its stdin, which is then closed.
+   */
+  async run(cmd: string[], input?: string | Buffer): Promise<{ output: string; exitCode: number }> {
+    const handle = await this.exec({ cmd, tty: false, helper: true, stdin: input !== undefined });
     const chunks: Buffer[] = [];
-    handle.output.on('data', (c: Buffer) => chunks.push(c));
-    await new Promise<void>((resolve, reject) => {
+    let bytes = 0;
+    const collected = new Promise<void>((resolve, reject) => {
+      handle.output.on('data', (c: Buffer) => {
+        bytes += c.length;
+        if (bytes > HELPER_OUTPUT_BYTES) {
+          handle.output.destroy();
+          reject(new HelperOutputTooLargeError(cmd[0] ?? '', HELPER_OUTPUT_BYTES));
+          return;
+        }
+        chunks.push(c);
+      });
       handle.output.on('end', () => resolve());
       handle.output.on('error', reject);
     });
+    if (input !== undefined) handle.input.end(input);
+    await collected;
     return { output: Buffer.concat(chunks).toString('utf8'), exitCode: await handle.exitCode() };
+  }
+
+  /**
+   * Writes a file of the workspace (a file block) as the sandbox's user, through a helper rather
+   * than the archive upload: the engine extracts archives as root and follows the reader's symlinks.
+   */
+  async writeFile(relativePath: string, content: string): Promise<void> {
+    const r = await this.run(
+      ['/bin/bash', '-c', 'set -e; /usr/bin/mkdir -p -- "${1%/*}"; /usr/bin/cat >"$1"', 'write-file', `${WORKSPACE}/${relativePath}`],
+      content,
+    );
+    if (r.exitCode !== 0) throw new Error(`Could not write ${WORKSPACE}/${relativePath} in the sandbox: ${r.output.trim()}`);
   }
 
   /** Extracts a tar archive into a folder of the sandbox (dockerode's archive upload). */
@@ -123,9 +168,12 @@ export class Sandbox {
     await this.#engine.call(() => this.#container.putArchive(tar, { path }));
   }
 
-  /** Writes files into a folder of the sandbox (which must exist). */
-  async putFiles(dir: string, files: SandboxFile[]): Promise<void> {
-    await this.putArchive(await tarFiles(files), dir);
+  /**
+   * Writes files into a folder of the sandbox (which must exist), owned by `owner`. Only for a
+   * sandbox nobody has used yet: the archive upload runs as root and follows symlinks.
+   */
+  async putFiles(dir: string, files: SandboxFile[], owner?: { uid: number; gid: number }): Promise<void> {
+    await this.putArchive(await tarFiles(files, owner), dir);
   }
 
   /** Whether the container is still running. */
@@ -189,14 +237,21 @@ export async function createSandbox(
     await engine.call(() => container.start());
     const info = await engine.call(() => container.inspect());
     const address = info.NetworkSettings.Networks[names.network]?.IPAddress || undefined;
-    const sandbox = new Sandbox(engine, sessionId, container.id, address);
-    if (opts.install) await sandbox.putFiles(opts.install.dir, opts.install.files);
+    const sandbox = new Sandbox(engine, sessionId, container.id, address, sandboxExecIdentity(settings));
+    if (opts.install) await sandbox.putFiles(opts.install.dir, opts.install.files, sandboxFileOwner(settings));
     phase({ phase: 'starting-engine', message: settings.mode === 'host' ? 'Connecting to the host engine' : 'Starting its Docker engine' });
     await waitForInnerEngine(sandbox, opts.engineStartTimeoutMs ?? 60_000);
     phase({ phase: 'ready', message: 'Sandbox ready' });
     return sandbox;
   } catch (err) {
     await removeSessionObjects(engine, sessionId).catch(() => undefined);
+    // An image built before rootless sandboxes has no user to run as: say how to get a current one.
+    if (/unable to find user/.test((err as Error).message)) {
+      throw new Error(
+        `The sandbox image ${settings.image} has no user for rootless sandboxes (it was built from an older recipe). ` +
+          'Rebuild it with `sudo bash scripts/build-images.sh`, or set SANDBOX_ISOLATION=rootful.',
+      );
+    }
     throw err;
   }
 }
@@ -227,13 +282,13 @@ async function waitForInnerEngine(sandbox: Sandbox, timeoutMs: number): Promise<
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    const r = await sandbox.run(['docker', 'version', '--format', '{{.Server.Version}}']);
+    const r = await sandbox.run(['/usr/bin/docker', 'version', '--format', '{{.Server.Version}}']);
     if (r.exitCode === 0) return;
     last = r.output.trim();
     if (!(await sandbox.running())) break;
     await new Promise((res) => setTimeout(res, ENGINE_POLL_MS));
   }
-  const log = await sandbox.run(['tail', '-n', '15', '/var/log/dockerd.log']).catch(() => ({ output: '' }));
+  const log = await sandbox.run(['/usr/bin/tail', '-n', '15', '/var/log/dockerd.log']).catch(() => ({ output: '' }));
   throw new Error(
     `The sandbox's Docker engine did not start within ${Math.round(timeoutMs / 1000)} s (${last}).\n` +
       `Its log ends with:\n${log.output.trim()}`,

@@ -2,12 +2,15 @@ import { EventEmitter } from 'node:events';
 import type { Inventory, InventoryContainer } from '../protocol.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 
-/** One shell command in the sandbox that prints everything its engine holds as one JSON object. */
+/**
+ * One shell command in the sandbox that prints everything its engine holds as one JSON object.
+ * A helper (sandbox-helper.ts): absolute paths, since the reader may have put their own first on PATH.
+ */
 const SNAPSHOT = [
-  "printf '{\"containers\":['; docker ps -a --no-trunc --format '{{json .}}' | paste -sd, -",
-  "printf '],\"images\":['; docker images --format '{{json .}}' | paste -sd, -",
-  "printf '],\"networks\":['; docker network ls --format '{{json .}}' | paste -sd, -",
-  "printf '],\"volumes\":['; docker volume ls --format '{{json .}}' | paste -sd, -",
+  "printf '{\"containers\":['; /usr/bin/docker ps -a --no-trunc --format '{{json .}}' | /usr/bin/paste -sd, -",
+  "printf '],\"images\":['; /usr/bin/docker images --format '{{json .}}' | /usr/bin/paste -sd, -",
+  "printf '],\"networks\":['; /usr/bin/docker network ls --format '{{json .}}' | /usr/bin/paste -sd, -",
+  "printf '],\"volumes\":['; /usr/bin/docker volume ls --format '{{json .}}' | /usr/bin/paste -sd, -",
   "printf ']}'",
 ].join('; ');
 
@@ -57,7 +60,7 @@ export class SessionInventory extends EventEmitter<{ inventory: [Inventory]; end
   }
 
   async start(): Promise<void> {
-    const handle = await this.#sandbox.exec({ cmd: ['docker', 'events', '--format', '{{.Type}} {{.Action}}'], tty: false });
+    const handle = await this.#sandbox.exec({ cmd: ['/usr/bin/docker', 'events', '--format', '{{.Type}} {{.Action}}'], tty: false, helper: true });
     this.#events = handle;
     handle.output.on('data', () => this.#schedule());
     handle.output.on('end', () => {
@@ -80,7 +83,7 @@ export class SessionInventory extends EventEmitter<{ inventory: [Inventory]; end
     }
     this.#refreshing = true;
     try {
-      const r = await this.#sandbox.run(['bash', '-c', SNAPSHOT]);
+      const r = await this.#sandbox.run(['/bin/bash', '-c', SNAPSHOT]);
       if (r.exitCode === 0) {
         this.latest = parseSnapshot(r.output);
         this.emit('inventory', this.latest);

@@ -18,7 +18,7 @@ beforeAll(async () => {
   if (!(await engine.imagePresent(config.sandboxImage))) {
     throw new Error(`The sandbox image ${config.sandboxImage} is missing: run \`sudo bash scripts/build-images.sh\`.`);
   }
-  const { privilege } = await probePrivilege(engine, config.sandboxImage, testLabels());
+  const privilege = config.sandboxIsolation === 'rootful' ? (await probePrivilege(engine, config.sandboxImage, testLabels())).privilege : 'capabilities';
   sandbox = await createSandbox(
     engine,
     sessionId,
@@ -26,6 +26,7 @@ beforeAll(async () => {
       instance: 'integration-test',
       image: config.sandboxImage,
       mode: 'isolated',
+      isolation: config.sandboxIsolation,
       privilege,
       limits: { memoryBytes: 2 * 1024 ** 3, nanoCpus: 2e9, pids: 2048 },
       registryMirror: 'http://registry-mirror:5000',
@@ -45,19 +46,41 @@ describe('the sandbox image: Docker in Docker', () => {
   });
 
   it("has its own dockerd, which answers `docker version`", async () => {
-    const r = await sandbox.run(['docker', 'version', '--format', '{{.Server.Version}}|{{.Server.Os}}']);
+    const r = await sandbox.run(['/usr/bin/docker', 'version', '--format', '{{.Server.Version}}|{{.Server.Os}}']);
     expect(r.exitCode, r.output).toBe(0);
     expect(r.output.trim()).toMatch(/^\d+\.\d+.*\|linux$/);
-    const info = await sandbox.run(['docker', 'info', '--format', '{{.Driver}}']);
+    const info = await sandbox.run(['/usr/bin/docker', 'info', '--format', '{{.Driver}}']);
     expect(info.output.trim(), 'inner engine storage driver').toBe('overlay2');
   });
 
   it('pulls ubuntu through the registry mirror and runs bash in it', async () => {
-    const r = await sandbox.run(['docker', 'run', '--rm', 'ubuntu', 'bash', '-c', 'echo "inner says $((6 * 7))"']);
+    const r = await sandbox.run(['/usr/bin/docker', 'run', '--rm', 'ubuntu', 'bash', '-c', 'echo "inner says $((6 * 7))"']);
     expect(r.exitCode, r.output).toBe(0);
     expect(r.output).toContain('inner says 42');
-    const images = await sandbox.run(['docker', 'images', '--format', '{{.Repository}}:{{.Tag}}']);
+    const images = await sandbox.run(['/usr/bin/docker', 'images', '--format', '{{.Repository}}:{{.Tag}}']);
     expect(images.output.split('\n')).toContain('ubuntu:latest');
+  });
+
+  it("runs the server's helpers as the sandbox's user, with a fixed environment and absolute paths only", async () => {
+    const env = await sandbox.run(['/usr/bin/env']);
+    expect(env.output, 'the helper environment').toMatch(/^PATH=\/usr\/sbin:\/usr\/bin:\/sbin:\/bin$/m);
+    expect(env.output).toMatch(/^DOCKER_CONFIG=\/etc\/rdn\/docker-config$/m);
+    expect(env.output).toMatch(/^BASH_ENV=$/m);
+    const id = await sandbox.run(['/usr/bin/id', '-u']);
+    expect(id.output.trim(), 'the uid helpers run as').toBe(config.sandboxIsolation === 'rootless' ? '1000' : '0');
+    await expect(sandbox.run(['docker', 'ps'])).rejects.toThrow(/absolute path/);
+  });
+
+  it('stops reading a helper past 1 MiB of output, and says so', async () => {
+    await expect(sandbox.run(['/usr/bin/head', '-c', '3000000', '/dev/zero'])).rejects.toThrow(/printed more than 1024 KiB/);
+    const after = await sandbox.run(['/usr/bin/echo', 'still answers']);
+    expect(after.output).toContain('still answers');
+  });
+
+  it("writes a file block as the sandbox's user, so the reader can change it", async () => {
+    await sandbox.writeFile('blocks/Dockerfile', 'FROM ubuntu\n');
+    const r = await sandbox.run(['/usr/bin/stat', '-c', '%u %s', '/workspace/blocks/Dockerfile']);
+    expect(r.output.trim(), 'owner uid and size of the written file').toBe(`${config.sandboxIsolation === 'rootless' ? 1000 : 0} 12`);
   });
 
   it('leaves nothing labelled with the session once removed', async () => {

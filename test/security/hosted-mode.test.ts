@@ -32,6 +32,33 @@ describe('binding to a non-loopback address', () => {
   });
 });
 
+describe('the rootful sandbox opt-in', () => {
+  const start = (env: Record<string, string>) =>
+    spawnSync(process.execPath, [path.join(projectRoot, 'server', 'start.mjs')], {
+      env: { ...process.env, PORT: '0', SKIP_PREPARE: '1', ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+  it('is refused together with hosted mode, and says which variable acknowledges it', () => {
+    const r = start({ NOTES_PASSWORD_HASH: hashPassword(PASSWORD), SANDBOX_ISOLATION: 'rootful' });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/Refusing SANDBOX_ISOLATION=rootful in hosted mode.*SANDBOX_ROOTFUL_HOSTED=1/s);
+  });
+
+  it('is shown in /api/health and logged at start-up when acknowledged; rootless is the default', async () => {
+    await requireEngine();
+    const rootful = await startAppServer({ NOTES_PASSWORD_HASH: hashPassword(PASSWORD), SANDBOX_ISOLATION: 'rootful', SANDBOX_ROOTFUL_HOSTED: '1' });
+    servers.push(rootful);
+    const h = await rootful.api.request('GET', '/api/health');
+    expect(h.body.isolation, JSON.stringify(h.body)).toBe('rootful');
+    expect(rootful.server.output(), 'the start-up log').toMatch(/WARNING: SANDBOX_ISOLATION=rootful/);
+    const plain = await startAppServer();
+    servers.push(plain);
+    expect((await plain.api.request('GET', '/api/health')).body.isolation).toBe('rootless');
+  });
+});
+
 describe('hosted mode with a password', () => {
   let server: StartedServer;
   let host: string;

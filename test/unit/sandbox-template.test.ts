@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { SandboxSettings } from '../../server/sandbox/sandbox-settings.ts';
-import { DIND_CAPABILITIES, sandboxCreateOptions } from '../../server/sandbox/sandbox-template.ts';
+import { DIND_CAPABILITIES, sandboxCreateOptions, sandboxExecIdentity } from '../../server/sandbox/sandbox-template.ts';
 
 const base: SandboxSettings = {
   instance: 'local',
   image: 'runnable-docker-notes/sandbox:latest',
   mode: 'isolated',
+  isolation: 'rootful',
   privilege: 'capabilities',
   limits: { memoryBytes: 1024 ** 3, nanoCpus: 1e9, pids: 512 },
   registryMirror: 'http://registry-mirror:5000',
@@ -25,7 +26,7 @@ describe('the sandbox create template', () => {
         'runnable-docker-notes.instance': 'local',
         'runnable-docker-notes.role': 'sandbox',
       },
-      Env: ['RDN_ENGINE=isolated', 'RDN_REGISTRY_MIRROR=http://registry-mirror:5000', 'RDN_INSECURE_REGISTRIES=registry-mirror:5000'],
+      Env: ['RDN_ENGINE=rootful', 'RDN_REGISTRY_MIRROR=http://registry-mirror:5000', 'RDN_INSECURE_REGISTRIES=registry-mirror:5000'],
       HostConfig: {
         Memory: 1024 ** 3,
         MemorySwap: 1024 ** 3,
@@ -35,6 +36,32 @@ describe('the sandbox create template', () => {
         Mounts: [{ Type: 'volume', Source: 'rdn-engine-abc123', Target: '/var/lib/docker' }],
       },
     });
+  });
+
+  it('rootless (the default): only SYS_ADMIN added, no host cgroup tree, the tun device, the engine volume in the user home', () => {
+    const o = sandboxCreateOptions('abc-123', { ...base, isolation: 'rootless' });
+    const hc = o.HostConfig!;
+    expect(o.Env).toEqual([
+      'RDN_ENGINE=rootless',
+      'RDN_REGISTRY_MIRROR=http://registry-mirror:5000',
+      'RDN_INSECURE_REGISTRIES=registry-mirror:5000',
+      'DOCKER_HOST=unix:///run/user/1000/docker.sock',
+    ]);
+    expect(hc.Privileged).toBeUndefined();
+    expect(hc.CapAdd).toEqual(['SYS_ADMIN']);
+    expect(hc.Binds).toBeUndefined();
+    expect(hc.Devices).toEqual([{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }]);
+    expect(hc.Mounts).toEqual([{ Type: 'volume', Source: 'rdn-engine-abc123', Target: '/home/rdn/.local/share/docker' }]);
+    expect(hc).toMatchObject({ Memory: 1024 ** 3, PidsLimit: 512, NetworkMode: 'rdn-net-abc123' });
+  });
+
+  it('rootless: every exec runs as the unprivileged user, with its engine; rootful and host run as root', () => {
+    expect(sandboxExecIdentity({ mode: 'isolated', isolation: 'rootless' })).toEqual({
+      user: 'rdn',
+      env: ['HOME=/home/rdn', 'USER=rdn', 'XDG_RUNTIME_DIR=/run/user/1000', 'DOCKER_HOST=unix:///run/user/1000/docker.sock'],
+    });
+    expect(sandboxExecIdentity({ mode: 'isolated', isolation: 'rootful' }).user).toBeUndefined();
+    expect(sandboxExecIdentity({ mode: 'host', isolation: 'rootless' }).user).toBeUndefined();
   });
 
   it('uses the explicit capability list, without SYS_RESOURCE, where privileged is refused', () => {
