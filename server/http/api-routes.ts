@@ -46,7 +46,9 @@ export function apiRoutes(deps: ApiDeps): express.Router {
       const ok = report.engine.reachable && report.sandboxImage.present;
       return void res.status(ok ? 200 : 503).json({ ok });
     }
-    res.json({ ...report, limits: deps.limits, queue: store.queueLength, pool: deps.pool() });
+    // How readers sign in, so the page can offer a way out (password) or back in.
+    const auth = guard.passwordLogin ? 'password' : guard.hosted ? 'proxy' : 'token';
+    res.json({ ...report, auth, limits: deps.limits, queue: store.queueLength, pool: deps.pool() });
   });
 
   api.use((req, res, next) => {

@@ -17,6 +17,19 @@ function showHostModeBanner(show: boolean): void {
   document.body.prepend(banner);
 }
 
+/** Password mode: a Sign out button beside the status (the login ends on the server at once). */
+function offerSignOut(status: HTMLElement): void {
+  if (status.parentElement?.querySelector('.sign-out')) return;
+  const button = Object.assign(document.createElement('button'), { type: 'button', className: 'sign-out', textContent: 'Sign out' });
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    // A script's POST carries this site's Origin, which /logout requires (a form post here would send `null`).
+    await fetch('/logout', { method: 'POST', credentials: 'same-origin' }).catch(() => undefined);
+    location.assign('/login');
+  });
+  status.after(button);
+}
+
 /**
  * Fills a status element from GET /api/health and keeps it current while the page is open. It
  * also shows a lost sign-in (the cookie is gone, or the server restarted with a new token),
@@ -53,8 +66,9 @@ export function watchEngineStatus(el: HTMLElement): void {
       const res = await fetch('/api/health', { credentials: 'same-origin' });
       if (res.status === 404) return show('down', 'Static copy: no notes server here, so blocks show recorded output.');
       if (!res.ok) return show('down', `The server answered ${res.status} to a health check.`);
-      const h = (await res.json()) as HealthReport;
+      const h = (await res.json()) as HealthReport & { auth?: 'token' | 'password' | 'proxy' };
       serverHere = true;
+      if (h.auth === 'password') offerSignOut(el);
       showHostModeBanner(h.mode === 'host');
       if (h.engine.reachable) show('ok', `Docker engine ${h.engine.version} (API ${h.engine.apiVersion})`);
       else show('down', h.engine.error ?? 'Docker engine not reachable.');
