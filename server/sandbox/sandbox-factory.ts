@@ -57,7 +57,12 @@ export function sandboxFactory(
         // Labelled with the instance, so the start-up sweep removes it if the server dies meanwhile.
         const probe = await probePrivilege(engine, config.sandboxImage, { [LABELS.role]: 'probe', [LABELS.instance]: config.instance });
         privilege = probe.privilege;
-        log(`Sandboxes run ${privilege === 'privileged' ? '--privileged' : 'with an explicit capability list'}: ${probe.reason}.`);
+        // Not an error: a kernel that refuses --privileged is common, and the capability list is the planned way round it.
+        log(
+          privilege === 'privileged'
+            ? `Rootful sandboxes run --privileged (${probe.reason}).`
+            : `Rootful sandboxes get an explicit capability list, the usual way on a kernel that does not allow --privileged (${probe.reason}).`,
+        );
       } else {
         privilege = config.sandboxPrivilege;
         log(`Sandboxes run ${privilege === 'privileged' ? '--privileged' : 'with an explicit capability list'} (SANDBOX_PRIVILEGE).`);
