@@ -23,6 +23,8 @@ import type { ApiClient } from '../test/support/api-client.ts';
 import { requireEngine } from '../test/support/engine.ts';
 import { apiFirstByte } from './first-byte.ts';
 import { interleavedRow, interleavedWarmClick, isolationRows, measureIsolation, type IsolationFigures } from './isolation.ts';
+import { compareRatios, readRatios, type Ratios } from './compare.ts';
+import { LoadTrail } from './load-average.ts';
 import { pageWeight } from './page-weight.ts';
 import { fmt, ms, now, repeat, summarize, type Summary } from './stats.ts';
 import { rssBytes } from '../test/support/process-memory.ts';
@@ -33,6 +35,18 @@ const BYTES = QUICK ? 64 * 2 ** 20 : 2 ** 30;
 const LEVELS = QUICK ? [5] : [10, 25, 50];
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const results: Record<string, unknown> = { quick: QUICK, startedAt: new Date().toISOString() };
+/** The figures `--compare` reads: ratios and percentiles, which travel between machines better than ms. */
+const ratios: Ratios = {};
+const ratio = (name: string, value: number, lowerIsBetter = true) => (ratios[name] = { value, lowerIsBetter });
+const load = new LoadTrail();
+const compareWith = (() => {
+  const i = process.argv.indexOf('--compare');
+  if (i < 0) return undefined;
+  const file = process.argv[i + 1];
+  if (!file) throw new Error('--compare needs a saved bench-<time>.json');
+  readRatios(file); // fail now, not after minutes of measuring
+  return file;
+})();
 const rows: string[][] = [];
 const row = (what: string, s: Summary | string, ratio = '') =>
   rows.push([what, typeof s === 'string' ? s : `${fmt(s.min)} / ${fmt(s.median)} / ${fmt(s.p95)} ms (n=${s.n})`, ratio]);
@@ -71,6 +85,7 @@ function drain(api: ApiClient, id: string, onBytes?: (total: number) => void): P
 
 
 // ---- 1 & 2: the floor and the warm figure -------------------------------------------------------
+load.mark('start');
 const warm = await startAppServer({ WARM_POOL: '0', MAX_SESSIONS: '80', RUN_OUTPUT_BYTES: '1m' });
 const cleanups: Array<() => Promise<unknown>> = [() => warm.close()];
 try {
@@ -119,6 +134,9 @@ try {
   row('2. floor for `docker ps -a` (dockerode)', rawPs);
   row('2. warm click -> first byte, `docker ps -a`', warmPs, `${fmt(warmPs.median / rawPs.median, 2)}x its floor (goal <= 1.25x)`);
   Object.assign(results, { floor, cli, warmEcho, warmPs, rawPs });
+  ratio('2. warm click / exec floor (echo hi, median)', warmEcho.median / floor.median);
+  ratio('2. warm click / its floor (docker ps -a, median)', warmPs.median / rawPs.median);
+  load.mark('after 1-2');
 
   // ---- 4: throughput, memory, Stop during a flood ------------------------------------------------
   log(`throughput: ${Math.round(BYTES / 2 ** 20)} MiB raw exec vs through the API`);
@@ -158,6 +176,10 @@ try {
   });
   row('4. Stop -> end of run, during `yes`', stop, 'goal <= 250 ms');
   Object.assign(results, { throughput: { rawMBps: rawRate, apiMBps: apiRate, rawBytes, apiBytes: apiRun.bytes }, rssGrowthBytes: rssPeak - rssBefore, stop });
+  ratio('4. stream through the API, % of raw exec', (100 * apiRate) / rawRate, false);
+  ratio('4. server RSS growth, MiB per GiB streamed', (rssPeak - rssBefore) / 2 ** 20 / (apiRun.bytes / 2 ** 30));
+  ratio('4. Stop -> end during `yes`, p95 ms', stop.p95);
+  load.mark('after 4');
 
   // ---- 5: concurrency -----------------------------------------------------------------------------
   const concurrency: Record<string, unknown> = {};
@@ -196,6 +218,8 @@ try {
     await Promise.all(outcomes.filter((o) => o.session).map((o) => api.deleteSession(o.session)));
   }
   results.concurrency = concurrency;
+  for (const [n, c] of Object.entries(concurrency) as Array<[string, { latency: Summary }]>) ratio(`5. ${n} sessions at once, p95 s`, c.latency.p95 / 1000);
+  load.mark('after 5');
 
   // ---- 6: page weight ------------------------------------------------------------------------------
   log('page weight in Chromium');
@@ -203,6 +227,7 @@ try {
   row('6. page JS/CSS before the first Run (gzip)', `${fmt(weight.beforeRun.js / 1024)} KB JS + ${fmt(weight.beforeRun.css / 1024)} KB CSS`, 'goal: JS <= 40 KB');
   row('6. after the first Run (gzip)', `${fmt(weight.afterRun.js / 1024)} KB JS + ${fmt(weight.afterRun.css / 1024)} KB CSS`);
   results.pageWeight = weight;
+  ratio('6. JS before the first Run, KB gzip', weight.beforeRun.js / 1024);
 } finally {
   for (const c of cleanups) await c().catch(() => undefined);
 }
@@ -227,6 +252,9 @@ try {
   row('3. first Run, new session, cold', coldFirst, `${fmt(coldFirst.median / warmMedian, 1)}x warm`);
   row('3. first Run, new session, warm pool', poolFirst, `${fmt(poolFirst.median / warmMedian, 2)}x warm (goal <= 1.5x)`);
   Object.assign(results, { coldFirst, poolFirst });
+  ratio('3. first Run from the pool / warm (median)', poolFirst.median / warmMedian);
+  ratio('3. first Run cold / warm (median)', coldFirst.median / warmMedian);
+  load.mark('after 3');
 } finally {
   for (const s of [cold, pooled]) await s.close();
 }
@@ -237,6 +265,9 @@ for (const isolation of ['rootless', 'rootful'] as const) figures.push(await mea
 const interleaved = await interleavedWarmClick(apiFirstByte, QUICK ? 15 : 40, log);
 rows.push(...isolationRows(figures), interleavedRow(interleaved));
 results.isolation = { figures, interleaved };
+load.mark('end');
+rows.push(['0. load average (1 min) at each mark', load.summary(), '']);
+Object.assign(results, { load: load.marks, ratios });
 
 const width = [Math.max(...rows.map((r) => r[0]!.length)), Math.max(...rows.map((r) => r[1]!.length))];
 console.log('\nmeasure'.padEnd(width[0]! + 3) + 'min / median / p95, or value'.padEnd(width[1]! + 3) + 'ratio');
@@ -246,3 +277,7 @@ fs.mkdirSync(dir, { recursive: true });
 const file = path.join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 console.log(`\nJSON: ${path.relative(projectRoot, file)}`);
+if (compareWith) {
+  console.log(`\nAgainst ${compareWith}:`);
+  for (const line of compareRatios(readRatios(compareWith), ratios)) console.log(line);
+}
