@@ -23,7 +23,13 @@ export interface SiteCopy {
 export function copySite(): SiteCopy {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'site-copy-'));
   for (const part of PARTS) fs.cpSync(path.join(projectRoot, part), path.join(root, part), { recursive: true, filter: (src) => !src.includes(`${path.sep}recordings`) });
-  fs.symlinkSync(path.join(projectRoot, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+  // Each package is linked, but the folder is the copy's own: Astro and Vite keep their caches
+  // (content store, optimized deps) in node_modules/.astro and .vite, which must not be shared.
+  fs.mkdirSync(path.join(root, 'node_modules'));
+  for (const entry of fs.readdirSync(path.join(projectRoot, 'node_modules'))) {
+    if (entry === '.astro' || entry === '.vite') continue;
+    fs.symlinkSync(path.join(projectRoot, 'node_modules', entry), path.join(root, 'node_modules', entry));
+  }
   const node = (args: string[], env: Record<string, string> = {}) =>
     new Promise<{ code: number | null; output: string }>((resolve, reject) => {
       const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
