@@ -59,14 +59,21 @@ const shown = host.includes(':') ? `[${host}]` : host;
 console.log(`Runnable Docker notes (preview): http://${shown}:${server.address.port}/?token=${token}`);
 console.log('Pages reload when you save a file under docs/; Run works as with npm start.');
 
-const stop = async () => {
-  await server.stop();
+// The notes server is this process's child: it goes when the preview goes, however that happens.
+let stopping = false;
+process.once('exit', () => {
   api.kill('SIGTERM');
   fs.rmSync(siteDir, { recursive: true, force: true });
+});
+const stop = () => {
+  stopping = true;
+  api.kill('SIGTERM');
+  void server.stop().finally(() => process.exit(0));
 };
-process.once('SIGINT', () => void stop().then(() => process.exit(0)));
-process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
 api.once('exit', (code) => {
+  if (stopping) return;
   console.error(`The notes server stopped (exit ${code}); the preview stops too.`);
-  void server.stop().then(() => process.exit(1));
+  void server.stop().finally(() => process.exit(1));
 });
