@@ -2,6 +2,7 @@
 import mdx from '@astrojs/mdx';
 import expressiveCode from 'astro-expressive-code';
 import { defineConfig } from 'astro/config';
+import { checkLinks } from './src/check-links-integration.ts';
 import { pluginRunButton } from './src/code-blocks/run-button-plugin.ts';
 
 // A static site: the Express server (server/) serves dist/ and the API on one port.
@@ -18,6 +19,8 @@ export default defineConfig({
       styleOverrides: { codeFontSize: '0.85rem' },
     }),
     mdx(),
+    // A link to a page that does not exist fails the build, naming the file and line.
+    checkLinks(),
   ],
   trailingSlash: 'ignore',
   build: { format: 'directory' },

@@ -5,7 +5,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const layers = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'integration', 'security', 'docs', 'e2e'];
+const LAYERS = ['unit', 'integration', 'security', 'docs', 'e2e'];
+const args = process.argv.slice(2);
+const named = args.filter((a) => LAYERS.includes(a));
+const layers = named.length ? named : LAYERS;
+// Anything else names pages or folders for the docs layer: `npm run docs:test -- docs/runbooks/deploy.mdx`
+// runs only those pages (and not the build-failure tests), quick enough while writing a page.
+const pagesArgs = args.filter((a) => !LAYERS.includes(a));
+if (pagesArgs.length && !(named.length === 1 && named[0] === 'docs')) {
+  console.error(`Pages (${pagesArgs.join(', ')}) only go with the docs layer: npm run docs:test -- docs/<page>.mdx`);
+  process.exit(2);
+}
 const outDir = path.join(root, '.cache', 'test-results');
 fs.mkdirSync(outDir, { recursive: true });
 const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
@@ -17,9 +27,11 @@ for (const layer of layers) {
   const out = path.join(outDir, `${layer}.json`);
   fs.rmSync(out, { force: true });
   console.log(`\n=== ${layer} tests ===`);
-  const r = spawnSync(process.execPath, [vitest, 'run', '--project', layer, '--reporter=default', '--reporter=json', `--outputFile=${out}`], {
+  const only = layer === 'docs' && pagesArgs.length ? ['test/docs/pages.test.ts'] : [];
+  const r = spawnSync(process.execPath, [vitest, 'run', '--project', layer, ...only, '--reporter=default', '--reporter=json', `--outputFile=${out}`], {
     cwd: root,
     stdio: 'inherit',
+    env: { ...process.env, ...(only.length ? { DOCS_PAGES: pagesArgs.join('\n') } : {}) },
   });
   let passed = 0, failed = 0, skipped = 0;
   if (fs.existsSync(out)) {

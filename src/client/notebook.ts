@@ -1,4 +1,5 @@
 import type { RunInfo } from '../../server/protocol.ts';
+import { commandToRun, makeEditable } from './block-editor.ts';
 import { BlockRunner, WAITING_TEXT } from './block-runner.ts';
 import { FileBlocks } from './file-blocks.ts';
 import { PlaceholderInputs } from './placeholder-inputs.ts';
@@ -21,6 +22,7 @@ export class Notebook {
   constructor(root: HTMLElement) {
     const els = [...root.querySelectorAll<HTMLElement>('[data-run-command]')];
     this.blocks = els.map((el, i) => new BlockRunner(el, `${location.pathname.replace(/\/$/, '') || '/'}#${i}`));
+    makeEditable(els);
     this.#files = new FileBlocks(root);
     this.#placeholders = new PlaceholderInputs(root);
     this.#bar = document.querySelector('.notebook-bar');
@@ -63,7 +65,7 @@ export class Notebook {
   async runOne(i: number): Promise<boolean> {
     const b = this.blocks[i]!;
     if (b.busy) return false;
-    const { command, missing, invalid } = this.#placeholders.fill(b.el.dataset.runCommand ?? '');
+    const { command, missing, invalid } = this.#placeholders.fill(commandToRun(b.el));
     if (missing.length) {
       b.refuse('failed', `Fill in ${missing.map((m) => `<${m}>`).join(', ')} first: it is empty.`);
       b.el.querySelector<HTMLInputElement>(`input.rdn-ph[data-ph="${missing[0]}"]`)?.focus();

@@ -1,6 +1,9 @@
 import { definePlugin, type ExpressiveCodePlugin } from '@expressive-code/core';
 import { h, type Element, type ElementContent } from '@expressive-code/core/hast';
-import { PLACEHOLDER } from './placeholders.ts';
+import { AuthoringError, blockLocation } from './block-location.ts';
+import { fenceProblems, type MetaOptionLike } from './fence-options.ts';
+import { declarationHint, declaredPlaceholders, pageTimeout, type PlaceholderDeclaration } from './page-frontmatter.ts';
+import { PLACEHOLDER, placeholderNames } from './placeholders.ts';
 import { RUNNABLE_LANGUAGES, shellCommand } from './shell-command.ts';
 
 /** Plain text of a HAST subtree. */
@@ -22,7 +25,7 @@ function findAll(node: Element, className: string, out: Element[] = []): Element
 }
 
 /** Turns `<name>` in the code lines into inline inputs (those lines lose their highlighting). */
-function inlinePlaceholders(block: Element): void {
+function inlinePlaceholders(block: Element, declared: Map<string, PlaceholderDeclaration>): void {
   for (const line of findAll(block, 'code')) {
     const text = line.children.map(textOf).join('');
     if (!PLACEHOLDER.test(text)) continue;
@@ -31,12 +34,14 @@ function inlinePlaceholders(block: Element): void {
     let last = 0;
     for (const m of text.matchAll(PLACEHOLDER)) {
       parts.push({ type: 'text', value: text.slice(last, m.index) });
+      const d = declared.get(m[1]!);
       parts.push(
         h('input.rdn-ph', {
           type: 'text',
           'data-ph': m[1],
           placeholder: m[1],
-          'aria-label': `Value for ${m[1]}`,
+          title: d ? `${d.description} (e.g. ${d.example})` : undefined,
+          'aria-label': d ? `Value for ${m[1]}: ${d.description}` : `Value for ${m[1]}`,
           list: `rdn-suggest-${m[1]}`,
           size: Math.max(8, m[1]!.length),
           spellcheck: 'false',
@@ -58,7 +63,9 @@ function inlinePlaceholders(block: Element): void {
  *   documents its output, `timeout=S` raises its run timeout, `interactive` says it waits for
  *   typing, `login` that it logs in to the site's registry (the page shows the account);
  *   `norun reason="..."` opts out and shows why;
- * - `<name>` placeholders become inline inputs;
+ * - `<name>` placeholders become inline inputs; the page declares each in its frontmatter;
+ * - every option is checked at build time against FENCE_OPTIONS: a mistake fails the build
+ *   with the file, the line and what is allowed;
  * - a block with `file=PATH` (or `title="PATH"` on a non-shell block) is a file block: the page
  *   writes it into the session's workspace before any later block runs.
  */
@@ -66,6 +73,20 @@ export function pluginRunButton(): ExpressiveCodePlugin {
   return definePlugin({
     name: 'Run button',
     hooks: {
+      preprocessMetadata: ({ codeBlock }) => {
+        const meta = codeBlock.metaOptions;
+        const shell = RUNNABLE_LANGUAGES.has(codeBlock.language);
+        const problems = fenceProblems(meta.list() as MetaOptionLike[], meta.errors ?? [], shell);
+        if (shell && meta.getString('ci') && !meta.getString('reason')) {
+          problems.push({ message: '`ci=skip` without a reason', hint: 'Say why docs:test skips the block: ci=skip reason="needs a real cloud account".' });
+        }
+        const first = problems[0];
+        if (first) throw new AuthoringError(blockLocation(codeBlock), first.message, first.hint);
+        if (!shell || meta.getBoolean('norun') || meta.getString('file')) return;
+        const declared = new Set(declaredPlaceholders(codeBlock.parentDocument?.sourceFilePath).map((d) => d.name));
+        const missing = placeholderNames(shellCommand(codeBlock.code)).find((n) => !declared.has(n));
+        if (missing) throw new AuthoringError(blockLocation(codeBlock), `placeholder <${missing}> is not declared by the page`, declarationHint(missing));
+      },
       postprocessRenderedBlock: ({ codeBlock, renderData }) => {
         const meta = codeBlock.metaOptions;
         const block = renderData.blockAst;
@@ -97,12 +118,18 @@ export function pluginRunButton(): ExpressiveCodePlugin {
         block.properties['dataRunExit'] = String(meta.getInteger('exit') ?? 0);
         const expect = meta.getRegExp('expect');
         if (expect) block.properties['dataRunExpect'] = expect.source;
-        const timeout = meta.getInteger('timeout');
+        const timeout = meta.getInteger('timeout') ?? pageTimeout(codeBlock.parentDocument?.sourceFilePath);
         if (timeout) block.properties['dataRunTimeout'] = String(timeout);
         if (meta.getBoolean('interactive')) block.properties['dataRunInteractive'] = 'true';
         // `login`: the block logs in to the site's registry; the page shows which account to use.
         if (meta.getBoolean('login')) block.properties['dataRunLogin'] = 'true';
-        inlinePlaceholders(block);
+        // ci=skip: shown and runnable, but docs:test passes over it and says why.
+        if (meta.getString('ci') === 'skip') block.properties['dataRunCiSkip'] = meta.getString('reason') ?? '';
+        const declared = new Map(declaredPlaceholders(codeBlock.parentDocument?.sourceFilePath).map((d) => [d.name, d]));
+        const names = placeholderNames(command);
+        // What docs:test types into the placeholders: the page's own test values.
+        if (names.length) block.properties['dataRunTestValues'] = JSON.stringify(Object.fromEntries(names.map((n) => [n, declared.get(n)?.test ?? ''])));
+        inlinePlaceholders(block, declared);
         block.children.push(
           // Controls and status stay out of the search index (and its excerpts); the code stays in.
           h('div.rdn-run', { 'data-pagefind-ignore': '' }, [

@@ -14,23 +14,27 @@ import { fillPlaceholders } from '../../src/code-blocks/placeholders.ts';
 import type { PageRecordings } from '../../src/client/static-fallback.ts';
 import type { ApiClient } from '../support/api-client.ts';
 import { startAppServer, type AppServer } from '../support/app-server.ts';
-import { builtPages, plainText, withRegistryPlaceholder, type PageBlock } from '../support/docs-blocks.ts';
+import { builtPages, plainText, selectedUrls, withRegistryPlaceholder, type PageBlock } from '../support/docs-blocks.ts';
 import { requireEngine } from '../support/engine.ts';
 import { authRegistry } from '../support/registry.ts';
 import type { StartedServer } from '../support/server.ts';
 
 const siteDir = path.join(projectRoot, 'dist');
 await ensureSiteBuilt(siteDir, (l) => console.log(l));
-const pages = builtPages(siteDir);
+// `npm run docs:test -- docs/runbooks/deploy.mdx docs/other` runs those pages (a folder: every page in it).
+const selection = (process.env['DOCS_PAGES'] ?? '').split('\n').filter(Boolean).map((a) => selectedUrls(a, projectRoot));
+const pages = builtPages(siteDir).filter((p) => selection.length === 0 || selection.some((s) => (s.folder ? p.url.startsWith(s.url) : p.url === s.url)));
+if (selection.length && pages.length === 0) throw new Error(`docs:test found no built page for ${process.env['DOCS_PAGES']}: expected a page or folder under docs/`);
 const registry = authRegistry();
-/** What a reader would type into the placeholders. */
-const values = { container_id: 'hello', image_id: 'pythonhello', username: registry.user };
+/** `$REGISTRY_USER` in a page's test values: the user of the site registry's account. */
+const testValue = (v: string) => v.replaceAll('$REGISTRY_USER', registry.user);
 const recordingsDirs = [path.join(projectRoot, 'public', 'recordings'), path.join(siteDir, 'recordings')];
 
 let app: AppServer | undefined;
 let server: StartedServer;
 let api: ApiClient;
 const counts = { blocks: 0, files: 0 };
+const skippedInCi: string[] = [];
 let siteRegistry = '';
 
 beforeAll(async () => {
@@ -42,13 +46,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   console.log(`docs: ran ${counts.blocks} blocks and wrote ${counts.files} file blocks on ${pages.length} pages`);
+  for (const s of skippedInCi) console.log(`docs: not run (ci=skip): ${s}`);
   await app?.close();
 });
 
 /** Runs one block through the public API, typing into it when it is interactive. */
 async function runBlock(session: string, block: Extract<PageBlock, { kind: 'run' }>) {
+  const values = Object.fromEntries(Object.entries(block.testValues ?? {}).map(([k, v]) => [k, testValue(v)]));
   const { command, missing } = fillPlaceholders(block.command, values);
-  if (missing.length) throw new Error(`no test value for placeholder <${missing[0]}>`);
+  if (missing.length) throw new Error(`no test value for placeholder <${missing[0]}>: declare it in the page's frontmatter with a test value`);
   const r = await api.request('POST', `/api/sessions/${session}/runs`, {
     command,
     cols: 120,
@@ -114,6 +120,8 @@ for (const page of pages) {
         return;
       }
       const first = block.command.split('\n')[0]!.slice(0, 60);
+      // The page says why the block is not run here; the summary lists it (a skipped test would read as untested).
+      if (block.ciSkip !== undefined) return void skippedInCi.push(`${page.url} block ${block.index} \`${first}\`: ${block.ciSkip}`);
       it(`block ${block.index} (#${i}): ${first}`, { timeout: ((block.timeoutSeconds ?? 120) + 60) * 1000 }, async () => {
         const r = await runBlock(session, block);
         counts.blocks++;

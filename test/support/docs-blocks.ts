@@ -13,6 +13,10 @@ export type PageBlock =
       expect?: RegExp;
       timeoutSeconds?: number;
       interactive: boolean;
+      /** What docs:test types into the block's placeholders (the page's declared test values). */
+      testValues?: Record<string, string>;
+      /** `ci=skip`: why docs:test does not run the block. */
+      ciSkip?: string;
     };
 
 export interface BuiltPage {
@@ -58,6 +62,8 @@ export function blocksOfHtml(html: string): PageBlock[] {
         ...(a['data-run-expect'] ? { expect: new RegExp(a['data-run-expect']) } : {}),
         ...(a['data-run-timeout'] ? { timeoutSeconds: Number(a['data-run-timeout']) } : {}),
         interactive: a['data-run-interactive'] === 'true',
+        ...(a['data-run-test-values'] ? { testValues: JSON.parse(a['data-run-test-values']) as Record<string, string> } : {}),
+        ...(a['data-run-ci-skip'] !== undefined ? { ciSkip: a['data-run-ci-skip'] } : {}),
       });
     }
   }
@@ -87,6 +93,20 @@ export function builtPages(siteDir: string): BuiltPage[] {
   };
   walk(siteDir);
   return pages.sort((a, b) => a.order - b.order).map(({ order: _o, ...p }) => p);
+}
+
+/**
+ * The URL paths a docs:test argument names: a page (`docs/runbooks/deploy.mdx`) or a folder
+ * (`docs/runbooks`), relative to the project or absolute. A page's URL is its path under docs/.
+ */
+export function selectedUrls(arg: string, projectRoot: string): { url: string; folder: boolean } {
+  const rel = path.relative(path.join(projectRoot, 'docs'), path.resolve(projectRoot, arg)).split(path.sep).join('/');
+  if (rel.startsWith('..')) throw new Error(`docs:test takes a page or a folder under docs/, not ${arg}`);
+  if (/\.mdx?$/.test(rel)) {
+    const id = rel.replace(/\.mdx?$/, '').replace(/(^|\/)index$/, '');
+    return { url: id ? `/${id}/` : '/', folder: false };
+  }
+  return { url: rel ? `/${rel.replace(/\/$/, '')}/` : '/', folder: true };
 }
 
 /** Output as a reader would read it: no colour codes or cursor moves, \n line ends. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blocksOfHtml, plainText, withRegistryPlaceholder } from '../support/docs-blocks.ts';
+import { blocksOfHtml, plainText, selectedUrls, withRegistryPlaceholder } from '../support/docs-blocks.ts';
 
 describe('reading blocks back from a built page', () => {
   it('finds file and run blocks in page order, with their meta', () => {
@@ -37,5 +37,22 @@ describe('recorded outputs', () => {
     expect(withRegistryPlaceholder(out, 'registry-auth:5000')).toBe(
       'The push refers to repository [<registry>/notes/pythonhello]\n<registry>/notes/pythonhello:latest',
     );
+  });
+});
+
+describe('docs:test for one page or folder', () => {
+  it('maps a page or folder under docs/ to its URL', () => {
+    const root = '/project';
+    expect(selectedUrls('docs/runbooks/deploy.mdx', root)).toEqual({ url: '/runbooks/deploy/', folder: false });
+    expect(selectedUrls('/project/docs/runbooks/', root)).toEqual({ url: '/runbooks/', folder: true });
+    expect(selectedUrls('docs/index.mdx', root)).toEqual({ url: '/', folder: false });
+    expect(() => selectedUrls('src/pages', root)).toThrow(/a page or a folder under docs\//);
+  });
+
+  it("reads the page's test values and ci=skip from a block", () => {
+    const html = '<figure data-run-command="docker top &lt;container_id&gt;" data-run-exit="0" data-run-test-values="{&quot;container_id&quot;:&quot;hello&quot;}" data-run-ci-skip="needs a cloud account">';
+    expect(blocksOfHtml(html)).toEqual([
+      { kind: 'run', index: 0, command: 'docker top <container_id>', exit: 0, interactive: false, testValues: { container_id: 'hello' }, ciSkip: 'needs a cloud account' },
+    ]);
   });
 });

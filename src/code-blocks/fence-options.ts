@@ -1,0 +1,120 @@
+/**
+ * The fence options of the notes, defined once: the Run plugin validates and reads them at build
+ * time, the page code reads what the plugin rendered, and docs:test reads the same attributes.
+ * A fence option is `key=value`, `key="value"`, `key=/regexp/` or a bare `key` (a flag).
+ */
+
+/** How one option is written and checked. */
+export interface FenceOption {
+  /** What the value must be, as said in an error ("a whole number from 0 to 255"). */
+  allowed: string;
+  /** How the value is written; `any` leaves the check to Expressive Code. */
+  kind: 'flag' | 'integer' | 'string' | 'regexp' | 'any';
+  min?: number;
+  max?: number;
+  /** Only on these blocks (a shell block is runnable; a file block is any other language). */
+  on: 'shell' | 'any';
+}
+
+/** Every option the notes understand, plus Expressive Code's own that authors may use. */
+export const FENCE_OPTIONS: Record<string, FenceOption> = {
+  exit: { kind: 'integer', min: 0, max: 255, allowed: 'a whole number from 0 to 255 (the exit code the block is meant to end with)', on: 'shell' },
+  expect: { kind: 'regexp', allowed: 'a regular expression between slashes, e.g. expect=/Hello\\sWorld/ (write a space as \\s)', on: 'shell' },
+  timeout: { kind: 'integer', min: 1, max: 3600, allowed: 'a whole number of seconds from 1 to 3600', on: 'shell' },
+  interactive: { kind: 'flag', allowed: 'a bare flag: the block waits for typing', on: 'shell' },
+  login: { kind: 'flag', allowed: "a bare flag: the block logs in to the site's registry", on: 'shell' },
+  norun: { kind: 'flag', allowed: 'a bare flag: the block is shown, not run (add reason="...")', on: 'shell' },
+  reason: { kind: 'string', allowed: 'quoted text: why a norun block is not run, or why docs:test skips it', on: 'shell' },
+  ci: { kind: 'string', allowed: 'ci=skip: docs:test does not run the block (say why with reason="...")', on: 'shell' },
+  file: { kind: 'string', allowed: 'a workspace path, e.g. file=Dockerfile', on: 'any' },
+  // Expressive Code's own options (frames, text markers, wrapping).
+  title: { kind: 'string', allowed: 'quoted text: the frame title', on: 'any' },
+  frame: { kind: 'string', allowed: 'code, terminal, none or auto', on: 'any' },
+  wrap: { kind: 'any', allowed: 'a bare flag: wrap long lines', on: 'any' },
+  mark: { kind: 'any', allowed: 'lines or text to mark', on: 'any' },
+  ins: { kind: 'any', allowed: 'lines or text to mark as inserted', on: 'any' },
+  del: { kind: 'any', allowed: 'lines or text to mark as deleted', on: 'any' },
+};
+
+/** A parsed option as Expressive Code's MetaOptions lists it. */
+export interface MetaOptionLike {
+  key?: string | undefined;
+  kind: 'string' | 'boolean' | 'range' | 'regexp';
+  value: unknown;
+  raw: string;
+}
+
+/** A mistake in a fence's options: what is wrong and what is allowed. */
+export interface FenceProblem {
+  message: string;
+  hint: string;
+}
+
+/** The known option closest to a misspelled one (at most two edits away), for "did you mean". */
+export function closestOption(key: string): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const name of Object.keys(FENCE_OPTIONS)) {
+    const d = editDistance(key.toLowerCase(), name);
+    if (d <= 2 && (!best || d < best.d)) best = { name, d };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+const ALL = () => Object.keys(FENCE_OPTIONS).join(', ');
+
+/**
+ * The problems of one fence's options. `parseErrors` are Expressive Code's own (an `expect=/(/`
+ * that is not a regular expression lands there); unkeyed items are its text markers and pass.
+ */
+export function fenceProblems(options: MetaOptionLike[], parseErrors: string[], shell: boolean): FenceProblem[] {
+  const problems: FenceProblem[] = [];
+  for (const e of parseErrors) {
+    const key = /option `(\w+)=/.exec(e)?.[1];
+    const def = key ? FENCE_OPTIONS[key] : undefined;
+    problems.push({ message: e.replace(/\/g: /, '/: '), hint: def ? `${key} must be ${def.allowed}.` : `Allowed options: ${ALL()}.` });
+  }
+  for (const o of options) {
+    if (!o.key) continue;
+    const def = FENCE_OPTIONS[o.key];
+    const raw = o.raw.trim();
+    if (!def) {
+      const near = closestOption(o.key);
+      problems.push({
+        message: `unknown fence option \`${raw}\``,
+        hint: `${near ? `Did you mean \`${near}\`? ` : ''}Allowed options: ${ALL()}.`,
+      });
+      continue;
+    }
+    if (def.on === 'shell' && !shell) {
+      problems.push({ message: `\`${raw}\` only applies to a shell block`, hint: `Use it on a \`\`\`shell fence; ${o.key} must be ${def.allowed}.` });
+      continue;
+    }
+    const bad = () => problems.push({ message: `malformed value in \`${raw}\``, hint: `${o.key} must be ${def.allowed}.` });
+    if (def.kind === 'any') continue;
+    if (def.kind === 'flag') {
+      if (o.kind !== 'boolean' || o.value !== true) bad();
+    } else if (def.kind === 'integer') {
+      const s = String(o.value);
+      const n = Number(s);
+      if (o.kind !== 'string' || !/^\d+$/.test(s) || n < (def.min ?? 0) || n > (def.max ?? Infinity)) bad();
+    } else if (def.kind === 'regexp') {
+      if (o.kind !== 'regexp') bad();
+    } else if (o.kind !== 'string' || String(o.value).trim() === '') bad();
+    else if (o.key === 'ci' && o.value !== 'skip') bad();
+  }
+  return problems;
+}

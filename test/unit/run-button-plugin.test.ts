@@ -1,0 +1,109 @@
+/**
+ * The Run plugin on its own, through the Expressive Code engine (no Astro): what it renders for
+ * each fence option, and the build errors it raises for authoring mistakes (file, line, hint).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ExpressiveCodeEngine } from '@expressive-code/core';
+import { toHtml } from '@expressive-code/core/hast';
+import { afterAll, describe, expect, it } from 'vitest';
+import { pluginRunButton } from '../../src/code-blocks/run-button-plugin.ts';
+
+const engine = new ExpressiveCodeEngine({ plugins: [pluginRunButton()] });
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'run-plugin-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** A page file with this frontmatter (and `body` after it). */
+function page(frontmatter: string, body = ''): string {
+  const file = path.join(dir, `page-${Math.random().toString(36).slice(2)}.mdx`);
+  fs.writeFileSync(file, `---\ntitle: T\n${frontmatter}---\n\ntext\n${body}`);
+  return file;
+}
+
+/** Renders a block; with `line`, the page holds the fence at that line (filler text above it). */
+async function render(code: string, meta: string, opts: { language?: string; file?: string; line?: number } = {}) {
+  const language = opts.language ?? 'shell';
+  const filler = '\n'.repeat(Math.max(0, (opts.line ?? 7) - 6));
+  const sourceFilePath = opts.file ?? page('', `${filler}\`\`\`${language} ${meta}\n${code}\n\`\`\`\n`);
+  const { renderedGroupAst } = await engine.render({ code, language, meta, parentDocument: { sourceFilePath } });
+  return toHtml(renderedGroupAst);
+}
+
+/** The message a render fails with (the build shows it). */
+async function failure(code: string, meta: string, opts: { language?: string; file?: string; line?: number } = {}): Promise<string> {
+  try {
+    await render(code, meta, opts);
+  } catch (e) {
+    return String((e as Error).message);
+  }
+  throw new Error(`expected rendering \`\`\`${opts.language ?? 'shell'} ${meta} to fail, and it rendered`);
+}
+
+describe('fence options rendered by the Run plugin', () => {
+  it('puts the command and each option on the block', async () => {
+    const html = await render('$ docker ps\nCONTAINER ID', 'exit=1 expect=/CONTAINER\\sID/ timeout=300 interactive login');
+    expect(html).toContain('data-run-command="docker ps"');
+    expect(html).toContain('data-run-exit="1"');
+    expect(html).toContain('data-run-expect="CONTAINER\\sID"');
+    expect(html).toContain('data-run-timeout="300"');
+    expect(html).toContain('data-run-interactive="true"');
+    expect(html).toContain('data-run-login="true"');
+  });
+
+  it('takes the page timeout for blocks that set none', async () => {
+    const file = page('timeout: 90\n');
+    expect(await render('sleep 1', '', { file })).toContain('data-run-timeout="90"');
+    expect(await render('sleep 1', 'timeout=5', { file })).toContain('data-run-timeout="5"');
+  });
+
+  it('marks ci=skip blocks with the reason', async () => {
+    expect(await render('aws s3 ls', 'ci=skip reason="needs a cloud account"')).toContain('data-run-ci-skip="needs a cloud account"');
+  });
+
+  it("renders declared placeholders with the page's description and test value", async () => {
+    const file = page('placeholders:\n  - name: container_id\n    description: a running container\n    example: web\n    test: hello\n');
+    const html = await render('docker top <container_id>', '', { file });
+    expect(html).toContain('data-run-test-values="{&#x22;container_id&#x22;:&#x22;hello&#x22;}"');
+    expect(html).toContain('title="a running container (e.g. web)"');
+  });
+});
+
+describe('authoring mistakes fail the build with the file, the line and what is allowed', () => {
+  it('a misspelled option', async () => {
+    const file = page('', '\n```shell\ndocker ps\n```\n\n```shell timout=300\ndocker ps\n```\n');
+    const msg = await failure('docker ps', 'timout=300', { file });
+    expect(msg).toContain(`${path.relative(process.cwd(), file)}:11: unknown fence option \`timout=300\``);
+    expect(msg).toMatch(/Did you mean `timeout`\? Allowed options: exit, expect, timeout/);
+  });
+
+  it('a malformed value', async () => {
+    const msg = await failure('docker ps', 'exit=abc', { line: 9 });
+    expect(msg).toMatch(/:9: malformed value in `exit=abc`/);
+    expect(msg).toContain('Hint: exit must be a whole number from 0 to 255');
+    expect(await failure('docker ps', 'timeout=0')).toContain('timeout must be a whole number of seconds from 1 to 3600');
+    expect(await failure('docker ps', 'expect=Hello')).toContain('expect must be a regular expression between slashes');
+    expect(await failure('docker ps', 'interactive=yes')).toContain('malformed value in `interactive=yes`');
+  });
+
+  it('a regular expression that does not parse', async () => {
+    const msg = await failure('docker ps', 'expect=/(/', { line: 20 });
+    expect(msg).toMatch(/:20: Failed to parse option `expect=\/\(\/`: Invalid regular expression/);
+    expect(msg).toContain('Hint: expect must be a regular expression between slashes');
+  });
+
+  it('a shell option on a file block, and ci=skip without a reason', async () => {
+    expect(await failure('FROM alpine', 'file=Dockerfile exit=1', { language: 'dockerfile' })).toContain('`exit=1` only applies to a shell block');
+    expect(await failure('aws s3 ls', 'ci=skip')).toContain('`ci=skip` without a reason');
+    expect(await failure('aws s3 ls', 'ci=never reason="x"')).toContain('ci must be ci=skip');
+  });
+
+  it('an undeclared placeholder, with the frontmatter that fixes it', async () => {
+    const file = page('placeholders:\n  - name: container_id\n    description: d\n    example: e\n    test: t\n', '\n```shell\ndocker tag <image_id> app\n```\n');
+    const msg = await failure('docker tag <image_id> app', '', { file });
+    expect(msg).toContain(`${path.relative(process.cwd(), file)}:12: placeholder <image_id> is not declared by the page`);
+    expect(msg).toContain('placeholders:\n  - name: image_id\n    description:');
+    // Shown-only blocks may show placeholders freely.
+    await expect(render('docker tag <image_id> app', 'norun reason="shown"', { file })).resolves.toContain('data-norun');
+  });
+});
