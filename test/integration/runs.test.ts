@@ -76,15 +76,23 @@ describe('running a block through the public API, in a sandbox with its own engi
   it('applies the size the pane asks for, and resizes (stty size)', async () => {
     const r = await api.run(sessionA, 'stty size', { cols: 100, rows: 30 });
     expect(r.text).toContain('30 100');
-    const id = await api.startRun(sessionA, 'read _; stty size', { cols: 100, rows: 30 });
-    let sent = false;
+    // The size is read each time Enter is pressed; the resize reaches the TTY through the engine, not the
+    // input stream, so press Enter (as a person would look again) until the new size shows, then Ctrl-D.
+    const id = await api.startRun(sessionA, 'while read _; do stty size; done', { cols: 100, rows: 30 });
+    let keys: NodeJS.Timeout | undefined;
     const seen = await api.follow(id, 0, (ws, s) => {
-      if (!sent && s.messages.length > 0) {
-        sent = true;
+      if (!keys && s.messages.length > 0) {
         ws.send(JSON.stringify({ type: 'resize', cols: 120, rows: 40 }));
-        setTimeout(() => ws.send(Buffer.from('\r')), 300);
+        let presses = 0;
+        keys = setInterval(() => {
+          if (ws.readyState !== ws.OPEN) return clearInterval(keys);
+          const done = s.output.toString().includes('40 120') || ++presses > 60;
+          ws.send(Buffer.from(done ? '\x04' : '\r'));
+          if (done) clearInterval(keys);
+        }, 500);
       }
     });
+    clearInterval(keys);
     expect(seen.output.toString()).toContain('40 120');
   });
 
