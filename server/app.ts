@@ -9,6 +9,7 @@ import { apiRoutes } from './http/api-routes.ts';
 import { loginRoutes } from './http/login-routes.ts';
 import { pageAuth } from './http/page-auth.ts';
 import { LoginLimiter } from './security/login-limiter.ts';
+import type { DiskReport } from './health/disk-watch.ts';
 import type { SiteRegistry } from './registry/site-registry.ts';
 import type { RequestGuard } from './security/request-guard.ts';
 import type { SandboxPool } from './sandbox/sandbox-pool.ts';
@@ -24,6 +25,8 @@ export interface AppDeps {
   pool?: SandboxPool | undefined;
   /** The registry the pages use; its account is shown to signed-in readers when it is the site's own. */
   registry?: SiteRegistry | undefined;
+  /** Free space where the engine keeps its data, for /api/health. */
+  disk?: (() => DiskReport) | undefined;
 }
 
 /** A started server: its URL and how to stop it. */
@@ -59,6 +62,7 @@ export function createApp(config: Config, deps: AppDeps) {
       runTimeoutMaxMs: config.runTimeoutMaxMs,
       limits: limitsOf(config),
       registry: deps.registry,
+      disk: deps.disk,
       pool: () => ({ size: deps.pool?.size ?? 0, ready: deps.pool?.ready ?? 0 }),
       log: deps.log,
       addressCap: config.passwordHash ? new AddressSessionCap(config.maxSessionsPerAddress) : undefined,

@@ -67,6 +67,8 @@ const envSchema = z.object({
   DOCKER_CERT_PATH: z.string().optional(),
   SSH_AUTH_SOCK: z.string().optional(),
   MAX_SESSIONS_PER_ADDRESS: z.coerce.number().int().min(1).optional(),
+  DISK_FREE_MIN: bytes.default(2 * 1024 * MiB),
+  DISK_CHECK_MS: ms.min(500).default(30_000),
 });
 
 /** Everything the server reads from its environment, validated once at start-up. */
@@ -124,6 +126,9 @@ export interface Config {
   docker: DockerConnection;
   /** Password mode: sessions all the logins from one client address may hold (a person who signs in again is still one person). */
   maxSessionsPerAddress: number;
+  /** Below this much free space where the engine keeps its data, the biggest sandbox is removed. */
+  diskFreeMin: number;
+  diskCheckMs: number;
 }
 
 /** The state folder scripts/build-images.sh writes to (the auth registry's credentials live there). */
@@ -197,6 +202,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     siteDir: path.resolve(e.SITE_DIR),
     docker: parseDockerHost(e),
     maxSessionsPerAddress: e.MAX_SESSIONS_PER_ADDRESS ?? e.MAX_SESSIONS_PER_USER,
+    diskFreeMin: e.DISK_FREE_MIN,
+    diskCheckMs: e.DISK_CHECK_MS,
   };
 }
 

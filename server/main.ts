@@ -1,8 +1,10 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { Engine } from './docker/engine.ts';
 import { LABELS } from './docker/labels.ts';
+import { DiskWatch, gib } from './health/disk-watch.ts';
 import { healthReport, isolationOf } from './health/health-report.ts';
 import { sandboxFactory } from './sandbox/sandbox-factory.ts';
 import { removeSessionObjects } from './sandbox/sandbox.ts';
@@ -62,7 +64,24 @@ async function main(): Promise<void> {
     trustedProxies: config.trustedProxies,
     cookieSecret: crypto.randomBytes(32),
   });
-  const { listen } = createApp(config, { engine, guard, store, log, pool, registry });
+  const disk = new DiskWatch({
+    locate: async () => {
+      if (config.docker.kind !== 'unix') return { reason: 'the engine is on another machine (DOCKER_HOST): watch its disk there' };
+      const root = await engine.dataRoot();
+      return fs.existsSync(root) ? { path: root } : { reason: `the engine's data folder ${root} is not on this machine` };
+    },
+    minFreeBytes: config.diskFreeMin,
+    everyMs: config.diskCheckMs,
+    onLow: async (r) => {
+      const low = `the host ran low on disk (${gib(r.freeBytes)} free, below ${gib(r.minFreeBytes)})`;
+      const evicted = await store.evictLargest(await engine.diskUsageBy(LABELS.session), (bytes) => `Your sandbox used the most disk (${gib(bytes)}) when ${low}`);
+      if (evicted) log(`Disk: ${low}; removed the sandbox of session ${evicted.id.slice(0, 8)}, which used ${gib(evicted.bytes)}.`);
+      else log(`Warning: ${low} on ${r.path}, and no session of this server holds disk to free there.`);
+    },
+    log,
+  });
+  disk.start();
+  const { listen } = createApp(config, { engine, guard, store, log, pool, registry, disk: () => disk.latest });
   const running = await listen();
   pool?.fill();
 

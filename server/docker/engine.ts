@@ -178,6 +178,32 @@ export class Engine {
     }
   }
 
+  /** Where the engine keeps its data (`DockerRootDir`), to watch that file system's free space. */
+  async dataRoot(): Promise<string> {
+    const info = (await this.call(() => this.docker.info(), QUICK_TIMEOUT_MS)) as { DockerRootDir?: string };
+    return info.DockerRootDir ?? '/var/lib/docker';
+  }
+
+  /**
+   * Disk used per value of a label: volumes' sizes plus containers' writable layers (the engine's
+   * `system df`, which measures volumes, so it is slow on a big engine: call it rarely).
+   */
+  async diskUsageBy(label: string): Promise<Map<string, number>> {
+    type Df = {
+      Volumes?: Array<{ Labels?: Record<string, string> | null; UsageData?: { Size?: number } | null }>;
+      Containers?: Array<{ Labels?: Record<string, string> | null; SizeRw?: number }>;
+    };
+    const df = (await this.call(() => this.docker.df(), 120_000)) as Df;
+    const usage = new Map<string, number>();
+    const add = (labels: Record<string, string> | null | undefined, bytes: number | undefined) => {
+      const key = labels?.[label];
+      if (key && bytes && bytes > 0) usage.set(key, (usage.get(key) ?? 0) + bytes);
+    };
+    for (const v of df.Volumes ?? []) add(v.Labels, v.UsageData?.Size);
+    for (const c of df.Containers ?? []) add(c.Labels, c.SizeRw);
+    return usage;
+  }
+
   /** Ids of every container, network and volume carrying all the given labels. */
   async listLabelled(labels: Record<string, string>): Promise<LabelledObjects> {
     const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);

@@ -30,7 +30,7 @@ export function limitsOf(c: Config): Limits {
       memoryBytes: c.limits.memoryBytes,
       cpus: c.limits.nanoCpus / 1e9,
       pids: c.limits.pids,
-      disk: 'not enforced: the local volume driver of the inner engine has no quota',
+      disk: `no quota (the local volume driver has none); below ${Math.round(c.diskFreeMin / 2 ** 20)} MiB free where the engine keeps its data, the sandbox using the most is removed`,
     },
     run: { timeoutMs: c.runTimeoutMs, maxTimeoutMs: c.runTimeoutMaxMs, outputBytes: c.runOutputBytes, stopGraceMs: c.stopGraceMs, detachedGraceMs: c.runDetachedGraceMs },
     sessions: { max: c.maxSessions, perUser: c.maxSessionsPerUser, idleMs: c.sessionIdleMs },

@@ -2,6 +2,7 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import { healthReport, type Limits } from '../health/health-report.ts';
 import type { Engine } from '../docker/engine.ts';
 import { parseFileWrite, parseRunRequest, validSize, type RegistryInfo } from '../protocol.ts';
+import type { DiskReport } from '../health/disk-watch.ts';
 import type { SiteRegistry } from '../registry/site-registry.ts';
 import { WORKSPACE } from '../sandbox/sandbox-template.ts';
 import { TERMINAL_COMMAND } from '../runs/session-shell.ts';
@@ -21,6 +22,7 @@ export interface ApiDeps {
   limits: Limits;
   pool: () => { size: number; ready: number };
   registry?: SiteRegistry | undefined;
+  disk?: (() => DiskReport) | undefined;
   log: (line: string) => void;
   /** Password mode: sessions per client address, across that address's logins. */
   addressCap?: AddressSessionCap | undefined;
@@ -48,7 +50,7 @@ export function apiRoutes(deps: ApiDeps): express.Router {
     }
     // How readers sign in, so the page can offer a way out (password) or back in.
     const auth = guard.passwordLogin ? 'password' : guard.hosted ? 'proxy' : 'token';
-    res.json({ ...report, auth, limits: deps.limits, queue: store.queueLength, pool: deps.pool() });
+    res.json({ ...report, auth, disk: deps.disk?.() ?? { known: false, reason: 'not watched' }, limits: deps.limits, queue: store.queueLength, pool: deps.pool() });
   });
 
   api.use((req, res, next) => {

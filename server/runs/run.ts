@@ -78,6 +78,8 @@ export class Run extends EventEmitter<RunEvents> {
   #sandbox: Sandbox | undefined;
   #exec: ExecHandle | undefined;
   #stopRequested = false;
+  /** Why the server removed the sandbox under this run, when it did (e.g. the host ran low on disk). */
+  #removedBecause: string | undefined;
   /** Set when Stop had to kill the sandbox container (signals could not end the run); resolves once it is gone. */
   #killedSandbox: Promise<void> | undefined;
   /** Keys typed and the latest size asked for before the exec started: applied when it does. */
@@ -188,7 +190,7 @@ export class Run extends EventEmitter<RunEvents> {
       }
       if (code === undefined || !(await sandboxSurvived(this.#sandbox, code, this.#stopRequested))) {
         onSandboxLost?.();
-        return this.#fail('The sandbox stopped during the run, so its state is gone. The next Run starts a new sandbox.');
+        return this.#fail(this.#removedBecause ?? 'The sandbox stopped during the run, so its state is gone. The next Run starts a new sandbox.');
       }
       if (this.#timedOut) {
         this.exitCode = code;
@@ -267,6 +269,11 @@ export class Run extends EventEmitter<RunEvents> {
     const exec = this.#exec;
     this.#resizes = this.#resizes.then(() => exec?.resize(size.cols, size.rows)).catch(() => undefined);
     return this.#resizes;
+  }
+
+  /** The server is about to remove this run's sandbox: the run then fails with this reason, not a guess. */
+  sandboxRemovedBecause(message: string): void {
+    this.#removedBecause = message;
   }
 
   /** Ends the run: SIGINT to its processes, SIGKILL after the grace; resolves once it has ended. */

@@ -183,6 +183,19 @@ export class SessionStore {
     for (const runId of session.runs.keys()) this.#runs.delete(runId);
   }
 
+  /**
+   * The host is low on disk: removes the sandbox of this store's session that uses the most (by
+   * `usage`, bytes per session id), keeping the session, with a message its reader sees.
+   */
+  async evictLargest(usage: Map<string, number>, message: (bytes: number) => string): Promise<{ id: string; bytes: number } | undefined> {
+    const mine = [...usage].filter(([id]) => this.#sessions.has(id)).sort((a, b) => b[1] - a[1]);
+    const top = mine[0];
+    if (!top) return undefined;
+    const [id, bytes] = top;
+    await this.#sessions.get(id)!.evictSandbox(message(bytes));
+    return { id, bytes };
+  }
+
   /** Removes sessions unused for the idle time with nothing running. */
   async reapIdle(now = Date.now()): Promise<number> {
     const idle = [...this.#sessions.values()].filter((s) => !s.busy && now - s.lastUsed > this.#opts.sessionIdleMs);

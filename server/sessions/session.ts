@@ -39,6 +39,8 @@ export class Session extends EventEmitter<SessionEvents> {
   #current: Sandbox | undefined;
   #closed = false;
   #seenRunning = 0;
+  /** Why the server removed the sandbox, told to the next Run that replaces it. */
+  #lostReason: string | undefined;
   #inventory: SessionInventory | undefined;
   readonly #phaseListeners = new Set<(p: Phase) => void>();
 
@@ -58,6 +60,18 @@ export class Session extends EventEmitter<SessionEvents> {
   /** The latest inventory of the sandbox's engine, if there is a sandbox. */
   get inventory(): Inventory | undefined {
     return this.#current ? this.#inventory?.latest : undefined;
+  }
+
+  /**
+   * Removes the sandbox (not the session) for a reason the server has, e.g. the host's disk: running
+   * runs fail with that reason, and the next Run gets a new sandbox and is told why the old one went.
+   */
+  async evictSandbox(reason: string): Promise<void> {
+    const told = `${reason}: it was removed, with its files, containers and variables. The next Run starts a new sandbox.`;
+    for (const run of this.runs.values()) if (!run.finished) run.sandboxRemovedBecause(told);
+    this.#lostReason = reason;
+    this.#seenRunning = 0;
+    await this.#deps.removeObjects(this.id);
   }
 
   /** A run saw the sandbox die: ask the engine next time instead of trusting the recent look. */
@@ -137,9 +151,11 @@ export class Session extends EventEmitter<SessionEvents> {
     this.#current = undefined;
     this.#inventory?.stop();
     this.#inventory = undefined;
+    const why = this.#lostReason ?? `Your sandbox ${dead.containerId.slice(0, 12)} stopped`;
+    this.#lostReason = undefined;
     this.#emitPhase({
       phase: 'replacing-sandbox',
-      message: `Your sandbox ${dead.containerId.slice(0, 12)} stopped, so its files, containers and variables are gone. Creating a new one`,
+      message: `${why}, so its files, containers and variables are gone. Creating a new one`,
     });
     await this.#deps.removeObjects(this.id).catch(() => undefined);
     return this.#create();
