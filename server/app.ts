@@ -17,6 +17,9 @@ import type { SessionStore } from './sessions/session-store.ts';
 import { PortProxy } from './http/port-proxy.ts';
 import { attachUpgrades } from './ws/upgrade-router.ts';
 
+/** How often expired logins are looked for (their sessions are then closed). */
+const LOGIN_SWEEP_MS = 60_000;
+
 export interface AppDeps {
   engine: Engine;
   guard: RequestGuard;
@@ -70,7 +73,19 @@ export function createApp(config: Config, deps: AppDeps) {
   );
   const ports = new PortProxy(deps.guard, deps.store);
   app.use(ports.middleware());
-  if (config.passwordHash) app.use(loginRoutes(deps.guard, config.passwordHash, new LoginLimiter()));
+  // A login that ends (logout, or its 12 h are up) takes its sessions and their sandboxes with it.
+  const endLogin = (id: string) => {
+    void deps.store.closeOwnedBy({ kind: 'browser', id }).then(
+      (n) => n > 0 && deps.log(`Closed ${n} session(s) of an ended login.`),
+      (err: unknown) => deps.log(`Closing the sessions of an ended login failed: ${(err as Error).message}`),
+    );
+  };
+  let loginSweep: NodeJS.Timeout | undefined;
+  if (config.passwordHash) {
+    app.use(loginRoutes(deps.guard, config.passwordHash, new LoginLimiter(), endLogin));
+    loginSweep = setInterval(() => deps.guard.endExpiredLogins().forEach(endLogin), LOGIN_SWEEP_MS);
+    loginSweep.unref();
+  }
   app.use(pageAuth(deps.guard));
   if (deps.guard.hosted) {
     // Hosted: pages too are for signed-in people only (the team wiki, the class).
@@ -100,6 +115,7 @@ export function createApp(config: Config, deps: AppDeps) {
       server,
       url: `http://${host}:${port}`,
       close: async () => {
+        clearInterval(loginSweep);
         streams.close();
         await deps.store.closeAll();
         await new Promise<void>((resolve) => {

@@ -49,9 +49,10 @@ export type ServerMessage =
   | { type: 'exit'; exitCode: number; durationMs: number; stopped?: true }
   /**
    * Something went wrong; says what and what to do. With `ended` the run failed and the server
-   * closes with 4000; without, a client message was refused and the stream goes on.
+   * closes with 4000; without, a client message was refused and the stream goes on. `stopped`
+   * when it ended only because it was stopped before it started.
    */
-  | { type: 'error'; message: string; ended?: boolean };
+  | { type: 'error'; message: string; ended?: boolean; stopped?: true };
 
 /** The body of PUT /api/sessions/:id/files: a file block written into the workspace. */
 export interface FileWrite {
@@ -120,6 +121,11 @@ export const CLOSE = {
   goingAway: 1001,
   /** This reader held the output back too long (flow control); reconnect with `since`. */
   tooSlow: 4001,
+  /**
+   * The command did not take this client's stdin for STDIN_WAIT_MAX_MS while the server had stopped
+   * reading the socket: the socket is cut (a client that left meanwhile could not be seen leaving).
+   */
+  stdinNotRead: 4002,
 } as const;
 
 /** GET /api/registry: the registry behind `$REGISTRY`; the account only when it is the site's own. */

@@ -1,4 +1,5 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
+import { HealthCache } from '../health/health-cache.ts';
 import { healthReport, type Limits } from '../health/health-report.ts';
 import type { Engine } from '../docker/engine.ts';
 import { parseFileWrite, parseRunRequest, validSize, type RegistryInfo } from '../protocol.ts';
@@ -37,12 +38,14 @@ const param = (req: Request, name: string) => String(req.params[name]);
 export function apiRoutes(deps: ApiDeps): express.Router {
   const { guard, store } = deps;
   const api = express.Router();
+  // The engine is asked at most once per health TTL, however many callers there are.
+  const health = new HealthCache(() => healthReport(deps.engine, deps.sandboxImage, 0, deps.sandboxMode, deps.sandboxIsolation));
 
   // Read-only and public on purpose: `curl 127.0.0.1:4321/api/health` must work without a token.
   // Hosted, an anonymous caller learns only whether the service can run blocks: the engine's
   // address, version, errors, limits and counts are for signed-in people and the token holder.
   api.get('/health', async (req, res) => {
-    const report = await healthReport(deps.engine, deps.sandboxImage, store.size, deps.sandboxMode, deps.sandboxIsolation);
+    const report = { ...(await health.get()), sessions: store.size };
     const caller = guard.hosted ? guard.identify(req) : { kind: 'token' as const };
     if (!caller || 'refused' in caller) {
       const ok = report.engine.reachable && report.sandboxImage.present;

@@ -4,8 +4,7 @@ import type { LoginLimiter } from '../security/login-limiter.ts';
 import { originAllowed } from '../security/origin-check.ts';
 import { verifyPassword } from '../security/password.ts';
 import { COOKIES, LOGIN_TTL_MS, newBrowserId, type RequestGuard } from '../security/request-guard.ts';
-
-const cookieOptions = { httpOnly: true, sameSite: 'strict', path: '/', maxAge: LOGIN_TTL_MS / 1000 } as const;
+import { cookieOptions } from './cookie-options.ts';
 
 function page(message: string, status = ''): string {
   const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -31,10 +30,10 @@ function sendPage(res: Response, status: number, html: string): void {
 /**
  * Hosted mode with a shared password (a workshop): /login checks it against the slow hash and
  * gives the browser a signed cookie for a login the server keeps (logout ends it at once); each
- * browser then has sessions of its own. Failed logins are limited per client (its address, or
+ * browser then has sessions of its own, closed when its login ends (`endLogin`). Failed logins are limited per client (its address, or
  * the forwarded one from a trusted proxy) and for everyone together (429 with Retry-After).
  */
-export function loginRoutes(guard: RequestGuard, passwordHash: string, limiter: LoginLimiter): express.Router {
+export function loginRoutes(guard: RequestGuard, passwordHash: string, limiter: LoginLimiter, endLogin: (browserId: string) => void): express.Router {
   const r = express.Router();
   r.get('/login', (_req, res) => {
     sendPage(res, 200, page('Sign in with the password you were given.'));
@@ -62,7 +61,7 @@ export function loginRoutes(guard: RequestGuard, passwordHash: string, limiter: 
     limiter.succeed(client);
     // Always a fresh id: a browser id planted by another site on this host must not be adopted.
     const browser = newBrowserId();
-    const options = { ...cookieOptions, secure: guard.overHttps(req) };
+    const options = cookieOptions(guard, req, LOGIN_TTL_MS / 1000);
     res.setHeader('Set-Cookie', [
       serialize(COOKIES.login, guard.loginCookie(browser), options),
       serialize(COOKIES.browser, guard.browserCookie(browser), options),
@@ -75,8 +74,10 @@ export function loginRoutes(guard: RequestGuard, passwordHash: string, limiter: 
     if (origin === undefined || !originAllowed(origin, req.headers.host ?? '')) {
       return void res.status(403).type('text/plain').send('Sign out from this site.');
     }
-    guard.revokeLogin(req);
-    const gone = { ...cookieOptions, secure: guard.overHttps(req), maxAge: 0 };
+    // The login's sessions end with it: their sandboxes go, and they stop counting against the address.
+    const ended = guard.revokeLogin(req);
+    if (ended) endLogin(ended);
+    const gone = cookieOptions(guard, req, 0);
     res.setHeader('Set-Cookie', [serialize(COOKIES.login, '', gone), serialize(COOKIES.browser, '', gone)]);
     res.redirect(303, '/login');
   });

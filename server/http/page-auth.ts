@@ -1,8 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
 import { serialize } from 'cookie';
 import { COOKIES, newBrowserId, type RequestGuard } from '../security/request-guard.ts';
+import { cookieOptions } from './cookie-options.ts';
 
-const cookieOptions = { httpOnly: true, sameSite: 'strict', path: '/' } as const;
+/** The browser id outlives the visit: a reloaded page finds its session again. */
+const BROWSER_ID_MAX_AGE_S = 60 * 60 * 24 * 30;
 
 /**
  * A page visit carrying `?token=` (the URL `npm start` prints) sets the browser's cookies
@@ -20,10 +22,9 @@ export function pageAuth(guard: RequestGuard) {
       return;
     }
     const browser = guard.browserIdOf(req) ?? newBrowserId();
-    const options = { ...cookieOptions, secure: guard.overHttps(req) };
     res.setHeader('Set-Cookie', [
-      serialize(COOKIES.token, token, options),
-      serialize(COOKIES.browser, guard.browserCookie(browser), { ...options, maxAge: 60 * 60 * 24 * 30 }),
+      serialize(COOKIES.token, token, cookieOptions(guard, req)),
+      serialize(COOKIES.browser, guard.browserCookie(browser), cookieOptions(guard, req, BROWSER_ID_MAX_AGE_S)),
     ]);
     const url = new URL(req.originalUrl, 'http://localhost');
     url.searchParams.delete('token');

@@ -5,15 +5,12 @@ import type { Principal, RequestGuard } from '../security/request-guard.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import { refuseUpgrade } from '../ws/upgrade-router.ts';
 import { HttpError } from './http-error.ts';
-import { plainResponseHead, portResponseHeaders, upgradeResponseHead } from './proxy-headers.ts';
+import { plainResponseHead, portRequestHeaders, portResponseHeaders, upgradeResponseHead } from './proxy-headers.ts';
 
 const PATH = /^\/ports\/([A-Za-z0-9-]{1,64})\/(\d{1,5})(\/.*)?$/;
 
 /** The URL prefix under which a session's published port is served. */
 export const portPath = (sessionId: string, port: number) => `/ports/${sessionId}/${port}/`;
-
-/** Headers that carry the visitor's credentials: never passed on to a container. */
-const PRIVATE_HEADERS = new Set(['cookie', 'authorization', 'host', 'origin', 'referer', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
 
 /** How long a container may take to send its answer's head. */
 const ANSWER_TIMEOUT_MS = 30_000;
@@ -26,12 +23,6 @@ interface Target {
   port: number;
   path: string;
   prefix: string;
-}
-
-function forwardHeaders(req: http.IncomingMessage, target: Target): http.OutgoingHttpHeaders {
-  const out: http.OutgoingHttpHeaders = { host: `${target.host}:${target.port}` };
-  for (const [k, v] of Object.entries(req.headers)) if (!PRIVATE_HEADERS.has(k) && v !== undefined) out[k] = v;
-  return out;
 }
 
 /**
@@ -55,8 +46,9 @@ const validStatus = (s: number | undefined): s is number => s !== undefined && s
 /**
  * Serves a port that a container in a session publishes (`docker run -p 4000:80`), under
  * /ports/<session>/<port>/, by proxying HTTP and WebSocket traffic to the sandbox's address on its
- * session network. No host port is opened; the same Host, Origin and token checks apply, and the
- * visitor's cookie and token never reach the container.
+ * session network. No host port is opened; the same Host, Origin and token checks apply, and only
+ * allow-listed request headers reach the container (proxy-headers.ts): never the visitor's cookie,
+ * token or a signing-in proxy's identity headers.
  *
  * Everything that comes back is hostile: a malformed answer fails only that request (502 with a
  * fixed message), and only allow-listed headers reach the browser (proxy-headers.ts).
@@ -86,7 +78,7 @@ export class PortProxy {
     return { host: address, port, path: `${m[3] ?? '/'}${parsed.search}`, prefix: portPath(session.id, port) };
   }
 
-  #request(req: http.IncomingMessage, target: Target): http.ClientRequest {
+  #request(req: http.IncomingMessage, target: Target, upgrade: boolean): http.ClientRequest {
     // No keep-alive pool: a hostile server could answer ahead, and that answer must never be
     // taken for the next visitor request's.
     const upstream = http.request({
@@ -94,7 +86,7 @@ export class PortProxy {
       port: target.port,
       method: req.method,
       path: target.path,
-      headers: forwardHeaders(req, target),
+      headers: portRequestHeaders(req.headers, upgrade, target),
       agent: false,
       maxHeaderSize: MAX_HEAD_BYTES,
     });
@@ -120,7 +112,7 @@ export class PortProxy {
       } catch (err) {
         return void res.status((err as HttpError).status ?? 404).json({ error: (err as Error).message });
       }
-      const upstream = this.#request(req, target);
+      const upstream = this.#request(req, target, false);
       let done = false;
       const fail = (err: unknown) => {
         if (done) return;
@@ -137,6 +129,9 @@ export class PortProxy {
         fail(new Error('unexpected upgrade'));
       });
       upstream.on('response', (up) => {
+        // The timeout is for the head only: a page that streams (server-sent events, long polls)
+        // may be silent for minutes between two body bytes.
+        upstream.setTimeout(0);
         up.on('error', fail);
         up.on('aborted', () => fail(new Error('aborted')));
         // A body cut short ends without 'end': that is a broken answer too.
@@ -192,7 +187,7 @@ export class PortProxy {
    */
   upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, principal: Principal): void {
     const target = this.#target(req.url ?? '/', principal);
-    const upstream = this.#request(req, target);
+    const upstream = this.#request(req, target, true);
     this.#pipes.add(socket);
     let settled = false;
     const fail = (err: unknown) => {
@@ -215,6 +210,7 @@ export class PortProxy {
     });
     upstream.on('response', (up) => {
       // The container answered without upgrading: pass that answer on, cleaned, and close.
+      upstream.setTimeout(0);
       up.on('error', () => socket.destroy());
       up.on('aborted', () => socket.destroy());
       if (!validStatus(up.statusCode)) return fail(new Error('bad status'));

@@ -23,6 +23,44 @@ const RESPONSE_ALLOWED = new Set([
   'age',
 ]);
 
+/**
+ * Request headers a visitor's browser may pass to a container through a port link. An allow-list
+ * too: the visitor's cookie and token, and whatever a signing-in proxy in front of the site adds
+ * (its user header, X-Auth-Request-*, X-Forwarded-User/Email/Access-Token, X-Real-IP,
+ * Proxy-Authorization, Forwarded, ...), name or prove who the visitor is, and a third-party image
+ * must not learn or replay that. What remains is content negotiation, caching and body framing.
+ */
+const REQUEST_ALLOWED = new Set([
+  'accept',
+  'accept-language',
+  'accept-encoding',
+  'cache-control',
+  'pragma',
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'content-language',
+  'transfer-encoding',
+  'user-agent',
+  'range',
+  'if-range',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'x-requested-with',
+]);
+
+/** A WebSocket handshake also needs its own headers (Connection and Upgrade only then). */
+const REQUEST_UPGRADE_ALLOWED = new Set([...REQUEST_ALLOWED, 'connection', 'upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions']);
+
+/** The headers a container gets for a visitor's request: allow-listed ones, and its own Host. */
+export function portRequestHeaders(headers: http.IncomingHttpHeaders, upgrade: boolean, target: { host: string; port: number }): http.OutgoingHttpHeaders {
+  const out = pick(headers, upgrade ? REQUEST_UPGRADE_ALLOWED : REQUEST_ALLOWED);
+  out.host = `${target.host}:${target.port}`;
+  return out;
+}
+
 /** What a WebSocket handshake answer needs, and nothing that could act on the site. */
 const UPGRADE_ALLOWED = new Set(['sec-websocket-accept', 'sec-websocket-protocol', 'sec-websocket-extensions']);
 

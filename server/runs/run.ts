@@ -135,10 +135,10 @@ export class Run extends EventEmitter<RunEvents> {
         this.phase = p;
         this.emit('message', { type: 'phase', ...p });
       });
-      if (this.#stopRequested) return this.#fail('Stopped before it started.');
+      if (this.#stopRequested) return this.#fail('Stopped before it started.', true);
       this.#sandbox = sandbox;
       this.#startedAt = Date.now();
-      if (this.#stopRequested) return this.#fail('Stopped before it started.');
+      if (this.#stopRequested) return this.#fail('Stopped before it started.', true);
       let exec: ExecHandle;
       let startedWith = this.#size;
       try {
@@ -341,11 +341,13 @@ export class Run extends EventEmitter<RunEvents> {
     this.#end({ type: 'exit', exitCode, durationMs: this.durationMs, ...(this.stopped ? { stopped: true as const } : {}) });
   }
 
-  #fail(message: string): void {
+  /** `stopped`: it failed only because it was asked to stop first (it never started). */
+  #fail(message: string, stopped = false): void {
     this.status = 'failed';
     this.error = message;
     this.durationMs = Date.now() - (this.#startedAt || this.#createdAt);
-    this.#end({ type: 'error', message, ended: true });
+    this.stopped = stopped;
+    this.#end({ type: 'error', message, ended: true, ...(stopped ? { stopped: true as const } : {}) });
   }
 
   #end(message: ServerMessage): void {

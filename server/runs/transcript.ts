@@ -55,6 +55,12 @@ export class Transcript {
    * kept byte when older ones were dropped; a `since` past the end reads nothing from the end.
    */
   readFrom(since: number): { offset: number; data: Buffer } {
+    const { offset, chunks } = this.chunksFrom(since);
+    return { offset, data: Buffer.concat(chunks) };
+  }
+
+  /** The same bytes as readFrom, as views of the kept chunks (no copy: a replay to many readers costs nothing extra). */
+  chunksFrom(since: number): { offset: number; chunks: Buffer[] } {
     const from = Math.min(Math.max(since, this.#start), this.#end);
     let skip = from - this.#start;
     const out: Buffer[] = [];
@@ -66,6 +72,6 @@ export class Transcript {
       out.push(skip > 0 ? c.subarray(skip) : c);
       skip = 0;
     }
-    return { offset: from, data: Buffer.concat(out) };
+    return { offset: from, chunks: out };
   }
 }

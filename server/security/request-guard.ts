@@ -80,7 +80,6 @@ export class RequestGuard {
 
   /** Starts a login for a (fresh) browser id and returns its cookie value: the id and an HMAC. */
   loginCookie(browserId: string, now = Date.now()): string {
-    for (const [id, expires] of this.#logins) if (expires <= now) this.#logins.delete(id);
     this.#logins.set(browserId, now + LOGIN_TTL_MS);
     return `${browserId}.${this.#sign(`login:${browserId}`)}`;
   }
@@ -95,10 +94,25 @@ export class RequestGuard {
     return this.#verified('browser', parseCookies(req.headers.cookie ?? '')[COOKIES.browser]);
   }
 
-  /** Ends the request's login on the server: its cookie, even replayed, no longer signs anyone in. */
-  revokeLogin(req: IncomingMessage): void {
+  /**
+   * Ends the request's login on the server: its cookie, even replayed, no longer signs anyone in.
+   * Returns the login's browser id (whose sessions the caller closes), when it was one.
+   */
+  revokeLogin(req: IncomingMessage): string | undefined {
     const id = this.#verified('login', parseCookies(req.headers.cookie ?? '')[COOKIES.login]);
-    if (id) this.#logins.delete(id);
+    if (id && this.#logins.delete(id)) return id;
+    return undefined;
+  }
+
+  /** Forgets the logins that have expired and returns their browser ids (whose sessions the caller closes). */
+  endExpiredLogins(now = Date.now()): string[] {
+    const ended: string[] = [];
+    for (const [id, expires] of this.#logins) {
+      if (expires > now) continue;
+      this.#logins.delete(id);
+      ended.push(id);
+    }
+    return ended;
   }
 
   /** The key that counts this request's client for limits (login failures, sessions per address). */

@@ -196,6 +196,18 @@ export class SessionStore {
     return { id, bytes };
   }
 
+  /**
+   * Removes every session a principal owns (its login ended: logout or expiry), with their
+   * sandboxes; their places in per-address counts are freed as each one closes. Returns how many.
+   */
+  async closeOwnedBy(principal: Principal): Promise<number> {
+    const key = principalKey(principal);
+    this.#queue = this.#queue.filter((q) => q.key !== key);
+    const owned = [...this.#sessions.values()].filter((s) => s.owner === key);
+    await Promise.all(owned.map((s) => this.delete(s.id, { kind: 'token' }).catch(() => undefined)));
+    return owned.length;
+  }
+
   /** Removes sessions unused for the idle time with nothing running. */
   async reapIdle(now = Date.now()): Promise<number> {
     const idle = [...this.#sessions.values()].filter((s) => !s.busy && now - s.lastUsed > this.#opts.sessionIdleMs);

@@ -5,15 +5,30 @@ import { STDIN_HIGH, type Run } from '../runs/run.ts';
 /** How long one watcher may hold a run's output before it is dropped. */
 const HOLD_MAX_MS = 10_000;
 
+/**
+ * How long the socket may stay unread while the command does not take this client's stdin. While
+ * it is unread, the server cannot see the client leave (its close waits behind the unread bytes),
+ * so without a bound a run nobody watches would never be detached.
+ */
+export const STDIN_WAIT_MAX_MS = 15_000;
+
+/** Replayed output goes out in pieces of at most this size, each under flow control. */
+const REPLAY_PIECE = 64 * 1024;
+
 function send(ws: WebSocket, message: ServerMessage): void {
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
 }
+
+type Item = { bytes: Buffer } | { message: ServerMessage };
 
 /**
  * WebSocket /api/runs/:id/stream?since=<offset>[&ack=1]: replays the run's transcript from
  * `since`, then follows it live, forwarding stdin and resizes; ends with an exit (or error) frame.
  * Flow control: above FLOW.high bytes not yet acknowledged (ack=1) or not yet sent (socket
- * buffer), the run's output is paused until this watcher is below FLOW.low again.
+ * buffer), nothing more is handed to the socket (the rest waits, in order, in this watcher's
+ * queue) and the run's output is paused until this watcher is below FLOW.low again. The replay
+ * goes through the same queue, as views of the transcript, so a watcher that does not read costs
+ * at most FLOW.high of socket buffer, however long the transcript.
  */
 export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean): void {
   run.attach();
@@ -23,8 +38,29 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean)
   let held = false;
   let drainTimer: NodeJS.Timeout | undefined;
   let holdTimer: NodeJS.Timeout | undefined;
-  const backlog = () => (acks ? sent - acked : ws.bufferedAmount);
+  const queue: Item[] = [];
+  let queued = 0;
+  const inFlight = () => (acks ? sent - acked : ws.bufferedAmount);
+  const backlog = () => inFlight() + queued;
+
+  /** Hands queued items to the socket while the client keeps up. */
+  const pump = () => {
+    while (queue.length > 0 && ws.readyState === ws.OPEN && inFlight() <= FLOW.high) {
+      const item = queue.shift()!;
+      if ('bytes' in item) {
+        queued -= item.bytes.length;
+        ws.send(item.bytes, { binary: true });
+        sent += item.bytes.length;
+      } else {
+        const m = item.message;
+        send(ws, m);
+        if (m.type === 'exit') ws.close(CLOSE.normal, 'run ended');
+        if (m.type === 'error' && m.ended) ws.close(CLOSE.runFailed, 'run failed');
+      }
+    }
+  };
   const check = () => {
+    pump();
     if (!held && backlog() > FLOW.high) {
       held = true;
       run.hold(holder);
@@ -36,6 +72,8 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean)
         held = false;
         clearInterval(drainTimer);
         run.release(holder);
+        queue.length = 0;
+        queued = 0;
         // The close code goes out when the socket still takes writes; the cut follows regardless.
         ws.close(CLOSE.tooSlow, 'reader too slow; reconnect with since');
         ws.terminate();
@@ -49,40 +87,50 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean)
       run.release(holder);
     }
   };
-  const sendBytes = (chunk: Buffer) => {
+  const enqueue = (item: Item) => {
     if (ws.readyState !== ws.OPEN) return;
-    ws.send(chunk, { binary: true });
-    sent += chunk.length;
+    queue.push(item);
+    if ('bytes' in item) queued += item.bytes.length;
     check();
   };
 
   // Replay and subscribe in the same tick: no byte can fall between the two.
-  const { offset, data } = run.transcript.readFrom(since);
+  const { offset, chunks } = run.transcript.chunksFrom(since);
   send(ws, { type: 'hello', offset, status: run.status, dropped: run.transcript.dropped });
   if (run.status === 'starting' && run.phase) send(ws, { type: 'phase', ...run.phase });
-  if (data.length) sendBytes(data);
+  for (const c of chunks) for (let i = 0; i < c.length; i += REPLAY_PIECE) queue.push({ bytes: c.subarray(i, i + REPLAY_PIECE) });
+  queued = chunks.reduce((n, c) => n + c.length, 0);
 
-  const onOutput = (_offset: number, chunk: Buffer) => sendBytes(chunk);
-  const onMessage = (m: ServerMessage) => {
-    send(ws, m);
-    if (m.type === 'exit') ws.close(CLOSE.normal, 'run ended');
-    if (m.type === 'error' && run.finished) ws.close(CLOSE.runFailed, 'run failed');
-  };
+  const onOutput = (_offset: number, chunk: Buffer) => enqueue({ bytes: chunk });
+  const onMessage = (m: ServerMessage) => enqueue({ message: m });
   if (run.finished) {
-    if (run.status === 'exited') onMessage({ type: 'exit', exitCode: run.exitCode!, durationMs: run.durationMs! });
-    else onMessage({ type: 'error', message: run.error ?? 'The run failed.', ended: true });
+    // The same end frame a live watcher got, `stopped` included.
+    const stopped = run.stopped ? { stopped: true as const } : {};
+    if (run.status === 'exited') queue.push({ message: { type: 'exit', exitCode: run.exitCode!, durationMs: run.durationMs!, ...stopped } });
+    else queue.push({ message: { type: 'error', message: run.error ?? 'The run failed.', ended: true, ...stopped } });
   } else {
     run.on('output', onOutput);
     run.on('message', onMessage);
   }
+  check();
 
   // Stdin backpressure: above STDIN_HIGH bytes not yet taken by the command, stop reading this
-  // socket (TCP then pushes back on the client) until the exec's input drains.
+  // socket (TCP then pushes back on the client) until the exec's input drains, for at most
+  // STDIN_WAIT_MAX_MS: then the socket is cut, so a client that left meanwhile is detached.
   let cancelInputWait: (() => void) | undefined;
+  let inputTimer: NodeJS.Timeout | undefined;
   const limitInput = () => {
     if (cancelInputWait || run.inputBacklog <= STDIN_HIGH) return;
     ws.pause();
+    inputTimer = setTimeout(() => {
+      cancelInputWait?.();
+      cancelInputWait = undefined;
+      ws.close(CLOSE.stdinNotRead, 'stdin not read');
+      // The client's close frame sits behind its unread input: do not wait for it.
+      ws.terminate();
+    }, STDIN_WAIT_MAX_MS);
     cancelInputWait = run.whenInputDrains(() => {
+      clearTimeout(inputTimer);
       cancelInputWait = undefined;
       ws.resume();
     });
@@ -107,8 +155,11 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean)
   ws.on('error', () => undefined);
   ws.on('close', () => {
     cancelInputWait?.();
+    clearTimeout(inputTimer);
     clearInterval(drainTimer);
     clearTimeout(holdTimer);
+    queue.length = 0;
+    queued = 0;
     run.off('output', onOutput);
     run.off('message', onMessage);
     run.release(holder);

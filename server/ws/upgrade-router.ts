@@ -4,16 +4,17 @@ import { WebSocketServer } from 'ws';
 import { httpStatusOf } from '../http/http-error.ts';
 import type { PortProxy } from '../http/port-proxy.ts';
 import { MAX_CLIENT_FRAME_BYTES } from '../protocol.ts';
-import type { RequestGuard } from '../security/request-guard.ts';
+import { principalKey, type RequestGuard } from '../security/request-guard.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import { streamRun } from './run-stream.ts';
+import { StreamCaps } from './stream-caps.ts';
 import { streamSessionEvents } from './session-events.ts';
 
 const RUN_STREAM = /^\/api\/runs\/([A-Za-z0-9-]{1,64})\/stream$/;
 const SESSION_EVENTS = /^\/api\/sessions\/([A-Za-z0-9-]{1,64})\/events$/;
 
 const REASONS: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 421: 'Misdirected Request', 502: 'Bad Gateway', 503: 'Service Unavailable',
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 421: 'Misdirected Request', 429: 'Too Many Requests', 502: 'Bad Gateway', 503: 'Service Unavailable',
 };
 
 /** Refuses an upgrade with a plain HTTP answer before any WebSocket exists. */
@@ -31,6 +32,7 @@ export function refuseUpgrade(socket: Duplex, status: number, message: string): 
  */
 export function attachUpgrades(server: http.Server, guard: RequestGuard, store: SessionStore, ports: PortProxy): { close(): void } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false });
+  const caps = new StreamCaps();
 
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => undefined);
@@ -45,6 +47,8 @@ export function attachUpgrades(server: http.Server, guard: RequestGuard, store: 
         const sinceText = url.searchParams.get('since') ?? '0';
         if (!/^\d{1,15}$/.test(sinceText)) return refuseUpgrade(socket, 400, '`since` must be a byte offset (a whole number).');
         const acks = url.searchParams.get('ack') === '1';
+        // The place is given back when the socket closes, whether or not the handshake completed.
+        socket.once('close', caps.take(found.id, principalKey(checked.principal)));
         return wss.handleUpgrade(req, socket, head, (ws) => streamRun(ws, found, Number(sinceText), acks));
       }
       const events = SESSION_EVENTS.exec(url.pathname);

@@ -131,8 +131,7 @@ export class BlockRunner {
     this.#stopButton.hidden = info.status === 'exited' || info.status === 'failed';
     this.setState(info.status === 'starting' ? 'starting' : 'running', info.status === 'running' ? 'Running' : 'Re-attaching…');
     this.#showHint(undefined);
-    // The replayed end of a finished run does not carry `stopped`; its RunInfo does.
-    this.#stopWanted = info.stopped === true;
+    this.#stopWanted = false;
     this.#startedHere = false;
     const view = await this.#ensureView();
     this.#runId = info.id;
@@ -184,7 +183,7 @@ export class BlockRunner {
     this.#runButton.disabled = false;
     this.#runButton.textContent = 'Run again';
     this.#stopButton.hidden = true;
-    const stopped = this.#stopWanted || (end.kind === 'exit' && end.stopped === true);
+    const stopped = this.#stopWanted || end.stopped === true;
     if (end.kind === 'failed') {
       if (stopped) this.setState('stopped', 'Stopped', /^Stopped/.test(end.message) ? undefined : `· ${end.message}`);
       else this.#failed(end.message);

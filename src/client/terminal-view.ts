@@ -18,7 +18,7 @@ function loadXtermCss(): void {
 }
 
 /** How a run ended, as the view saw it (`stopped`: someone stopped it, see the exit message). */
-export type RunEnd = { kind: 'exit'; exitCode: number; durationMs: number; stopped?: boolean } | { kind: 'failed'; message: string };
+export type RunEnd = { kind: 'exit'; exitCode: number; durationMs: number; stopped?: boolean } | { kind: 'failed'; message: string; stopped?: boolean };
 
 export interface ViewHooks {
   /** A control message arrived (phases, hello). */
@@ -165,7 +165,7 @@ export class TerminalView {
       if (m.type === 'exit') end({ kind: 'exit', exitCode: m.exitCode, durationMs: m.durationMs, stopped: m.stopped === true });
       if (m.type === 'error') {
         this.note(m.message, m.ended ? 'red' : 'yellow');
-        if (m.ended) end({ kind: 'failed', message: m.message });
+        if (m.ended) end({ kind: 'failed', message: m.message, stopped: m.stopped === true });
       }
       hooks.onMessage?.(m);
     };

@@ -34,6 +34,8 @@ describe('flow control, end to end', () => {
       else if (JSON.parse(d.toString()).type === 'exit') exit = JSON.parse(d.toString());
     });
     await new Promise((r) => flow.on('open', r));
+    // The command starts first (on a loaded machine, later than one 300 ms look): only then can a stop in the output mean a pause.
+    await expect.poll(() => received, { message: 'the flood never produced output' }).toBeGreaterThan(0);
     // Nothing acknowledged: the output stops a little past the high watermark.
     let last = -1;
     for (let i = 0; i < 100 && received !== last; i++) {

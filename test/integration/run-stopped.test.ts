@@ -29,6 +29,30 @@ describe('a run says whether it was stopped or ended by itself', () => {
     expect(listed.find((r) => r.id === id)?.stopped).toBe(true);
   });
 
+  it('re-attaching to a stopped run that has finished replays its end with `stopped`', async () => {
+    const id = await app.api.startRun(session, 'echo started; sleep 120');
+    await expect.poll(async () => (await app.api.info(id)).status, { timeout: 120_000 }).toBe('running');
+    expect(await app.api.stop(id)).toMatchObject({ status: 'exited', stopped: true });
+    const replayed = await app.api.follow(id);
+    const exit = replayed.messages.find((m) => m.type === 'exit');
+    expect(exit, `the replayed end of a stopped run: ${JSON.stringify(replayed.messages)}`).toMatchObject({ type: 'exit', exitCode: 130, stopped: true });
+    expect(replayed.closeCode).toBe(1000);
+  });
+
+  it('a run stopped before it started ends failed and `stopped`, live, in its info and when re-attached', async () => {
+    // A new session: its sandbox takes a while to make, and Stop comes before the command starts.
+    const fresh = await app.api.createSession();
+    const id = await app.api.startRun(fresh, 'echo never');
+    const followed = app.api.follow(id);
+    const info = await app.api.stop(id);
+    expect(info, `expected the run to be stopped before it started: ${JSON.stringify(info)}`).toMatchObject({ status: 'failed', error: 'Stopped before it started.', stopped: true });
+    const live = (await followed).messages.find((m) => m.type === 'error');
+    expect(live, 'the live end frame').toMatchObject({ type: 'error', ended: true, stopped: true });
+    const replayed = (await app.api.follow(id)).messages.find((m) => m.type === 'error');
+    expect(replayed, 'the replayed end frame').toMatchObject({ type: 'error', ended: true, stopped: true });
+    await app.api.deleteSession(fresh);
+  });
+
   it('a run killed by itself (137) is not marked stopped', async () => {
     const r = await app.api.run(session, 'kill -9 $$');
     expect(r.exitCode, r.text).toBe(137);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LABELS } from '../../server/docker/labels.ts';
 import { hashPassword } from '../../server/security/password.ts';
 import { startAppServer, type AppServer } from '../support/app-server.ts';
 import { requireEngine } from '../support/engine.ts';
@@ -153,6 +154,9 @@ describe('hosted mode with a password', () => {
       expect(setCookies(https).length).toBeGreaterThan(0);
       for (const c of setCookies(https)) expect(c, c).toMatch(/;\s*Secure/i);
       const plain = await login(app, PASSWORD, PROXY, { 'X-Forwarded-For': '198.51.100.51' });
+      // A refused login sets no cookie at all: without these two checks the loop below proves nothing.
+      expect(plain.status, `the plain-http login: ${plain.body}`).toBe(303);
+      expect(setCookies(plain), 'the plain-http login should set the login and browser cookies').toHaveLength(2);
       for (const c of setCookies(plain)) expect(c, c).not.toMatch(/Secure/i);
     });
 
@@ -182,6 +186,41 @@ describe('hosted mode with a password', () => {
       expect(page.status).toBe(303);
       expect(page.headers.location).toBe('/login');
       expect((await rawRequest(app.server.url, { path: '/api/runs/x/stream', headers: { Cookie: cookie, Origin: `http://${host}` }, upgrade: true })).status).toBe(401);
+    });
+
+    it("ends the login's sessions: their sandboxes are removed and the address may hold new ones", async () => {
+      const from = '127.0.0.79';
+      const first = cookieOf(await login(app, PASSWORD, from));
+      const created = await api(app, 'POST', '/api/sessions', first, from);
+      expect(created.status, created.body).toBe(201);
+      const sessionId = JSON.parse(created.body).id as string;
+      // A run makes the session's sandbox: logout must remove it, not only forget the session.
+      const run = await rawRequest(app.server.url, {
+        method: 'POST',
+        path: `/api/sessions/${sessionId}/runs`,
+        headers: { Cookie: first, Origin: `http://${host}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ command: 'sleep 600' }),
+        localAddress: from,
+      });
+      expect(run.status, run.body).toBe(201);
+      const runId = JSON.parse(run.body).id as string;
+      await expect.poll(async () => (await app.api.info(runId)).status, { timeout: 120_000 }).toBe('running');
+      const { engine } = await requireEngine();
+      const labels = { [LABELS.session]: sessionId };
+      expect((await engine.listLabelled(labels)).containers.length, 'the session has a sandbox before logout').toBeGreaterThan(0);
+
+      // The cap is 2 per address: a second login fills it.
+      const second = cookieOf(await login(app, PASSWORD, from));
+      expect((await api(app, 'POST', '/api/sessions', second, from)).status).toBe(201);
+      const third = cookieOf(await login(app, PASSWORD, from));
+      expect((await api(app, 'POST', '/api/sessions', third, from)).status, 'the address cap before logout').toBe(429);
+
+      expect((await api(app, 'POST', '/logout', first, from)).status).toBe(303);
+      expect((await app.api.request('GET', `/api/sessions/${sessionId}/runs`)).status, 'the logged-out session still exists').toBe(404);
+      expect((await api(app, 'POST', '/api/sessions', third, from)).status, "the logged-out login's session still counts against the address").toBe(201);
+      await expect
+        .poll(async () => (await engine.listLabelled(labels)).containers.length, { timeout: 60_000, message: 'the sandbox of the logged-out session was not removed' })
+        .toBe(0);
     });
 
     it('checks the Origin like every other state change: none, or another, is refused and the login stays', async () => {

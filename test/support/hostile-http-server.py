@@ -74,6 +74,15 @@ def handle(conn):
             conn.sendall(b"HTTP/1.1 200 OK\r\n")
             while True:
                 conn.sendall(b"X-More: and more and more\r\n")
+        elif path == "/closes-at-once":
+            pass  # the request was read; the connection closes without a byte
+        elif path == "/echo-headers":
+            conn.sendall(simple("200 OK", "Content-Type: text/plain\r\n", head.encode("latin-1")))
+        elif path == "/slow-body":
+            # A streaming page (server-sent events, long poll): the head, 32 s of silence, then the body.
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nfirst\n\r\n")
+            time.sleep(32)
+            conn.sendall(b"6\r\nlater\n\r\n0\r\n\r\n")
         elif path == "/stalled-head":
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n")
             time.sleep(90)
