@@ -32,10 +32,8 @@ export class SessionPanel {
     this.#notebook = notebook;
     this.#root = document.querySelector('.session-panel') as HTMLElement;
     this.#body = this.#root.querySelector('.session-panel-body') as HTMLElement;
-    document.querySelector('.rdn-panel-toggle')?.addEventListener('click', () => {
-      this.#root.hidden = !this.#root.hidden;
-    });
-    this.#root.querySelector('.session-panel-close')?.addEventListener('click', () => (this.#root.hidden = true));
+    // Opening and closing the panel is wired by SessionPanel.astro itself, so a click before this
+    // (lazily loaded) code arrives is not lost.
     document.addEventListener('rdn:session-restarted', () => {
       this.#ws?.close();
       this.#sessionId = undefined;
