@@ -5,7 +5,8 @@
 # needs the network. On a host that reaches Docker Hub, FROM ubuntu:latest is the real image.
 FROM ubuntu:latest
 COPY node /usr/local/bin/node
-# The unprivileged user the server runs as (the same name and id as in the official node images).
-RUN useradd --create-home --uid 1000 --user-group --shell /bin/bash node && node --version
+# The unprivileged user the server runs as, named as in the official node images. No fixed id: the
+# real ubuntu image (where it is pulled) already has a user with id 1000, and nothing depends on it.
+RUN useradd --create-home --user-group --shell /bin/bash node && node --version
 ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 CMD ["node"]

@@ -1,4 +1,4 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABELS } from '../../server/docker/labels.ts';
 import { hashPassword } from '../../server/security/password.ts';
@@ -13,6 +13,8 @@ const PASSWORD = 'selfhost-class-password';
 const SANDBOX_IMAGE = process.env.SANDBOX_IMAGE ?? 'runnable-docker-notes/sandbox:latest';
 let stack: ComposeStack | undefined;
 let browser: Browser | undefined;
+/** The signed-in reader's page, shared by the tests that follow the sign-in. */
+let page: Page;
 
 beforeAll(async () => {
   await requireEngine();
@@ -31,7 +33,7 @@ afterAll(async () => {
 }, 300_000);
 
 /** A run through the HTTP API and its WebSocket stream, from inside the signed-in page (its cookie, its origin). */
-async function runInPage(page: import('playwright-core').Page, command: string): Promise<{ status: number; exitCode?: number; text: string }> {
+async function runInPage(page: Page, command: string): Promise<{ status: number; exitCode?: number; text: string }> {
   return page.evaluate(async (cmd) => {
     const current = await (await fetch('/api/sessions/current')).json();
     const session = current.id ?? (await (await fetch('/api/sessions', { method: 'POST' })).json()).id;
@@ -58,7 +60,7 @@ async function runInPage(page: import('playwright-core').Page, command: string):
 describe('the self-hosted image, run by compose as HOSTING.md says', () => {
   it('signs in through the login form, runs a page block and a docker run through the API, inside the container', async () => {
     const context = await browser!.newContext({ viewport: { width: 1200, height: 900 } });
-    const page = await context.newPage();
+    page = await context.newPage();
     await page.goto(`${stack!.url}/example-commands/`);
     expect(new URL(page.url()).pathname, 'an unsigned visit goes to the login page').toBe('/login');
     await page.fill('input[name="password"]', PASSWORD);
@@ -84,7 +86,20 @@ describe('the self-hosted image, run by compose as HOSTING.md says', () => {
     // The sandbox is this server's: labelled with the INSTANCE the compose environment gave it.
     const sandboxes = await runCommand('docker', ['ps', '-q', '--filter', `label=${LABELS.instance}=${stack!.instance}`]);
     expect(sandboxes.output.trim(), 'a running sandbox of the contained server').not.toBe('');
-    await context.close();
+  });
+
+  it("opens a published port's page through the port link (the notes container joins the session's network)", async () => {
+    const run = await runInPage(page, 'mkdir -p site && echo "<h1>served from the selfhost sandbox</h1>" > site/index.html && docker run -d --name web -p 4000:80 -v "$PWD/site:/srv" -w /srv python:3.12-slim python3 -m http.server 80');
+    expect(run.exitCode, `exit code of docker run -d; its output:\n${run.text}`).toBe(0);
+    const session = await page.evaluate(async () => (await (await fetch('/api/sessions/current')).json()).id as string);
+    // The server starting in the container answers 502 until python listens.
+    await expect
+      .poll(async () => {
+        const res = await page.goto(`${stack!.url}/ports/${session}/4000/`);
+        return `${res?.status()} ${await page.locator('body').innerText()}`;
+      }, { timeout: 120_000, interval: 1000, message: 'the port link shows the page the sandbox serves' })
+      .toMatch(/^200 served from the selfhost sandbox/);
+    await page.context().close();
   });
 
   it('`down -v` stops the server, which removes its sandboxes: nothing of the stack is left', async () => {
