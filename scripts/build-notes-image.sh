@@ -25,12 +25,15 @@ node --input-type=module -e "const { ensureSiteBuilt } = await import('./server/
 
 stage="$root/.cache/notes-image"
 mkdir -p "$stage"
-# Production dependencies, installed again only when the lock file changed.
-if ! cmp -s package-lock.json "$stage/package-lock.json" || [ ! -d "$stage/node_modules" ]; then
+# Production dependencies, installed again only when the lock file changed (installed-lock is
+# written last, so an install that broke off is done again). No install scripts: the server needs
+# no native addon (ssh2 falls back to JavaScript), and none gets built for the host by mistake.
+if ! cmp -s package-lock.json "$stage/installed-lock"; then
   echo "[$NOTES_IMAGE] installing the production dependencies into $stage"
-  rm -rf "$stage/node_modules"
+  rm -rf "$stage/node_modules" "$stage/installed-lock"
   cp package.json package-lock.json "$stage/"
   (cd "$stage" && npm ci --omit=dev --no-audit --no-fund --prefer-offline --ignore-scripts >/dev/null)
+  cp package-lock.json "$stage/installed-lock"
 fi
 # -p: the server inside rebuilds a site older than package.json, so its time must stay the source's.
 cp -p package.json package-lock.json Dockerfile "$stage/"
