@@ -26,6 +26,9 @@ export default defineConfig({
   build: { format: 'directory' },
   devToolbar: { enabled: false },
   vite: {
+    // `npm run dev`: xterm is imported on the first Run only. Left to be discovered then, the dev server
+    // re-optimizes and reloads the page in the middle of that Run; bundle it up front instead.
+    optimizeDeps: { include: ['@xterm/xterm', '@xterm/addon-fit'] },
     build: {
       rollupOptions: {
         // Astro's own MDX modules carry a "use astro:head-inject" directive that the bundler warns about on

@@ -174,7 +174,9 @@ export class BlockRunner {
     this.setState('waiting', WAITING_TEXT);
     this.onWaiting?.(true);
     if (!this.#startedHere) return;
-    this.#paneEl.scrollIntoView({ block: 'center' });
+    // Smooth, like Run all's own scroll to the block: a new smooth scroll replaces one in flight, where
+    // an instant one could be undone by it and leave the pane above the viewport.
+    this.#paneEl.scrollIntoView({ block: 'center', behavior: 'smooth' });
     this.#view?.focus();
   }
 

@@ -22,6 +22,9 @@ export async function bootPage(): Promise<void> {
     await notebook.goStatic('No notes server answers here, so blocks cannot run: this is a static copy. Run it yourself with `npm start`.');
     return;
   }
+  // In `npm run dev`, the dev server bundles the terminal's code the first time it is asked for and then
+  // reloads the page: ask at load, so that reload cannot swallow the reader's first Run.
+  if (import.meta.env.DEV) void import('./terminal-view.ts');
   void notebook.loadRecordingsForPrint();
   void import('./registry-note.ts').then((m) => m.showRegistryAccount(main));
   const sessionId = await notebook.restore();

@@ -102,8 +102,12 @@ describe('block states in Chromium', () => {
     await expect.poll(b.status, { timeout: 180_000 }).toBe('Waiting for you: type in the terminal below');
     expect(await page.locator('.rdn-bar-status').innerText()).toMatch(/Waiting for you: type in the terminal below/);
     await expect.poll(() => page.evaluate((n) => !!document.activeElement && document.querySelectorAll('.rdn-pane')[n]!.contains(document.activeElement), i)).toBe(true);
-    const box = await page.locator('.rdn-pane').nth(i).boundingBox();
-    expect(box && box.y >= 0 && box.y < WIDTHS[0].height, `pane at ${JSON.stringify(box)} should be in the viewport`).toBe(true);
+    // The page scrolls smoothly to the pane: wait for the scroll to settle there.
+    const paneInView = async () => {
+      const box = await page.locator('.rdn-pane').nth(i).boundingBox();
+      return box !== null && box.y >= 0 && box.y < WIDTHS[0].height;
+    };
+    await expect.poll(paneInView, { message: 'the waiting block\'s pane should scroll into the viewport' }).toBe(true);
     await page.screenshot({ path: path.join(shots, 'block-waiting-run-all-desktop.png') });
     // Typing goes straight into the terminal: no click needed.
     await page.keyboard.type('exit');
