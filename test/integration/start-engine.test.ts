@@ -56,7 +56,11 @@ describe('scripts/start-engine.sh', () => {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; // the group is empty: nothing of it is left to stop
     }
-    await new Promise((r) => setTimeout(r, 3000));
+    // Whether the signal reached it is decided by group membership, which /proc states at once: the engine
+    // must lead a session of its own, outside the terminal's group (no waiting for a signal that never comes).
+    const [, , , pgid, sid] = fs.readFileSync(`/proc/${daemonPid}/stat`, 'utf8').replace(/^.*\) /, ') ').split(' ');
+    expect(Number(pgid), 'the engine is in the terminal group that Ctrl-C signals').not.toBe(script.pid);
+    expect(Number(sid), 'the engine leads a session of its own').toBe(daemonPid);
     expect(fs.existsSync(`${pidFile}.sigint`), 'the engine got the SIGINT sent to the terminal group').toBe(false);
     expect(() => process.kill(daemonPid!, 0), 'the engine stopped with the terminal group').not.toThrow();
   });
