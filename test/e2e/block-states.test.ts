@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../server/config.ts';
 import { hashPassword } from '../../server/security/password.ts';
 import { startAppServer, type AppServer } from '../support/app-server.ts';
-import { launchBrowser } from '../support/browser.ts';
+import { launchBrowser, openReader } from '../support/browser.ts';
 import { requireEngine } from '../support/engine.ts';
 
 let app: AppServer;
@@ -28,12 +28,8 @@ afterAll(async () => {
 });
 
 /** A fresh browser (its own cookie, so its own session), signed in with the token link. */
-async function reader(pathname: string, viewport: { width: number; height: number }, on: AppServer = app): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  await page.goto(`${on.server.url}${pathname}?token=${on.token}`);
-  await page.waitForFunction(() => 'rdnNotebook' in window);
-  return { context, page };
+function reader(pathname: string, viewport: { width: number; height: number }, on: AppServer = app): Promise<{ context: BrowserContext; page: Page }> {
+  return openReader(browser, { url: on.server.url, token: on.token }, pathname, viewport);
 }
 
 function block(page: Page, i: number) {
@@ -173,7 +169,8 @@ describe('block states in Chromium', () => {
     // The panel's next inventory (the container is running, on the block's port) must not link it under the failed block.
     await startIn(page, 0, 'docker ps');
     await expect.poll(() => block(page, 0).state(), { timeout: 60_000 }).toBe('ok');
-    await page.waitForTimeout(1000);
+    // Wait for the panel to have that inventory (it renders while closed too), then look under the block.
+    await expect.poll(() => page.locator('.session-panel li', { hasText: 'pythonhello' }).count()).toBeGreaterThan(0);
     expect(await b.figure.locator('a.rdn-port-link').count(), 'port links under the failed block').toBe(0);
     await b.figure.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(shots, 'block-hint-phone.png') });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { projectRoot } from '../../server/config.ts';
 import { serveStatic } from '../../scripts/static-server.ts';
 import { startAppServer, type AppServer } from '../support/app-server.ts';
-import { launchBrowser } from '../support/browser.ts';
+import { launchBrowser, openReader } from '../support/browser.ts';
 import { requireEngine } from '../support/engine.ts';
 import { authRegistry } from '../support/registry.ts';
 import type { StartedServer } from '../support/server.ts';
@@ -29,12 +29,8 @@ afterAll(async () => {
 });
 
 /** A fresh browser (its own cookie, so its own session), signed in with the token link. */
-async function reader(pathname: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(`${server.url}${pathname}?token=${token}`);
-  await page.waitForFunction(() => 'rdnNotebook' in window);
-  return { context, page };
+function reader(pathname: string): Promise<{ context: BrowserContext; page: Page }> {
+  return openReader(browser, { url: server.url, token }, pathname);
 }
 
 /** The i-th runnable block of the page. */
