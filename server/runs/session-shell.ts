@@ -11,6 +11,8 @@ __rdn_state_text() {
   # Immune to the block's own shell options (set -u, set -e) and to a changed IFS.
   local - __rdn_n IFS=$' \\t\\n'
   set +eu
+  # Glob options first: a saved function is parsed again when the state loads, under these options.
+  shopt -p extglob globstar nullglob dotglob nocaseglob nocasematch failglob
   for __rdn_n in $(compgen -e); do
     case $__rdn_n in PWD|OLDPWD|SHLVL|_|RDN_*|TERM|COLORTERM|COLUMNS|LINES|HOSTNAME) ;; *) declare -p "$__rdn_n" ;; esac
   done

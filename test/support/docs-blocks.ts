@@ -97,10 +97,20 @@ export function builtPages(siteDir: string): BuiltPage[] {
 
 /**
  * The URL paths a docs:test argument names: a page (`docs/runbooks/deploy.mdx`) or a folder
- * (`docs/runbooks`), relative to the project or absolute. A page's URL is its path under docs/.
+ * (`docs/runbooks`), relative to the project or absolute, or a name under docs/ as a reader would
+ * type it (`questions`, `runbooks/deploy`, `runbooks`) or its URL path (`/questions/`). A page's URL is its path under docs/.
  */
 export function selectedUrls(arg: string, projectRoot: string): { url: string; folder: boolean } {
-  const rel = path.relative(path.join(projectRoot, 'docs'), path.resolve(projectRoot, arg)).split(path.sep).join('/');
+  const docs = path.join(projectRoot, 'docs');
+  let target = path.resolve(projectRoot, arg);
+  // Not a path under docs/ (a bare name, or a page's URL path such as /questions/): look under docs/.
+  if (path.relative(docs, target).startsWith('..') && !(path.isAbsolute(arg) && fs.existsSync(arg))) {
+    const named = path.resolve(docs, arg.replace(/^\/+|\/+$/g, ''));
+    const page = ['.mdx', '.md'].map((ext) => named + ext).find((f) => fs.existsSync(f));
+    if (page) target = page;
+    else if (fs.existsSync(named)) target = named;
+  }
+  const rel = path.relative(docs, target).split(path.sep).join('/');
   if (rel.startsWith('..')) throw new Error(`docs:test takes a page or a folder under docs/, not ${arg}`);
   if (/\.mdx?$/.test(rel)) {
     const id = rel.replace(/\.mdx?$/, '').replace(/(^|\/)index$/, '');

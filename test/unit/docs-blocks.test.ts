@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { blocksOfHtml, plainText, selectedUrls, withRegistryPlaceholder } from '../support/docs-blocks.ts';
 
@@ -47,6 +48,15 @@ describe('docs:test for one page or folder', () => {
     expect(selectedUrls('/project/docs/runbooks/', root)).toEqual({ url: '/runbooks/', folder: true });
     expect(selectedUrls('docs/index.mdx', root)).toEqual({ url: '/', folder: false });
     expect(() => selectedUrls('src/pages', root)).toThrow(/a page or a folder under docs\//);
+  });
+
+  it('takes a page or folder by its name under docs/, as a reader types it', () => {
+    const project = path.resolve(import.meta.dirname, '../..');
+    expect(selectedUrls('questions', project)).toEqual({ url: '/questions/', folder: false });
+    expect(selectedUrls('/questions/', project)).toEqual({ url: '/questions/', folder: false });
+    expect(selectedUrls('writing/runbook-template', project)).toEqual({ url: '/writing/runbook-template/', folder: false });
+    expect(selectedUrls('writing', project)).toEqual({ url: '/writing/', folder: true });
+    expect(() => selectedUrls('no-such-page', project)).toThrow(/a page or a folder under docs\//);
   });
 
   it("reads the page's test values and ci=skip from a block", () => {
