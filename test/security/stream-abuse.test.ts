@@ -163,7 +163,9 @@ describe('stdin faster than the command reads it', () => {
       // It kept taking input: a server that buffered stdin would grow by about what went in, so
       // compare with that, once enough went in for the difference to show (see test/support/flood.ts).
       expect(measured, `too little input went in to tell bounded from unbounded: ${said}`).toBeGreaterThan(MIN_MEASURED);
-      expect(growth, said).toBeLessThan(measured / 2);
+      // A floor of 64 MiB: on a loaded machine a slow reader lets only ~40 MiB in, and the heap's own
+      // noise is then near half of it; a server that buffered stdin would have taken most of the 512 MiB.
+      expect(growth, said).toBeLessThan(Math.max(measured / 2, 64 * MiB));
     }
     if (command.endsWith('sleep 600') && command.startsWith('stty')) {
       expect(stalled, `the server kept taking input from a command that never reads (${(sent / MiB).toFixed(0)} MiB)`).toBe(true);
