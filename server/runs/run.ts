@@ -77,6 +77,7 @@ export class Run extends EventEmitter<RunEvents> {
   readonly #createdAt = Date.now();
   #startedAt = 0;
   #sandbox: SessionSandbox | undefined;
+  #started = false;
   readonly #log: Logger;
   #exec: ExecHandle | undefined;
   #stopRequested = false;
@@ -132,6 +133,7 @@ export class Run extends EventEmitter<RunEvents> {
 
   /** Gets the sandbox (reporting phases), starts the exec and streams its output until it ends. */
   async start(getSandbox: (onPhase: (p: Phase) => void) => Promise<SessionSandbox>, onSandboxLost?: () => void): Promise<void> {
+    this.#started = true;
     const onPhase = (p: Phase) => {
       if (p.phase === 'ready') return; // announced below, once the command really runs
       this.phase = p;
@@ -286,6 +288,11 @@ export class Run extends EventEmitter<RunEvents> {
   async stop(): Promise<RunInfo> {
     if (this.finished) return this.info();
     this.#stopRequested = true;
+    // Never started (refused before it could be): nothing will end it but this.
+    if (!this.#started) {
+      this.#fail('Stopped before it started.', true);
+      return this.info();
+    }
     // Stop must not wait behind a slow reader: let the rest of the output drain.
     this.#holders.clear();
     this.#exec?.output.resume();

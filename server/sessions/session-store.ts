@@ -141,6 +141,9 @@ export class SessionStore {
 
   /** Creates a run in the session and starts it in the background. */
   startRun(session: Session, o: StartRunOptions): Run {
+    // Refused before the Run exists: a Run arms its detach timer when it is made.
+    const live = [...session.runs.values()].filter((r) => !r.finished).length;
+    if (live >= MAX_LIVE_RUNS) throw new HttpError(429, `${MAX_LIVE_RUNS} runs are already going in this session. Stop one first.`);
     const id = crypto.randomUUID();
     const run = new Run({
       id,
@@ -164,12 +167,6 @@ export class SessionStore {
     for (const old of finished.slice(0, Math.max(0, finished.length - MAX_KEPT_RUNS))) {
       session.runs.delete(old.id);
       this.#runs.delete(old.id);
-    }
-    const live = [...session.runs.values()].filter((r) => !r.finished).length;
-    if (live > MAX_LIVE_RUNS) {
-      session.runs.delete(run.id);
-      this.#runs.delete(run.id);
-      throw new HttpError(429, `${MAX_LIVE_RUNS} runs are already going in this session. Stop one first.`);
     }
     session.touch();
     run.on('output', () => session.touch());

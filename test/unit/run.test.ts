@@ -74,6 +74,15 @@ describe('Run', () => {
     expect(sandbox.helpers.map((c) => c.join(' ')).some((c) => c.includes('pkill -INT')), 'Stop sends SIGINT first').toBe(true);
   });
 
+  it('a run that is never started still ends when its detach timer fires (Stop does not wait forever)', async () => {
+    const run = new Run(options({ detachedGraceMs: 1000 }));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(run.finished, 'the detach timer fired; the run should have ended').toBe(true);
+    const info = await Promise.race([run.stop(), new Promise((r) => setTimeout(() => r('still waiting'), 5000))]);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(info).toMatchObject({ status: 'failed', stopped: true });
+  });
+
   it('a sandbox that Stop could not kill is logged with the run', async () => {
     const logger = recordingLogger();
     // Signals do nothing (a trapping command): Stop ends up killing the sandbox, which fails.

@@ -46,6 +46,17 @@ describe('SessionStore', () => {
     expect(() => s.startRun(session, { command: 'now there is room' })).not.toThrow();
   });
 
+  it('a run refused by the live-run cap leaves no detach timer behind (its Stop would wait forever)', async () => {
+    const f = fakeFactory();
+    const { store: s } = store(f);
+    const session = s.create(alice);
+    for (let i = 0; i < 16; i++) s.startRun(session, { command: 'sleep infinity' });
+    await settle();
+    const timers = vi.getTimerCount();
+    expect(() => s.startRun(session, { command: 'one more' })).toThrow(/runs are already going/);
+    expect(vi.getTimerCount(), 'timers armed by a refused run').toBe(timers);
+  });
+
   it('queue expiry: a full server queues callers; one who stops asking for 30 s loses the place', () => {
     const f = fakeFactory();
     const { store: s } = store(f, { maxSessions: 1 });
