@@ -50,6 +50,8 @@ export interface RunOptions {
 
 interface RunEvents {
   output: [offset: number, data: Buffer];
+  /** Keys typed (activity of the session's reader, unlike watching). */
+  input: [];
   message: [ServerMessage];
   end: [];
 }
@@ -230,11 +232,13 @@ export class Run extends EventEmitter<RunEvents> {
     if (this.finished) return false;
     if (this.#exec) {
       this.#exec.input.write(data);
+      this.emit('input');
       return true;
     }
     if (this.#pendingInputBytes + data.length > MAX_TYPE_AHEAD) return false;
     this.#pendingInput.push(data);
     this.#pendingInputBytes += data.length;
+    this.emit('input');
     return true;
   }
 

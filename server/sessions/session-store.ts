@@ -169,7 +169,9 @@ export class SessionStore {
       this.#runs.delete(old.id);
     }
     session.touch();
+    // Activity keeps a session from being reaped; watching it (its feed, a re-attach) does not.
     run.on('output', () => session.touch());
+    run.on('input', () => session.touch());
     void run.start((onPhase) => session.sandbox(onPhase), () => session.sandboxLost());
     return run;
   }

@@ -86,6 +86,44 @@ describe('SessionStore', () => {
     expect(logger.lines.some((l) => /^Removed session \w+, idle for \d+ s\.$/.test(l)), logger.lines.join('\n')).toBe(true);
   });
 
+  it('an open events feed does not keep a session alive past the idle time: watching is not activity', async () => {
+    const f = fakeFactory();
+    const { store: s } = store(f);
+    const session = s.create(alice);
+    const feed = new FakeSocket();
+    streamSessionEvents(feed.ws, session);
+    await vi.advanceTimersByTimeAsync(IDLE_MS + 3 * 60_000);
+    expect(s.size, 'the session with only an open feed was not reaped').toBe(0);
+    expect(feed.closed).toEqual({ code: 1000, reason: 'session closed' });
+  });
+
+  it('keys typed into a run are activity: they keep the session from being reaped', async () => {
+    const f = fakeFactory();
+    const { store: s } = store(f, { detachedGraceMs: 24 * 3600_000 });
+    const session = s.create(alice);
+    const run = s.startRun(session, { command: 'cat' });
+    await settle();
+    f.made[0]!.runs[0]!.end(0);
+    await run.ended;
+    // A terminal: the reader types now and then, nothing else happens.
+    const terminal = s.startRun(session, { command: 'bash', kind: 'terminal' });
+    const pane = new FakeSocket();
+    streamRun(pane.ws, terminal, 0, true);
+    await settle();
+    for (let minute = 0; minute < 30; minute++) {
+      pane.receive(Buffer.from('x'));
+      await vi.advanceTimersByTimeAsync(60_000);
+    }
+    expect(f.made[0]!.runs[1]!.typed.join('')).toBe('x'.repeat(30));
+    // The terminal ends (no output came: only the keys were activity); the idle time counts from the last key.
+    f.made[0]!.runs[1]!.end(0);
+    await terminal.ended;
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    expect(s.size, 'a session whose reader typed a key 6 minutes ago was reaped (idle time: 10 minutes)').toBe(1);
+    await vi.advanceTimersByTimeAsync(IDLE_MS);
+    expect(s.size, 'and once idle for the idle time, it is reaped').toBe(0);
+  });
+
   it('a session whose removal fails is logged as such, not as removed', async () => {
     const f = fakeFactory();
     const { store: s, logger } = store(f);
