@@ -155,7 +155,7 @@ export class Run extends EventEmitter<RunEvents> {
         // The sandbox died between two runs: get a new one (with its notice) and try once more.
         if ((err as { statusCode?: number }).statusCode !== 409) throw err;
         onSandboxLost?.();
-        this.#sandbox = await getSandbox((p) => this.emit('message', { type: 'phase', ...p }));
+        this.#sandbox = await getSandbox(onPhase);
         startedWith = this.#size;
         exec = await this.#sandbox.exec(runExecOptions(this.id, this.command, startedWith, this.#opts.env));
       }

@@ -83,6 +83,39 @@ describe('Run', () => {
     expect(info).toMatchObject({ status: 'failed', stopped: true });
   });
 
+  it('a dead sandbox found when the exec starts (409) is replaced; phases say so and "ready" waits for the exec', async () => {
+    const f = fakeFactory();
+    const session = new Session('session-1', 'browser:a', f);
+    // A first run makes the sandbox; it then dies between two runs, unseen.
+    await session.sandbox(() => undefined);
+    await session.sandbox(() => undefined); // a second run: the session now trusts its look for a second
+    const first = f.made[0]!;
+    first.alive = false;
+    const run = new Run(options());
+    const seen = messages(run);
+    const phases: Array<Phase | undefined> = [];
+    run.on('message', () => phases.push(run.phase && { ...run.phase }));
+    // The session trusted its recent look: the exec is what finds the sandbox gone.
+    const exec = vi.spyOn(first, 'exec').mockRejectedValueOnce(notRunning());
+    void run.start((onPhase) => session.sandbox(onPhase), () => session.sandboxLost());
+    await settle();
+    expect(exec).toHaveBeenCalledOnce();
+    const second = f.made[1];
+    expect(second, 'no new sandbox was made').toBeDefined();
+    const phaseMessages = seen.filter((m) => m.type === 'phase');
+    expect(phaseMessages.map((m) => m.phase)).toEqual(['replacing-sandbox', 'creating-sandbox', 'starting-engine', 'ready']);
+    expect(phaseMessages.at(-1), '"ready" is announced once, when the command runs').toMatchObject({ message: 'Running' });
+    expect(phases.slice(0, 3).map((p) => p?.phase), 'the run keeps its latest phase for watchers that attach meanwhile').toEqual([
+      'replacing-sandbox',
+      'creating-sandbox',
+      'starting-engine',
+    ]);
+    expect(second!.runs).toHaveLength(1);
+    second!.runs[0]!.end(0);
+    await run.ended;
+    expect(run.info()).toMatchObject({ status: 'exited', exitCode: 0 });
+  });
+
   it('a sandbox that Stop could not kill is logged with the run', async () => {
     const logger = recordingLogger();
     // Signals do nothing (a trapping command): Stop ends up killing the sandbox, which fails.
