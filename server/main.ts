@@ -4,6 +4,7 @@ import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { Engine } from './docker/engine.ts';
 import { LABELS } from './docker/labels.ts';
+import { lineLogger } from './logger.ts';
 import { DiskWatch, gib } from './health/disk-watch.ts';
 import { healthReport, isolationOf } from './health/health-report.ts';
 import { sandboxFactory } from './sandbox/sandbox-factory.ts';
@@ -15,7 +16,8 @@ import { SandboxPool } from './sandbox/sandbox-pool.ts';
 import { SessionStore } from './sessions/session-store.ts';
 import { ensureSiteBuilt } from './site-build.ts';
 
-const log = (line: string) => console.log(line);
+const logger = lineLogger((line) => console.log(line));
+const log = (line: string) => logger.info(line);
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -24,7 +26,9 @@ async function main(): Promise<void> {
   const token = config.token ?? newToken();
 
   // Sandboxes of an earlier run of this instance are gone with its memory: remove them.
-  const swept = await engine.removeLabelled({ [LABELS.instance]: config.instance }).catch(() => undefined);
+  const swept = await engine
+    .removeLabelled({ [LABELS.instance]: config.instance })
+    .catch((e: unknown) => logger.warn(`could not remove what an earlier run of instance ${config.instance} left`, e));
   if (swept && swept.containers.length + swept.networks.length + swept.volumes.length > 0) {
     log(`Removed what an earlier run left: ${swept.containers.length} containers, ${swept.networks.length} networks, ${swept.volumes.length} volumes.`);
   }
@@ -41,7 +45,7 @@ async function main(): Promise<void> {
     log,
   );
   const factory = sandboxFactory(engine, config, log, registry);
-  const pool = config.warmPool > 0 ? new SandboxPool(config.warmPool, factory, (id) => removeSessionObjects(engine, id), log) : undefined;
+  const pool = config.warmPool > 0 ? new SandboxPool(config.warmPool, factory, (id) => removeSessionObjects(engine, id), logger) : undefined;
   const store = new SessionStore({
     pool,
     factory,
@@ -54,7 +58,7 @@ async function main(): Promise<void> {
     runTimeoutMs: config.runTimeoutMs,
     sessionIdleMs: config.sessionIdleMs,
     runEnv: [`REGISTRY=${registry.name}`],
-    log,
+    logger,
   });
   const guard = new RequestGuard({
     token,

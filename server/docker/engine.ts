@@ -174,6 +174,8 @@ export class Engine {
       await ended;
       return { output: Buffer.concat(chunks).toString('utf8'), exitCode: StatusCode, containerId: container.id };
     } finally {
+      // Silent on purpose: the caller's result (or error) matters more, and the container carries
+      // the caller's labels, so the labelled sweeps remove it later.
       await container.remove({ force: true, v: true }).catch(() => undefined);
     }
   }
@@ -234,6 +236,7 @@ export class Engine {
     for (const id of found.networks) {
       const net = this.docker.getNetwork(id);
       const info = (await net.inspect().catch(() => null)) as { Containers?: Record<string, unknown> } | null;
+      // A failed disconnect is not lost: the network's removal just below then fails and says so.
       for (const cid of Object.keys(info?.Containers ?? {})) await net.disconnect({ Container: cid, Force: true }).catch(() => undefined);
       await net.remove().catch(ignoreGone);
     }

@@ -53,7 +53,9 @@ export function runExecOptions(
  */
 export function signalRunCommand(runId: string, signal: 'INT' | 'KILL'): string[] {
   const file = runPidFile(runId);
-  // A run stopped just as it starts may not have written its pid yet: wait a moment for it.
+  // A run stopped just as it starts may not have written its pid yet: wait a moment for it. The wait
+  // stays in this one helper rather than retryUntil around several: at the pids limit a second
+  // helper may not start at all.
   return [
     '/bin/bash',
     '-c',

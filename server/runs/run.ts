@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { RunInfo, RunStatus, ServerMessage } from '../protocol.ts';
-import type { ExecHandle, Phase, Sandbox } from '../sandbox/sandbox.ts';
+import { silentLogger, type Logger } from '../logger.ts';
+import { retryUntil } from '../retry-until.ts';
+import type { ExecHandle, Phase, SessionSandbox } from '../sandbox/session-sandbox.ts';
 import { runExecOptions, signalRunCommand } from './run-exec.ts';
 import { Transcript } from './transcript.ts';
 
@@ -20,14 +22,11 @@ const LATE_RESIZE_MS = 150;
  * Whether the sandbox outlived the exec. A signal exit (>= 128) may mean the whole container was
  * killed, and its state can lag the exec's end by a moment: look again briefly before trusting it.
  */
-async function sandboxSurvived(sandbox: Sandbox, exitCode: number, stopped: boolean): Promise<boolean> {
+async function sandboxSurvived(sandbox: SessionSandbox, exitCode: number, stopped: boolean): Promise<boolean> {
   // Killed containers report 137; a run we stopped ourselves needs no second look.
   const looks = exitCode === 137 && !stopped ? 5 : 1;
-  for (let i = 0; i < looks; i++) {
-    if (!(await sandbox.running())) return false;
-    if (i < looks - 1) await new Promise((r) => setTimeout(r, 100));
-  }
-  return true;
+  const gone = await retryUntil(async () => ((await sandbox.running()) ? undefined : true), { tries: looks, delayMs: 100 });
+  return gone === undefined;
 }
 
 export interface RunOptions {
@@ -45,10 +44,14 @@ export interface RunOptions {
   stopGraceMs: number;
   /** A run nobody watches is stopped after this long. */
   detachedGraceMs: number;
+  /** With the run's and session's ids set by the caller. */
+  logger?: Logger;
 }
 
 interface RunEvents {
   output: [offset: number, data: Buffer];
+  /** Keys typed (activity of the session's reader, unlike watching). */
+  input: [];
   message: [ServerMessage];
   end: [];
 }
@@ -75,7 +78,9 @@ export class Run extends EventEmitter<RunEvents> {
   readonly #opts: RunOptions;
   readonly #createdAt = Date.now();
   #startedAt = 0;
-  #sandbox: Sandbox | undefined;
+  #sandbox: SessionSandbox | undefined;
+  #started = false;
+  readonly #log: Logger;
   #exec: ExecHandle | undefined;
   #stopRequested = false;
   /** Why the server removed the sandbox under this run, when it did (e.g. the host ran low on disk). */
@@ -104,6 +109,7 @@ export class Run extends EventEmitter<RunEvents> {
     this.transcript = new Transcript(opts.outputLimit);
     this.ended = new Promise((r) => (this.#resolveEnded = r));
     this.#size = opts.size;
+    this.#log = opts.logger ?? silentLogger;
     this.#armDetachTimer();
   }
 
@@ -128,13 +134,15 @@ export class Run extends EventEmitter<RunEvents> {
   }
 
   /** Gets the sandbox (reporting phases), starts the exec and streams its output until it ends. */
-  async start(getSandbox: (onPhase: (p: Phase) => void) => Promise<Sandbox>, onSandboxLost?: () => void): Promise<void> {
+  async start(getSandbox: (onPhase: (p: Phase) => void) => Promise<SessionSandbox>, onSandboxLost?: () => void): Promise<void> {
+    this.#started = true;
+    const onPhase = (p: Phase) => {
+      if (p.phase === 'ready') return; // announced below, once the command really runs
+      this.phase = p;
+      this.emit('message', { type: 'phase', ...p });
+    };
     try {
-      const sandbox = await getSandbox((p) => {
-        if (p.phase === 'ready') return; // announced below, once the command really runs
-        this.phase = p;
-        this.emit('message', { type: 'phase', ...p });
-      });
+      const sandbox = await getSandbox(onPhase);
       if (this.#stopRequested) return this.#fail('Stopped before it started.', true);
       this.#sandbox = sandbox;
       this.#startedAt = Date.now();
@@ -147,7 +155,7 @@ export class Run extends EventEmitter<RunEvents> {
         // The sandbox died between two runs: get a new one (with its notice) and try once more.
         if ((err as { statusCode?: number }).statusCode !== 409) throw err;
         onSandboxLost?.();
-        this.#sandbox = await getSandbox((p) => this.emit('message', { type: 'phase', ...p }));
+        this.#sandbox = await getSandbox(onPhase);
         startedWith = this.#size;
         exec = await this.#sandbox.exec(runExecOptions(this.id, this.command, startedWith, this.#opts.env));
       }
@@ -179,6 +187,7 @@ export class Run extends EventEmitter<RunEvents> {
         exec.output.once('close', resolve);
         exec.output.once('error', resolve);
       });
+      // No exit code means the sandbox or the engine connection went: told to the reader just below.
       const code = await exec.exitCode().catch(() => undefined);
       if (this.#killedSandbox) {
         await this.#killedSandbox;
@@ -223,11 +232,13 @@ export class Run extends EventEmitter<RunEvents> {
     if (this.finished) return false;
     if (this.#exec) {
       this.#exec.input.write(data);
+      this.emit('input');
       return true;
     }
     if (this.#pendingInputBytes + data.length > MAX_TYPE_AHEAD) return false;
     this.#pendingInput.push(data);
     this.#pendingInputBytes += data.length;
+    this.emit('input');
     return true;
   }
 
@@ -267,6 +278,7 @@ export class Run extends EventEmitter<RunEvents> {
   /** Resizes one after another, so the engine always ends at the latest size. */
   #resizeInOrder(size: { cols: number; rows: number }): Promise<void> {
     const exec = this.#exec;
+    // A resize racing the exec's end may fail; the next one (or the end) follows regardless.
     this.#resizes = this.#resizes.then(() => exec?.resize(size.cols, size.rows)).catch(() => undefined);
     return this.#resizes;
   }
@@ -280,6 +292,11 @@ export class Run extends EventEmitter<RunEvents> {
   async stop(): Promise<RunInfo> {
     if (this.finished) return this.info();
     this.#stopRequested = true;
+    // Never started (refused before it could be): nothing will end it but this.
+    if (!this.#started) {
+      this.#fail('Stopped before it started.', true);
+      return this.info();
+    }
     // Stop must not wait behind a slow reader: let the rest of the output drain.
     this.#holders.clear();
     this.#exec?.output.resume();
@@ -289,7 +306,7 @@ export class Run extends EventEmitter<RunEvents> {
       if (!(await this.#endsWithin(sandbox.run(signalRunCommand(this.id, 'INT'))))) {
         if (!(await this.#endsWithin(sandbox.run(signalRunCommand(this.id, 'KILL')), KILL_SETTLE_MS))) {
           // Signals could not end it (trapped, or a fork bomb at the pids limit): end the whole sandbox.
-          this.#killedSandbox = sandbox.kill().catch(() => undefined);
+          this.#killedSandbox = sandbox.kill().catch((e: unknown) => this.#log.warn('Stop could not kill the sandbox of a run that ignored its signals', e));
           await this.#killedSandbox;
         }
       }

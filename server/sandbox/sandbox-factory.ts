@@ -6,6 +6,7 @@ import type { SandboxFactory } from '../sessions/session.ts';
 import { probePrivilege } from './privilege-probe.ts';
 import { SESSION_SHELL_FILES } from '../runs/session-shell.ts';
 import { createSandbox } from './sandbox.ts';
+import { lineLogger } from '../logger.ts';
 import type { SandboxSettings } from './sandbox-settings.ts';
 
 const MIRROR_ALIAS = 'registry-mirror:5000';
@@ -118,6 +119,7 @@ export function sandboxFactory(
       onPhase,
       attach,
         install: { dir: '/run', files: SESSION_SHELL_FILES.map((f) => ({ ...f, path: `rdn/${f.path}` })) },
+        logger: lineLogger(log, { session: sessionId }),
       });
     } finally {
       slots.release();

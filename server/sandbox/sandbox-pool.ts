@@ -1,13 +1,14 @@
 import crypto from 'node:crypto';
 import type { SandboxFactory } from '../sessions/session.ts';
-import type { Sandbox } from './sandbox.ts';
+import type { Logger } from '../logger.ts';
+import type { SessionSandbox } from './session-sandbox.ts';
 
 const REFILL_DELAY_MS = 3000;
 
 /** A sandbox made ahead of time, under the session id it will be handed to (its labels carry it). */
 export interface PooledSandbox {
   sessionId: string;
-  sandbox: Promise<Sandbox>;
+  sandbox: Promise<SessionSandbox>;
 }
 
 /**
@@ -20,13 +21,13 @@ export class SandboxPool {
   readonly size: number;
   readonly #factory: SandboxFactory;
   readonly #remove: (sessionId: string) => Promise<void>;
-  readonly #log: (line: string) => void;
+  readonly #log: Logger;
   #entries: Array<PooledSandbox & { ready: boolean }> = [];
   #filling = false;
   #closed = false;
   #failures = 0;
 
-  constructor(size: number, factory: SandboxFactory, remove: (sessionId: string) => Promise<void>, log: (line: string) => void) {
+  constructor(size: number, factory: SandboxFactory, remove: (sessionId: string) => Promise<void>, log: Logger) {
     this.size = size;
     this.#factory = factory;
     this.#remove = remove;
@@ -65,8 +66,8 @@ export class SandboxPool {
         } catch (err) {
           this.#entries = this.#entries.filter((e) => e !== entry);
           this.#failures++;
-          this.#log(`Warm pool: could not make a sandbox (${(err as Error).message.split('\n')[0]}).`);
-          if (this.#failures >= 3) this.#log('Warm pool: paused after 3 failures; sessions make their own sandboxes.');
+          this.#log.child({ session: sessionId }).info(`Warm pool: could not make a sandbox (${(err as Error).message.split('\n')[0]}).`);
+          if (this.#failures >= 3) this.#log.info('Warm pool: paused after 3 failures; sessions make their own sandboxes.');
         }
       }
       this.#filling = false;
@@ -79,8 +80,11 @@ export class SandboxPool {
     const entries = this.#entries;
     this.#entries = [];
     await Promise.all(entries.map(async (e) => {
+      // A creation that failed was logged by fill(); what it left is removed just below all the same.
       await e.sandbox.catch(() => undefined);
-      await this.#remove(e.sessionId).catch(() => undefined);
+      await this.#remove(e.sessionId).catch((err: unknown) =>
+        this.#log.child({ session: e.sessionId }).warn('Warm pool: could not remove a pooled sandbox (the next start-up sweeps it)', err),
+      );
     }));
   }
 }

@@ -1,4 +1,4 @@
-import type { Duplex, Readable, Writable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Engine } from '../docker/engine.ts';
@@ -9,35 +9,11 @@ import { sandboxCreateOptions, sandboxExecIdentity, sandboxFileOwner, sandboxNam
 import { HELPER_ENV, HELPER_OUTPUT_BYTES, HelperOutputTooLargeError, helperCommand } from './sandbox-helper.ts';
 import { subnetCandidates } from './session-subnet.ts';
 import { tarFiles, type SandboxFile } from './tar-files.ts';
+import type { ExecHandle, ExecOptions, Phase, SessionSandbox } from './session-sandbox.ts';
+import type { Logger } from '../logger.ts';
+import { retryUntil } from '../retry-until.ts';
 
-/** A progress step shown to the reader while a sandbox gets ready. */
-export interface Phase {
-  phase: 'pulling-image' | 'replacing-sandbox' | 'creating-sandbox' | 'starting-engine' | 'ready';
-  message: string;
-  percent?: number;
-}
-
-export interface ExecOptions {
-  cmd: string[];
-  env?: string[];
-  /**
-   * The server's own command, not the reader's: it must name its program by absolute path and
-   * gets a fixed environment (HELPER_ENV), so nothing the reader did in the sandbox changes it.
-   */
-  helper?: boolean;
-  tty: boolean;
-  stdin?: boolean;
-  cols?: number;
-  rows?: number;
-}
-
-/** A started exec: its output, its stdin, resize, and its exit code once it ends. */
-export interface ExecHandle {
-  output: Readable;
-  input: Writable;
-  resize(cols: number, rows: number): Promise<void>;
-  exitCode(): Promise<number>;
-}
+export type { ExecHandle, ExecOptions, Phase } from './session-sandbox.ts';
 
 export interface CreateSandboxOptions {
   onPhase?: (p: Phase) => void;
@@ -47,6 +23,8 @@ export interface CreateSandboxOptions {
   engineStartTimeoutMs?: number;
   /** Files to install before the sandbox is handed out (paths relative to `dir`). */
   install?: { dir: string; files: SandboxFile[] };
+  /** Where a failed clean-up after a failed creation is reported. */
+  logger?: Logger;
 }
 
 /** Who the sandbox's execs run as, and the environment every exec gets. */
@@ -58,7 +36,7 @@ export interface ExecIdentity {
 const ENGINE_POLL_MS = 150;
 
 /** One session's sandbox container: exec commands in it, give it files, remove it and all it owns. */
-export class Sandbox {
+export class Sandbox implements SessionSandbox {
   readonly sessionId: string;
   readonly containerId: string;
   /** The sandbox's address on its session network (where its published ports answer). */
@@ -108,17 +86,21 @@ export class Sandbox {
       output = merged;
     }
     const resize = async (cols: number, rows: number) => {
+      // Expected to fail when the exec has just ended; the run's end is reported on its own.
       await exec.resize({ w: cols, h: rows }).catch(() => undefined);
     };
     // Resizes are the caller's: it orders them (an older size must never land after a newer one).
     // Called once the output has ended: the process ends a moment later, unless the engine
     // connection was lost while it runs on; give up then rather than poll forever.
     const exitCode = async () => {
-      for (let i = 0; i < 100; i++) {
-        const info = await this.#engine.call(() => exec.inspect());
-        if (!info.Running && info.ExitCode !== null) return info.ExitCode;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const code = await retryUntil(
+        async () => {
+          const info = await this.#engine.call(() => exec.inspect());
+          return !info.Running && info.ExitCode !== null ? info.ExitCode : undefined;
+        },
+        { tries: 100, delayMs: 50 },
+      );
+      if (code !== undefined) return code;
       throw new Error('The command still runs, but its output stream was lost (the connection to the engine dropped).');
     };
     return { output, input: raw, resize, exitCode };
@@ -244,7 +226,9 @@ export async function createSandbox(
     phase({ phase: 'ready', message: 'Sandbox ready' });
     return sandbox;
   } catch (err) {
-    await removeSessionObjects(engine, sessionId).catch(() => undefined);
+    await removeSessionObjects(engine, sessionId).catch((e: unknown) =>
+      opts.logger?.warn('could not remove what a failed sandbox creation left (the next start-up sweeps it)', e),
+    );
     // An image built before rootless sandboxes has no user to run as: say how to get a current one.
     if (/unable to find user/.test((err as Error).message)) {
       throw new Error(
@@ -279,15 +263,18 @@ async function createSessionNetwork(engine: Engine, name: string, labels: Record
 }
 
 async function waitForInnerEngine(sandbox: Sandbox, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let last = '';
-  while (Date.now() < deadline) {
-    const r = await sandbox.run(['/usr/bin/docker', 'version', '--format', '{{.Server.Version}}']);
-    if (r.exitCode === 0) return;
-    last = r.output.trim();
-    if (!(await sandbox.running())) break;
-    await new Promise((res) => setTimeout(res, ENGINE_POLL_MS));
-  }
+  const outcome = await retryUntil(
+    async () => {
+      const r = await sandbox.run(['/usr/bin/docker', 'version', '--format', '{{.Server.Version}}']);
+      if (r.exitCode === 0) return 'ready';
+      last = r.output.trim();
+      // A sandbox that stopped will not start its engine: report now, not at the deadline.
+      return (await sandbox.running()) ? undefined : 'stopped';
+    },
+    { timeoutMs, delayMs: ENGINE_POLL_MS },
+  );
+  if (outcome === 'ready') return;
   const log = await sandbox.run(['/usr/bin/tail', '-n', '15', '/var/log/dockerd.log']).catch(() => ({ output: '' }));
   throw new Error(
     `The sandbox's Docker engine did not start within ${Math.round(timeoutMs / 1000)} s (${last}).\n` +

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Inventory, InventoryContainer } from '../protocol.ts';
-import type { Sandbox } from '../sandbox/sandbox.ts';
+import type { SessionSandbox } from '../sandbox/session-sandbox.ts';
 
 /**
  * One shell command in the sandbox that prints everything its engine holds as one JSON object.
@@ -47,14 +47,14 @@ export function parseSnapshot(text: string): Inventory {
  */
 export class SessionInventory extends EventEmitter<{ inventory: [Inventory]; ended: [] }> {
   latest: Inventory | undefined;
-  readonly #sandbox: Sandbox;
+  readonly #sandbox: SessionSandbox;
   #timer: NodeJS.Timeout | undefined;
   #refreshing = false;
   #again = false;
   #stopped = false;
   #events: { output: NodeJS.ReadableStream; input: NodeJS.WritableStream } | undefined;
 
-  constructor(sandbox: Sandbox) {
+  constructor(sandbox: SessionSandbox) {
     super();
     this.#sandbox = sandbox;
   }

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { HttpError, notFound } from '../http/http-error.ts';
+import type { Logger } from '../logger.ts';
 import type { RunInfo } from '../protocol.ts';
 import { Run } from '../runs/run.ts';
 import type { Principal } from '../security/request-guard.ts';
@@ -29,7 +30,8 @@ export interface SessionStoreOptions {
   runEnv: string[];
   /** Ready sandboxes for new sessions, when configured. */
   pool?: SandboxPool | undefined;
-  log: (line: string) => void;
+  /** Sessions and runs log through children of it, with their ids. */
+  logger: Logger;
 }
 
 export interface StartRunOptions {
@@ -106,10 +108,11 @@ export class SessionStore {
       throw new HttpError(429, `You already have ${mine} sessions, the most one person may hold. Restart one instead.`);
     }
     const pooled = this.#opts.pool?.take();
+    const id = pooled?.sessionId ?? crypto.randomUUID();
     const session = new Session(
-      pooled?.sessionId ?? crypto.randomUUID(),
+      id,
       owner,
-      { factory: this.#opts.factory, removeObjects: this.#opts.removeObjects },
+      { factory: this.#opts.factory, removeObjects: this.#opts.removeObjects, logger: this.#opts.logger.child({ session: id }) },
       pooled?.sandbox,
     );
     this.#sessions.set(session.id, session);
@@ -138,8 +141,12 @@ export class SessionStore {
 
   /** Creates a run in the session and starts it in the background. */
   startRun(session: Session, o: StartRunOptions): Run {
+    // Refused before the Run exists: a Run arms its detach timer when it is made.
+    const live = [...session.runs.values()].filter((r) => !r.finished).length;
+    if (live >= MAX_LIVE_RUNS) throw new HttpError(429, `${MAX_LIVE_RUNS} runs are already going in this session. Stop one first.`);
+    const id = crypto.randomUUID();
     const run = new Run({
-      id: crypto.randomUUID(),
+      id,
       sessionId: session.id,
       command: o.command,
       kind: o.kind ?? 'block',
@@ -151,6 +158,7 @@ export class SessionStore {
       detachedGraceMs: this.#opts.detachedGraceMs,
       timeoutMs: o.timeoutMs ?? (o.kind === 'terminal' ? 0 : this.#opts.runTimeoutMs),
       env: this.#opts.runEnv,
+      logger: this.#opts.logger.child({ session: session.id, run: id }),
     });
     session.runs.set(run.id, run);
     this.#runs.set(run.id, run);
@@ -160,14 +168,10 @@ export class SessionStore {
       session.runs.delete(old.id);
       this.#runs.delete(old.id);
     }
-    const live = [...session.runs.values()].filter((r) => !r.finished).length;
-    if (live > MAX_LIVE_RUNS) {
-      session.runs.delete(run.id);
-      this.#runs.delete(run.id);
-      throw new HttpError(429, `${MAX_LIVE_RUNS} runs are already going in this session. Stop one first.`);
-    }
     session.touch();
+    // Activity keeps a session from being reaped; watching it (its feed, a re-attach) does not.
     run.on('output', () => session.touch());
+    run.on('input', () => session.touch());
     void run.start((onPhase) => session.sandbox(onPhase), () => session.sandboxLost());
     return run;
   }
@@ -204,7 +208,7 @@ export class SessionStore {
     const key = principalKey(principal);
     this.#queue = this.#queue.filter((q) => q.key !== key);
     const owned = [...this.#sessions.values()].filter((s) => s.owner === key);
-    await Promise.all(owned.map((s) => this.delete(s.id, { kind: 'token' }).catch(() => undefined)));
+    await Promise.all(owned.map((s) => this.#remove(s, 'of an ended login')));
     return owned.length;
   }
 
@@ -212,8 +216,7 @@ export class SessionStore {
   async reapIdle(now = Date.now()): Promise<number> {
     const idle = [...this.#sessions.values()].filter((s) => !s.busy && now - s.lastUsed > this.#opts.sessionIdleMs);
     for (const s of idle) {
-      await this.delete(s.id, { kind: 'token' }).catch(() => undefined);
-      this.#opts.log(`Removed session ${s.id.slice(0, 8)}, idle for ${Math.round((now - s.lastUsed) / 1000)} s.`);
+      if (await this.#remove(s, 'idle')) this.#opts.logger.info(`Removed session ${s.id.slice(0, 8)}, idle for ${Math.round((now - s.lastUsed) / 1000)} s.`);
     }
     return idle.length;
   }
@@ -222,7 +225,18 @@ export class SessionStore {
   async closeAll(): Promise<void> {
     clearInterval(this.#reaper);
     await this.#opts.pool?.close();
-    await Promise.all([...this.#sessions.values()].map((s) => this.delete(s.id, { kind: 'token' }).catch(() => undefined)));
+    await Promise.all([...this.#sessions.values()].map((s) => this.#remove(s, 'at shutdown')));
+  }
+
+  /** Deletes a session for the server's own reason; a failure is logged (its objects may be left). */
+  async #remove(s: Session, why: string): Promise<boolean> {
+    try {
+      await this.delete(s.id, { kind: 'token' });
+      return true;
+    } catch (err) {
+      this.#opts.logger.child({ session: s.id }).warn(`could not remove a session ${why} (the next start-up sweeps what it left)`, err);
+      return false;
+    }
   }
 
   #mayUse(s: Session, p: Principal): boolean {

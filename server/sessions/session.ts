@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { Phase, Sandbox } from '../sandbox/sandbox.ts';
+import { silentLogger, type Logger } from '../logger.ts';
+import type { Phase, SessionSandbox } from '../sandbox/session-sandbox.ts';
 import type { Inventory } from '../protocol.ts';
 import type { Run } from '../runs/run.ts';
 import { SessionInventory } from './session-inventory.ts';
@@ -7,17 +8,19 @@ import { SessionInventory } from './session-inventory.ts';
 const INVENTORY_DELAY_MS = 300;
 
 /** Makes the sandbox of a session, reporting phases. */
-export type SandboxFactory = (sessionId: string, onPhase: (p: Phase) => void) => Promise<Sandbox>;
+export type SandboxFactory = (sessionId: string, onPhase: (p: Phase) => void) => Promise<SessionSandbox>;
 
 export interface SessionDeps {
   factory: SandboxFactory;
   /** Removes what a dead sandbox left (container, network, volume), so a new one can take its names. */
   removeObjects: (sessionId: string) => Promise<void>;
+  /** With the session's id set by the caller. */
+  logger?: Logger;
 }
 
 interface SessionEvents {
   /** A (new) sandbox is ready. */
-  sandbox: [Sandbox];
+  sandbox: [SessionSandbox];
   /** What the sandbox's engine holds changed (see SessionInventory). */
   inventory: [Inventory];
   /** The session was deleted: its feeds end. */
@@ -35,8 +38,9 @@ export class Session extends EventEmitter<SessionEvents> {
   lastUsed = Date.now();
   readonly runs = new Map<string, Run>();
   readonly #deps: SessionDeps;
-  #sandbox: Promise<Sandbox> | undefined;
-  #current: Sandbox | undefined;
+  readonly #log: Logger;
+  #sandbox: Promise<SessionSandbox> | undefined;
+  #current: SessionSandbox | undefined;
   #closed = false;
   #seenRunning = 0;
   /** Why the server removed the sandbox, told to the next Run that replaces it. */
@@ -44,16 +48,17 @@ export class Session extends EventEmitter<SessionEvents> {
   #inventory: SessionInventory | undefined;
   readonly #phaseListeners = new Set<(p: Phase) => void>();
 
-  constructor(id: string, owner: string, deps: SessionDeps, pooled?: Promise<Sandbox>) {
+  constructor(id: string, owner: string, deps: SessionDeps, pooled?: Promise<SessionSandbox>) {
     super();
     this.id = id;
     this.owner = owner;
     this.#deps = deps;
+    this.#log = deps.logger ?? silentLogger;
     if (pooled) this.#sandbox = this.#adopt(pooled);
   }
 
   /** The ready sandbox, if there is one now (no creation). */
-  get currentSandbox(): Sandbox | undefined {
+  get currentSandbox(): SessionSandbox | undefined {
     return this.#current;
   }
 
@@ -84,12 +89,13 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   /** The session's sandbox, created on first call; concurrent callers share one creation. */
-  async sandbox(onPhase: (p: Phase) => void): Promise<Sandbox> {
+  async sandbox(onPhase: (p: Phase) => void): Promise<SessionSandbox> {
     this.touch();
     this.#phaseListeners.add(onPhase);
     try {
       const pending = this.#sandbox;
       if (pending) {
+        // A creation that failed was reported to the run that asked for it; this caller makes a new one.
         const existing = await pending.catch(() => undefined);
         // A sandbox seen running a moment ago is trusted without asking the engine again.
         if (existing && Date.now() - this.#seenRunning < 1000) return existing;
@@ -112,16 +118,18 @@ export class Session extends EventEmitter<SessionEvents> {
     for (const l of this.#phaseListeners) l(p);
   }
 
-  #create(): Promise<Sandbox> {
+  #create(): Promise<SessionSandbox> {
     return this.#adopt(this.#deps.factory(this.id, (p) => this.#emitPhase(p)));
   }
 
   /** Follows a sandbox being made (by this session or, ahead of time, by the warm pool). */
-  #adopt(creating: Promise<Sandbox>): Promise<Sandbox> {
+  #adopt(creating: Promise<SessionSandbox>): Promise<SessionSandbox> {
     creating.then(
       (s) => {
         // Made for a session deleted meanwhile: nobody will remove it later, so remove it now.
-        if (this.#closed) return void this.#deps.removeObjects(this.id).catch(() => undefined);
+        if (this.#closed) {
+          return void this.#deps.removeObjects(this.id).catch((e: unknown) => this.#log.warn('could not remove a sandbox made for a session closed meanwhile', e));
+        }
         this.#current = s;
         this.#follow(s);
         this.emit('sandbox', s);
@@ -133,7 +141,7 @@ export class Session extends EventEmitter<SessionEvents> {
     return creating;
   }
 
-  #follow(sandbox: Sandbox): void {
+  #follow(sandbox: SessionSandbox): void {
     this.#inventory?.stop();
     const inv = new SessionInventory(sandbox);
     this.#inventory = inv;
@@ -142,12 +150,16 @@ export class Session extends EventEmitter<SessionEvents> {
     });
     // A moment later: the session's first Run should not share the engine with the event feed.
     setTimeout(() => {
-      if (this.#inventory === inv) inv.start().catch(() => undefined);
+      if (this.#inventory !== inv) return;
+      inv.start().catch(async (e: unknown) => {
+        // Expected when the sandbox died meanwhile (the next Run replaces it, with a new feed).
+        if (await sandbox.running()) this.#log.warn('the session panel\'s inventory feed did not start', e);
+      });
     }, INVENTORY_DELAY_MS).unref();
   }
 
   /** The sandbox died (killed, engine restarted): say so, clear what it left, make a new one. */
-  async #replace(dead: Sandbox): Promise<Sandbox> {
+  async #replace(dead: SessionSandbox): Promise<SessionSandbox> {
     this.#current = undefined;
     this.#inventory?.stop();
     this.#inventory = undefined;
@@ -157,7 +169,9 @@ export class Session extends EventEmitter<SessionEvents> {
       phase: 'replacing-sandbox',
       message: `${why}, so its files, containers and variables are gone. Creating a new one`,
     });
-    await this.#deps.removeObjects(this.id).catch(() => undefined);
+    await this.#deps.removeObjects(this.id).catch((e: unknown) =>
+      this.#log.warn(`could not remove what the stopped sandbox ${dead.containerId.slice(0, 12)} left; making a new one anyway`, e),
+    );
     return this.#create();
   }
 
@@ -170,6 +184,7 @@ export class Session extends EventEmitter<SessionEvents> {
     this.#closed = true;
     this.emit('closed');
     const stopped = Promise.all([...this.runs.values()].map((r) => r.stop())).then(() => undefined);
+    // A creation that failed left nothing to wait for; its failure went to the run that asked.
     await this.#sandbox?.catch(() => undefined);
     this.#current = undefined;
     this.#inventory?.stop();

@@ -1,6 +1,7 @@
 import type { RawData, WebSocket } from 'ws';
-import { CLOSE, FLOW, parseClientMessage, type ServerMessage } from '../protocol.ts';
+import { CLOSE, parseClientMessage, type ServerMessage } from '../protocol.ts';
 import { STDIN_HIGH, type Run } from '../runs/run.ts';
+import { FlowControl } from './flow-control.ts';
 
 /** How long one watcher may hold a run's output before it is dropped. */
 const HOLD_MAX_MS = 10_000;
@@ -33,24 +34,18 @@ type Item = { bytes: Buffer } | { message: ServerMessage };
 export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean): void {
   run.attach();
   const holder = {};
-  let sent = 0;
-  let acked = 0;
-  let held = false;
+  const flow = new FlowControl({ acks, socketBuffered: () => ws.bufferedAmount });
   let drainTimer: NodeJS.Timeout | undefined;
   let holdTimer: NodeJS.Timeout | undefined;
   const queue: Item[] = [];
-  let queued = 0;
-  const inFlight = () => (acks ? sent - acked : ws.bufferedAmount);
-  const backlog = () => inFlight() + queued;
 
   /** Hands queued items to the socket while the client keeps up. */
   const pump = () => {
-    while (queue.length > 0 && ws.readyState === ws.OPEN && inFlight() <= FLOW.high) {
+    while (queue.length > 0 && ws.readyState === ws.OPEN && flow.mayWrite) {
       const item = queue.shift()!;
       if ('bytes' in item) {
-        queued -= item.bytes.length;
         ws.send(item.bytes, { binary: true });
-        sent += item.bytes.length;
+        flow.commit(item.bytes.length);
       } else {
         const m = item.message;
         send(ws, m);
@@ -61,27 +56,25 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean)
   };
   const check = () => {
     pump();
-    if (!held && backlog() > FLOW.high) {
-      held = true;
+    const decision = flow.decide();
+    if (decision === 'pause') {
       run.hold(holder);
       // One reader that stays behind must not freeze the command for everyone: drop it; it can
       // reconnect with `since` and read the rest from the transcript.
       // Dropped at once: release the hold now, and cut the socket rather than wait for a close
       // handshake that a reader which does not read would never answer.
       holdTimer = setTimeout(() => {
-        held = false;
+        flow.drop();
         clearInterval(drainTimer);
         run.release(holder);
         queue.length = 0;
-        queued = 0;
         // The close code goes out when the socket still takes writes; the cut follows regardless.
         ws.close(CLOSE.tooSlow, 'reader too slow; reconnect with since');
         ws.terminate();
       }, HOLD_MAX_MS);
       // Without acks, watch the socket's own buffer drain.
       if (!acks) drainTimer = setInterval(check, 10);
-    } else if (held && backlog() < FLOW.low) {
-      held = false;
+    } else if (decision === 'resume') {
       clearInterval(drainTimer);
       clearTimeout(holdTimer);
       run.release(holder);
@@ -90,7 +83,7 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean)
   const enqueue = (item: Item) => {
     if (ws.readyState !== ws.OPEN) return;
     queue.push(item);
-    if ('bytes' in item) queued += item.bytes.length;
+    if ('bytes' in item) flow.account(item.bytes.length);
     check();
   };
 
@@ -99,7 +92,7 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean)
   send(ws, { type: 'hello', offset, status: run.status, dropped: run.transcript.dropped });
   if (run.status === 'starting' && run.phase) send(ws, { type: 'phase', ...run.phase });
   for (const c of chunks) for (let i = 0; i < c.length; i += REPLAY_PIECE) queue.push({ bytes: c.subarray(i, i + REPLAY_PIECE) });
-  queued = chunks.reduce((n, c) => n + c.length, 0);
+  flow.account(chunks.reduce((n, c) => n + c.length, 0));
 
   const onOutput = (_offset: number, chunk: Buffer) => enqueue({ bytes: chunk });
   const onMessage = (m: ServerMessage) => enqueue({ message: m });
@@ -148,7 +141,7 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean)
     if (!parsed.ok) return send(ws, { type: 'error', message: parsed.error });
     if (parsed.message.type === 'resize') run.resize(parsed.message.cols, parsed.message.rows);
     else {
-      acked = Math.min(sent, Math.max(acked, parsed.message.bytes));
+      flow.acknowledge(parsed.message.bytes);
       check();
     }
   });
@@ -159,7 +152,7 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean)
     clearInterval(drainTimer);
     clearTimeout(holdTimer);
     queue.length = 0;
-    queued = 0;
+    flow.drop();
     run.off('output', onOutput);
     run.off('message', onMessage);
     run.release(holder);

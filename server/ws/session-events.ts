@@ -8,7 +8,8 @@ function send(ws: WebSocket, m: SessionMessage): void {
 
 /**
  * WebSocket /api/sessions/:id/events: the session panel's feed. Sends the inventory of the
- * session's engine now and after every change, or says that there is no sandbox yet.
+ * session's engine now and after every change, or says that there is no sandbox yet. Watching is
+ * not activity: an open tab does not keep an unused session (and its sandbox) from being reaped.
  */
 export function streamSessionEvents(ws: WebSocket, session: Session): void {
   const onInventory = (inventory: Inventory) => send(ws, { type: 'inventory', inventory });
@@ -18,11 +19,9 @@ export function streamSessionEvents(ws: WebSocket, session: Session): void {
   session.on('inventory', onInventory);
   const onClosed = () => ws.close(1000, 'session closed');
   session.once('closed', onClosed);
-  const keepAlive = setInterval(() => session.touch(), 30_000);
   ws.on('message', () => send(ws, { type: 'error', message: 'This feed takes no messages.' }));
   ws.on('error', () => undefined);
   ws.on('close', () => {
-    clearInterval(keepAlive);
     session.off('inventory', onInventory);
     session.off('closed', onClosed);
   });

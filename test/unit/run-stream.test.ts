@@ -1,0 +1,74 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CLOSE, FLOW } from '../../server/protocol.ts';
+import { Run } from '../../server/runs/run.ts';
+import { streamRun } from '../../server/ws/run-stream.ts';
+import { FakeSandbox, settle } from './fake-sandbox.ts';
+import { FakeSocket } from './fake-socket.ts';
+
+async function runningRun() {
+  const sandbox = new FakeSandbox('session-1', 1);
+  const run = new Run({ id: 'run-1', sessionId: 'session-1', command: 'yes', timeoutMs: 0, outputLimit: 8 * 1024 * 1024, stopGraceMs: 2000, detachedGraceMs: 60_000 });
+  void run.start(async () => sandbox);
+  await settle();
+  const exec = sandbox.runs[0]!;
+  return { run, exec };
+}
+
+const chunk = Buffer.alloc(64 * 1024, 'y');
+
+describe('the run stream', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('pauses the command above the high watermark of unacknowledged bytes and resumes below the low one', async () => {
+    const { run, exec } = await runningRun();
+    const ws = new FakeSocket();
+    streamRun(ws.ws, run, 0, true);
+    for (let i = 0; i < 10; i++) exec.output.write(chunk);
+    await settle();
+    expect(exec.output.isPaused(), 'the exec output kept flowing past the high watermark').toBe(true);
+    expect(ws.bytesSent, 'handed more than the high watermark (plus one piece) to a client that acknowledged nothing').toBeLessThanOrEqual(FLOW.high + chunk.length);
+    ws.receive(JSON.stringify({ type: 'ack', bytes: ws.bytesSent }));
+    await settle();
+    expect(exec.output.isPaused(), 'still paused after the client caught up').toBe(false);
+    expect(ws.closed).toBeUndefined();
+  });
+
+  it('drops a slow reader after 10 s of holding the run, and the command goes on for the others', async () => {
+    const { run, exec } = await runningRun();
+    const slow = new FakeSocket();
+    const fast = new FakeSocket();
+    streamRun(slow.ws, run, 0, true);
+    streamRun(fast.ws, run, 0, true);
+    for (let i = 0; i < 10; i++) exec.output.write(chunk);
+    await settle();
+    fast.receive(JSON.stringify({ type: 'ack', bytes: fast.bytesSent }));
+    await settle();
+    expect(exec.output.isPaused(), 'the slow reader holds the run').toBe(true);
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(slow.closed, 'dropped before 10 s').toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(slow.closed?.code).toBe(CLOSE.tooSlow);
+    expect(slow.terminated, 'the slow reader\'s socket is cut, not left to a close handshake it would not answer').toBe(true);
+    await settle();
+    expect(exec.output.isPaused(), 'the command stayed paused after the slow reader was dropped').toBe(false);
+    expect(fast.closed).toBeUndefined();
+  });
+
+  it('an attach replays the transcript from `since`, then follows live output, and ends with the exit', async () => {
+    const { run, exec } = await runningRun();
+    exec.output.write('hello ');
+    await settle();
+    const ws = new FakeSocket();
+    streamRun(ws.ws, run, 2, true);
+    exec.output.write('world');
+    await settle();
+    exec.end(0);
+    await run.ended;
+    await settle();
+    expect(ws.messages[0]).toMatchObject({ type: 'hello', offset: 2, status: 'running' });
+    expect(Buffer.concat(ws.sent.filter((d): d is Buffer => typeof d !== 'string')).toString()).toBe('llo world');
+    expect(ws.messages.at(-1)).toMatchObject({ type: 'exit', exitCode: 0 });
+    expect(ws.closed?.code).toBe(CLOSE.normal);
+  });
+});

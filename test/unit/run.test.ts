@@ -1,0 +1,136 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ServerMessage } from '../../server/protocol.ts';
+import { Run, type RunOptions } from '../../server/runs/run.ts';
+import type { Phase } from '../../server/sandbox/session-sandbox.ts';
+import { Session } from '../../server/sessions/session.ts';
+import { fakeFactory, FakeSandbox, notRunning, recordingLogger, settle } from './fake-sandbox.ts';
+
+const options = (o: Partial<RunOptions> = {}): RunOptions => ({
+  id: 'run-1',
+  sessionId: 'session-1',
+  command: 'echo hi',
+  timeoutMs: 0,
+  outputLimit: 1024 * 1024,
+  stopGraceMs: 2000,
+  detachedGraceMs: 60_000,
+  ...o,
+});
+
+/** The messages a run emits, as a watcher would get them. */
+function messages(run: Run): ServerMessage[] {
+  const seen: ServerMessage[] = [];
+  run.on('message', (m) => seen.push(m));
+  return seen;
+}
+
+describe('Run', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('streams the exec output into the transcript and ends with the exit code', async () => {
+    const sandbox = new FakeSandbox('session-1', 1);
+    const run = new Run(options());
+    const seen = messages(run);
+    void run.start(async () => sandbox);
+    await settle();
+    const exec = sandbox.runs[0]!;
+    expect(run.status).toBe('running');
+    exec.output.write('hello\r\n');
+    exec.end(0);
+    await run.ended;
+    expect(run.transcript.readFrom(0).data.toString()).toBe('hello\r\n');
+    expect(seen.at(-1)).toMatchObject({ type: 'exit', exitCode: 0 });
+  });
+
+  it('Stop before the exec exists: the run ends stopped and no command is started', async () => {
+    const f = fakeFactory();
+    f.hold(); // the sandbox is still being made
+    const session = new Session('session-1', 'browser:a', f);
+    const run = new Run(options());
+    void run.start((onPhase) => session.sandbox(onPhase));
+    await settle();
+    expect(run.phase?.phase).toBe('creating-sandbox');
+    const stopped = run.stop();
+    f.release();
+    const info = await stopped;
+    expect(info).toMatchObject({ status: 'failed', stopped: true, error: 'Stopped before it started.' });
+    expect(f.made[0]!.runs, 'an exec was started for a run stopped before it existed').toHaveLength(0);
+  });
+
+  it('the detach grace: a run nobody watches is stopped after it, one that is watched is not', async () => {
+    const sandbox = new FakeSandbox('session-1', 1);
+    const run = new Run(options({ detachedGraceMs: 60_000 }));
+    void run.start(async () => sandbox);
+    await settle();
+    run.attach();
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(run.finished, 'a watched run was stopped').toBe(false);
+    run.detach();
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(run.finished, 'stopped before the grace was over').toBe(false);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await run.ended;
+    expect(run.info()).toMatchObject({ status: 'exited', exitCode: 130, stopped: true });
+    expect(sandbox.helpers.map((c) => c.join(' ')).some((c) => c.includes('pkill -INT')), 'Stop sends SIGINT first').toBe(true);
+  });
+
+  it('a run that is never started still ends when its detach timer fires (Stop does not wait forever)', async () => {
+    const run = new Run(options({ detachedGraceMs: 1000 }));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(run.finished, 'the detach timer fired; the run should have ended').toBe(true);
+    const info = await Promise.race([run.stop(), new Promise((r) => setTimeout(() => r('still waiting'), 5000))]);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(info).toMatchObject({ status: 'failed', stopped: true });
+  });
+
+  it('a dead sandbox found when the exec starts (409) is replaced; phases say so and "ready" waits for the exec', async () => {
+    const f = fakeFactory();
+    const session = new Session('session-1', 'browser:a', f);
+    // A first run makes the sandbox; it then dies between two runs, unseen.
+    await session.sandbox(() => undefined);
+    await session.sandbox(() => undefined); // a second run: the session now trusts its look for a second
+    const first = f.made[0]!;
+    first.alive = false;
+    const run = new Run(options());
+    const seen = messages(run);
+    const phases: Array<Phase | undefined> = [];
+    run.on('message', () => phases.push(run.phase && { ...run.phase }));
+    // The session trusted its recent look: the exec is what finds the sandbox gone.
+    const exec = vi.spyOn(first, 'exec').mockRejectedValueOnce(notRunning());
+    void run.start((onPhase) => session.sandbox(onPhase), () => session.sandboxLost());
+    await settle();
+    expect(exec).toHaveBeenCalledOnce();
+    const second = f.made[1];
+    expect(second, 'no new sandbox was made').toBeDefined();
+    const phaseMessages = seen.filter((m) => m.type === 'phase');
+    expect(phaseMessages.map((m) => m.phase)).toEqual(['replacing-sandbox', 'creating-sandbox', 'starting-engine', 'ready']);
+    expect(phaseMessages.at(-1), '"ready" is announced once, when the command runs').toMatchObject({ message: 'Running' });
+    expect(phases.slice(0, 3).map((p) => p?.phase), 'the run keeps its latest phase for watchers that attach meanwhile').toEqual([
+      'replacing-sandbox',
+      'creating-sandbox',
+      'starting-engine',
+    ]);
+    expect(second!.runs).toHaveLength(1);
+    second!.runs[0]!.end(0);
+    await run.ended;
+    expect(run.info()).toMatchObject({ status: 'exited', exitCode: 0 });
+  });
+
+  it('a sandbox that Stop could not kill is logged with the run', async () => {
+    const logger = recordingLogger();
+    // Signals do nothing (a trapping command): Stop ends up killing the sandbox, which fails.
+    const sandbox = new FakeSandbox('session-1', 1, { helper: async () => ({ output: '', exitCode: 0 }) });
+    sandbox.kill = async () => {
+      throw new Error('engine gone');
+    };
+    const run = new Run(options({ logger: logger.child({ run: 'run-1' }) }));
+    void run.start(async () => sandbox);
+    await settle();
+    const stopped = run.stop();
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(logger.lines).toEqual(['Warning: Stop could not kill the sandbox of a run that ignored its signals: engine gone [run=run-1]']);
+    sandbox.runs[0]!.end(137);
+    await vi.advanceTimersByTimeAsync(1000);
+    await stopped;
+  });
+});

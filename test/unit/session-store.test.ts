@@ -1,0 +1,138 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Principal } from '../../server/security/request-guard.ts';
+import { SessionStore, type SessionStoreOptions } from '../../server/sessions/session-store.ts';
+import { streamSessionEvents } from '../../server/ws/session-events.ts';
+import { streamRun } from '../../server/ws/run-stream.ts';
+import { fakeFactory, recordingLogger, settle, type FakeFactory } from './fake-sandbox.ts';
+import { FakeSocket } from './fake-socket.ts';
+
+const alice: Principal = { kind: 'browser', id: 'alice' };
+const bob: Principal = { kind: 'browser', id: 'bob' };
+const IDLE_MS = 10 * 60_000;
+
+function store(f: FakeFactory, o: Partial<SessionStoreOptions> = {}) {
+  const logger = recordingLogger();
+  const s = new SessionStore({
+    factory: f.factory,
+    removeObjects: f.removeObjects,
+    maxSessions: 10,
+    maxSessionsPerUser: 3,
+    outputLimit: 1024 * 1024,
+    stopGraceMs: 2000,
+    detachedGraceMs: 60_000,
+    runTimeoutMs: 0,
+    sessionIdleMs: IDLE_MS,
+    runEnv: [],
+    logger,
+    ...o,
+  });
+  return { store: s, logger };
+}
+
+describe('SessionStore', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('the live-run cap: the 17th run going at once is refused, and a run that ends frees a place', async () => {
+    const f = fakeFactory();
+    const { store: s } = store(f);
+    const session = s.create(alice);
+    const runs = Array.from({ length: 16 }, () => s.startRun(session, { command: 'sleep infinity' }));
+    await settle();
+    expect(() => s.startRun(session, { command: 'one more' })).toThrow(/16 runs are already going in this session/);
+    expect(session.runs.size, 'the refused run was kept').toBe(16);
+    f.made[0]!.runs[0]!.end(0);
+    await runs[0]!.ended;
+    expect(() => s.startRun(session, { command: 'now there is room' })).not.toThrow();
+  });
+
+  it('a run refused by the live-run cap leaves no detach timer behind (its Stop would wait forever)', async () => {
+    const f = fakeFactory();
+    const { store: s } = store(f);
+    const session = s.create(alice);
+    for (let i = 0; i < 16; i++) s.startRun(session, { command: 'sleep infinity' });
+    await settle();
+    const timers = vi.getTimerCount();
+    expect(() => s.startRun(session, { command: 'one more' })).toThrow(/runs are already going/);
+    expect(vi.getTimerCount(), 'timers armed by a refused run').toBe(timers);
+  });
+
+  it('queue expiry: a full server queues callers; one who stops asking for 30 s loses the place', () => {
+    const f = fakeFactory();
+    const { store: s } = store(f, { maxSessions: 1 });
+    const carol: Principal = { kind: 'browser', id: 'carol' };
+    expect(s.admit(alice, 0)).toHaveProperty('id');
+    expect(s.admit(bob, 1000)).toEqual({ position: 1 });
+    expect(s.admit(carol, 2000)).toEqual({ position: 2 });
+    // Bob stops asking; Carol keeps asking.
+    expect(s.admit(carol, 25_000)).toEqual({ position: 2 });
+    expect(s.admit(carol, 31_001)).toEqual({ position: 1 });
+    expect(s.queueLength).toBe(1);
+  });
+
+  it('idle reaping: a session unused for the idle time is removed with its sandbox; a busy one is kept', async () => {
+    const f = fakeFactory();
+    // Nobody watches the busy run: a long detach grace keeps it going.
+    const { store: s, logger } = store(f, { detachedGraceMs: 24 * 3600_000 });
+    const idle = s.create(alice);
+    const busy = s.create(bob);
+    s.startRun(busy, { command: 'sleep infinity' });
+    await settle();
+    await vi.advanceTimersByTimeAsync(IDLE_MS + 3 * 60_000);
+    expect(s.size, 'sessions left after the idle time').toBe(1);
+    expect(() => s.get(idle.id, alice)).toThrow();
+    expect(s.get(busy.id, bob)).toBe(busy);
+    expect(f.removed).toContain(idle.id);
+    expect(logger.lines.some((l) => /^Removed session \w+, idle for \d+ s\.$/.test(l)), logger.lines.join('\n')).toBe(true);
+  });
+
+  it('an open events feed does not keep a session alive past the idle time: watching is not activity', async () => {
+    const f = fakeFactory();
+    const { store: s } = store(f);
+    const session = s.create(alice);
+    const feed = new FakeSocket();
+    streamSessionEvents(feed.ws, session);
+    await vi.advanceTimersByTimeAsync(IDLE_MS + 3 * 60_000);
+    expect(s.size, 'the session with only an open feed was not reaped').toBe(0);
+    expect(feed.closed).toEqual({ code: 1000, reason: 'session closed' });
+  });
+
+  it('keys typed into a run are activity: they keep the session from being reaped', async () => {
+    const f = fakeFactory();
+    const { store: s } = store(f, { detachedGraceMs: 24 * 3600_000 });
+    const session = s.create(alice);
+    const run = s.startRun(session, { command: 'cat' });
+    await settle();
+    f.made[0]!.runs[0]!.end(0);
+    await run.ended;
+    // A terminal: the reader types now and then, nothing else happens.
+    const terminal = s.startRun(session, { command: 'bash', kind: 'terminal' });
+    const pane = new FakeSocket();
+    streamRun(pane.ws, terminal, 0, true);
+    await settle();
+    for (let minute = 0; minute < 30; minute++) {
+      pane.receive(Buffer.from('x'));
+      await vi.advanceTimersByTimeAsync(60_000);
+    }
+    expect(f.made[0]!.runs[1]!.typed.join('')).toBe('x'.repeat(30));
+    // The terminal ends (no output came: only the keys were activity); the idle time counts from the last key.
+    f.made[0]!.runs[1]!.end(0);
+    await terminal.ended;
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    expect(s.size, 'a session whose reader typed a key 6 minutes ago was reaped (idle time: 10 minutes)').toBe(1);
+    await vi.advanceTimersByTimeAsync(IDLE_MS);
+    expect(s.size, 'and once idle for the idle time, it is reaped').toBe(0);
+  });
+
+  it('a session whose removal fails is logged as such, not as removed', async () => {
+    const f = fakeFactory();
+    const { store: s, logger } = store(f);
+    const session = s.create(alice);
+    f.removeFailsWith = new Error('engine gone');
+    await vi.advanceTimersByTimeAsync(IDLE_MS + 3 * 60_000);
+    expect(logger.lines.filter((l) => l.startsWith('Removed session')), 'logged as removed').toEqual([]);
+    expect(logger.lines).toContain(
+      `Warning: could not remove a session idle (the next start-up sweeps what it left): engine gone [session=${session.id.slice(0, 8)}]`,
+    );
+  });
+});

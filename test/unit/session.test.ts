@@ -1,0 +1,73 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Phase } from '../../server/sandbox/session-sandbox.ts';
+import { Session } from '../../server/sessions/session.ts';
+import { fakeFactory, recordingLogger } from './fake-sandbox.ts';
+
+describe('Session', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('makes one sandbox for concurrent callers', async () => {
+    const f = fakeFactory();
+    const session = new Session('s1', 'browser:a', f);
+    const [a, b] = await Promise.all([session.sandbox(() => undefined), session.sandbox(() => undefined)]);
+    expect(a).toBe(b);
+    expect(f.made).toHaveLength(1);
+  });
+
+  it('replacement of a dead sandbox: the next caller is told, what it left is removed, a new one is made', async () => {
+    const f = fakeFactory();
+    const session = new Session('s1', 'browser:a', f);
+    const first = await session.sandbox(() => undefined);
+    f.made[0]!.alive = false;
+    await vi.advanceTimersByTimeAsync(1000); // past the second in which a recent look is trusted
+    const phases: Phase[] = [];
+    const second = await session.sandbox((p) => phases.push(p));
+    expect(second).not.toBe(first);
+    expect(f.removed, 'the dead sandbox\'s objects were not removed before making the next').toEqual(['s1']);
+    expect(phases[0]).toMatchObject({ phase: 'replacing-sandbox' });
+    expect(phases[0]!.message).toContain(`Your sandbox ${first.containerId.slice(0, 12)} stopped`);
+    expect(session.currentSandbox).toBe(second);
+  });
+
+  it('a sandbox removed for a reason (disk) is replaced with that reason, not a guess', async () => {
+    const f = fakeFactory();
+    const session = new Session('s1', 'browser:a', f);
+    await session.sandbox(() => undefined);
+    await session.evictSandbox('The host ran low on disk');
+    await vi.advanceTimersByTimeAsync(1000);
+    const phases: Phase[] = [];
+    await session.sandbox((p) => phases.push(p));
+    expect(phases[0]!.message).toMatch(/^The host ran low on disk, so its files/);
+  });
+
+  it('a failed clean-up of a dead sandbox is logged with the session, and a new sandbox is still made', async () => {
+    const f = fakeFactory();
+    const logger = recordingLogger();
+    const session = new Session('s1', 'browser:a', { ...f, logger: logger.child({ session: 's1' }) });
+    const first = await session.sandbox(() => undefined);
+    f.made[0]!.alive = false;
+    f.removeFailsWith = new Error('engine busy');
+    await vi.advanceTimersByTimeAsync(1000);
+    await session.sandbox(() => undefined);
+    expect(f.made).toHaveLength(2);
+    expect(logger.lines).toEqual([
+      `Warning: could not remove what the stopped sandbox ${first.containerId.slice(0, 12)} left; making a new one anyway: engine busy [session=s1]`,
+    ]);
+  });
+
+  it('a sandbox finished for a session closed meanwhile is removed', async () => {
+    const f = fakeFactory();
+    f.hold();
+    const session = new Session('s1', 'browser:a', f);
+    const making = session.sandbox(() => undefined);
+    await vi.advanceTimersByTimeAsync(0);
+    const closing = session.close();
+    f.release();
+    await closing;
+    await making.catch(() => undefined);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(f.removed).toEqual(['s1']);
+    await expect(session.sandbox(() => undefined)).rejects.toThrow('This session has been closed');
+  });
+});
