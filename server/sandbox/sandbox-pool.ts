@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { SandboxFactory } from '../sessions/session.ts';
+import type { SandboxFactory } from './sandbox-factory.ts';
 import type { Sandbox } from './sandbox.ts';
 
 const REFILL_DELAY_MS = 3000;

@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
-import { HttpError, notFound } from '../http/http-error.ts';
+import { AtCapacityError, LimitReachedError, notFound } from '../domain-errors.ts';
 import type { RunInfo } from '../protocol.ts';
 import { Run } from '../runs/run.ts';
 import type { Principal } from '../security/request-guard.ts';
 import { principalKey } from '../security/request-guard.ts';
+import type { SandboxFactory } from '../sandbox/sandbox-factory.ts';
 import type { SandboxPool } from '../sandbox/sandbox-pool.ts';
-import { Session, type SandboxFactory } from './session.ts';
+import { Session } from './session.ts';
 
 /** Finished runs kept per session (for re-attaching after a reload), and runs going at once. */
 const MAX_KEPT_RUNS = 100;
@@ -98,12 +99,12 @@ export class SessionStore {
 
   create(principal: Principal): Session {
     if (this.#sessions.size >= this.#opts.maxSessions) {
-      throw new HttpError(503, `All ${this.#opts.maxSessions} sessions are in use. Try again when one ends, or raise MAX_SESSIONS.`);
+      throw new AtCapacityError(`All ${this.#opts.maxSessions} sessions are in use. Try again when one ends, or raise MAX_SESSIONS.`);
     }
     const owner = principalKey(principal);
     const mine = [...this.#sessions.values()].filter((s) => s.owner === owner).length;
     if (principal.kind !== 'token' && mine >= this.#opts.maxSessionsPerUser) {
-      throw new HttpError(429, `You already have ${mine} sessions, the most one person may hold. Restart one instead.`);
+      throw new LimitReachedError(`You already have ${mine} sessions, the most one person may hold. Restart one instead.`);
     }
     const pooled = this.#opts.pool?.take();
     const session = new Session(
@@ -164,7 +165,7 @@ export class SessionStore {
     if (live > MAX_LIVE_RUNS) {
       session.runs.delete(run.id);
       this.#runs.delete(run.id);
-      throw new HttpError(429, `${MAX_LIVE_RUNS} runs are already going in this session. Stop one first.`);
+      throw new LimitReachedError(`${MAX_LIVE_RUNS} runs are already going in this session. Stop one first.`);
     }
     session.touch();
     run.on('output', () => session.touch());

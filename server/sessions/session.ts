@@ -1,13 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { Phase, Sandbox } from '../sandbox/sandbox.ts';
+import type { SandboxFactory } from '../sandbox/sandbox-factory.ts';
 import type { Inventory } from '../protocol.ts';
 import type { Run } from '../runs/run.ts';
 import { SessionInventory } from './session-inventory.ts';
 
 const INVENTORY_DELAY_MS = 300;
-
-/** Makes the sandbox of a session, reporting phases. */
-export type SandboxFactory = (sessionId: string, onPhase: (p: Phase) => void) => Promise<Sandbox>;
 
 export interface SessionDeps {
   factory: SandboxFactory;
