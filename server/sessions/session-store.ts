@@ -213,8 +213,14 @@ export class SessionStore {
   async reapIdle(now = Date.now()): Promise<number> {
     const idle = [...this.#sessions.values()].filter((s) => !s.busy && now - s.lastUsed > this.#opts.sessionIdleMs);
     for (const s of idle) {
-      await this.delete(s.id, { kind: 'token' }).catch(() => undefined);
-      this.#opts.log(`Removed session ${s.id.slice(0, 8)}, idle for ${Math.round((now - s.lastUsed) / 1000)} s.`);
+      const idleFor = `idle for ${Math.round((now - s.lastUsed) / 1000)} s`;
+      try {
+        await this.delete(s.id, { kind: 'token' });
+        this.#opts.log(`Removed session ${s.id.slice(0, 8)}, ${idleFor}.`);
+      } catch (err) {
+        // The session is gone from the store, but its sandbox may still hold the engine's resources.
+        this.#opts.log(`Could not remove session ${s.id.slice(0, 8)} (${idleFor}): ${(err as Error).message.split('\n')[0]}`);
+      }
     }
     return idle.length;
   }
