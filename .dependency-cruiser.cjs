@@ -39,7 +39,8 @@ module.exports = {
     },
     {
       name: 'only-docker-imports-dockerode',
-      comment: 'server/docker/ is the one Docker boundary: every engine call goes through its timeouts and error mapping.',
+      comment:
+        'server/docker/ is the one Docker boundary, for the bench, scripts and tests too: every engine call goes through its timeouts and error mapping.',
       severity: 'error',
       from: { pathNot: '^server/docker/' },
       to: { path: '(^|/)node_modules/(@types/)?dockerode/' },
