@@ -93,12 +93,13 @@ try {
   const session = await api.createSession();
   await api.run(session, 'true');
   const [sandboxId] = (await engine.listLabelled({ [LABELS.session]: session })).containers;
-  const container = engine.docker.getContainer(sandboxId!);
+  // The engine's own exec (create + start), with nothing of the server's in between.
+  const exec = (cmd: string[], user?: string, env: string[] = []) =>
+    engine.exec(sandboxId!, { cmd, env, user, tty: true, stdin: false }).then((e) => e.output);
   log('exec floor (dockerode)');
   const floor = await repeat(REPS, async () => {
     const t = now();
-    const exec = await container.exec({ Cmd: ['echo', 'hi'], AttachStdout: true, AttachStderr: true, Tty: true });
-    const stream = await exec.start({ hijack: true, stdin: false, Tty: true });
+    const stream = await exec(['echo', 'hi']);
     return new Promise<number>((resolve) => {
       let first: number | undefined;
       stream.on('data', () => (first ??= ms(t)));
@@ -120,8 +121,7 @@ try {
   const warmPs = await repeat(REPS, () => apiFirstByte(api, session, 'docker ps -a'));
   const rawPs = await repeat(REPS, async () => {
     const t = now();
-    const exec = await container.exec({ Cmd: ['docker', 'ps', '-a'], AttachStdout: true, AttachStderr: true, Tty: true, Env: identity.env, ...(identity.user ? { User: identity.user } : {}) });
-    const stream = await exec.start({ hijack: true, stdin: false, Tty: true });
+    const stream = await exec(['docker', 'ps', '-a'], identity.user, identity.env);
     return new Promise<number>((resolve) => {
       let first: number | undefined;
       stream.on('data', () => (first ??= ms(t)));
@@ -142,8 +142,7 @@ try {
   log(`throughput: ${Math.round(BYTES / 2 ** 20)} MiB raw exec vs through the API`);
   const flood = `head -c ${BYTES} /dev/zero | tr '\\0' 'x'`;
   const tRaw = now();
-  const rawExec = await container.exec({ Cmd: ['bash', '-c', flood], AttachStdout: true, AttachStderr: true, Tty: true });
-  const rawStream = await rawExec.start({ hijack: true, stdin: false, Tty: true });
+  const rawStream = await exec(['bash', '-c', flood]);
   const rawBytes = await new Promise<number>((resolve) => {
     let n = 0;
     rawStream.on('data', (d: Buffer) => (n += d.length));
@@ -207,8 +206,7 @@ try {
       outcomes.filter((o) => o.session).map(async (o) => {
         const [id] = (await engine.listLabelled({ [LABELS.session]: o.session })).containers;
         if (!id) return 0;
-        const s = (await engine.docker.getContainer(id).stats({ stream: false })) as { memory_stats?: { usage?: number; stats?: { cache?: number } } };
-        return (s.memory_stats?.usage ?? 0) - (s.memory_stats?.stats?.cache ?? 0);
+        return engine.memoryUsed(id);
       }),
     );
     const perSandbox = stats.reduce((a, b) => a + b, 0) / Math.max(1, stats.length);

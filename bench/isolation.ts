@@ -3,7 +3,6 @@
  * from its own server in the same run on the same engine. `npm run bench` prints them as section 7;
  * `npm run bench:isolation` runs only this section.
  */
-import type Docker from 'dockerode';
 import type { Engine } from '../server/docker/engine.ts';
 import { LABELS } from '../server/docker/labels.ts';
 import { sandboxExecIdentity } from '../server/sandbox/sandbox-template.ts';
@@ -31,11 +30,10 @@ export interface IsolationFigures {
 /** First byte of a run started through the public API. */
 export type FirstByte = (api: ApiClient, session: string, command: string) => Promise<number>;
 
-async function execFirstByte(container: Docker.Container, isolation: SandboxIsolation): Promise<number> {
+async function execFirstByte(engine: Engine, containerId: string, isolation: SandboxIsolation): Promise<number> {
   const id = sandboxExecIdentity({ mode: 'isolated', isolation });
   const t = now();
-  const exec = await container.exec({ Cmd: ['echo', 'hi'], AttachStdout: true, AttachStderr: true, Tty: true, Env: id.env, ...(id.user ? { User: id.user } : {}) });
-  const stream = await exec.start({ hijack: true, stdin: false, Tty: true });
+  const { output: stream } = await engine.exec(containerId, { cmd: ['echo', 'hi'], env: id.env, user: id.user, tty: true, stdin: false });
   return new Promise<number>((resolve) => {
     let first: number | undefined;
     stream.on('data', () => (first ??= ms(t)));
@@ -46,8 +44,7 @@ async function execFirstByte(container: Docker.Container, isolation: SandboxIsol
 async function idleMemory(engine: Engine, session: string): Promise<number> {
   const [id] = (await engine.listLabelled({ [LABELS.session]: session })).containers;
   if (!id) return 0;
-  const s = (await engine.docker.getContainer(id).stats({ stream: false })) as { memory_stats?: { usage?: number; stats?: { cache?: number } } };
-  return (s.memory_stats?.usage ?? 0) - (s.memory_stats?.stats?.cache ?? 0);
+  return engine.memoryUsed(id);
 }
 
 /** Measures one isolation: a cold server and a pooled one, a few sessions each. */
@@ -64,9 +61,8 @@ export async function measureIsolation(engine: Engine, isolation: SandboxIsolati
     });
     const session = sessions[0]!;
     const [sandboxId] = (await engine.listLabelled({ [LABELS.session]: session })).containers;
-    const container = engine.docker.getContainer(sandboxId!);
     log(`${isolation}: exec floor and warm click`);
-    const execFloor = await repeat(reps, () => execFirstByte(container, isolation));
+    const execFloor = await repeat(reps, () => execFirstByte(engine, sandboxId!, isolation));
     const warmClick = await repeat(reps, () => firstByte(cold.api, session, 'echo hi'));
     const idle = await Promise.all(sessions.map((s) => idleMemory(engine, s)));
     log(`${isolation}: docker pull ubuntu through the mirror`);

@@ -15,7 +15,7 @@ import type { RequestGuard } from './security/request-guard.ts';
 import type { SandboxPool } from './sandbox/sandbox-pool.ts';
 import type { SessionStore } from './sessions/session-store.ts';
 import { PortProxy } from './http/port-proxy.ts';
-import { attachUpgrades } from './ws/upgrade-router.ts';
+import { attachUpgrades } from './http/upgrade-router.ts';
 
 /** How often expired logins are looked for (their sessions are then closed). */
 const LOGIN_SWEEP_MS = 60_000;
@@ -90,7 +90,8 @@ export function createApp(config: Config, deps: AppDeps) {
   if (deps.guard.hosted) {
     // Hosted: pages too are for signed-in people only (the team wiki, the class).
     app.use((req, res, next) => {
-      if (deps.guard.identify(req) && !('refused' in (deps.guard.identify(req) ?? {}))) return next();
+      const who = deps.guard.identify(req);
+      if (who && !('refused' in who)) return next();
       if (config.passwordHash) return res.redirect(303, '/login');
       res.status(401).type('text/plain').send('Sign in through the site\'s login (the reverse proxy did not name a user).');
     });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseDockerHost, type DockerConnection } from './docker/docker-host.ts';
-import type { SandboxIsolation, SandboxLimits, SandboxMode } from './sandbox/sandbox-settings.ts';
+import { isLoopback } from './security/host-check.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -86,11 +86,12 @@ export interface Config {
   trustedProxies: string[];
   maxSessionsPerUser: number;
   sandboxImage: string;
-  sandboxMode: SandboxMode;
+  /** `host`: runs act on the host's engine itself (a local single user's choice). */
+  sandboxMode: 'isolated' | 'host';
   /** Who runs the inner engine and the reader's commands: an unprivileged user (rootless) or root. */
-  sandboxIsolation: SandboxIsolation;
+  sandboxIsolation: 'rootless' | 'rootful';
   sandboxPrivilege: 'auto' | 'privileged' | 'capabilities';
-  limits: SandboxLimits;
+  limits: { memoryBytes: number; nanoCpus: number; pids: number };
   /** Mirror URL for the inner engines; when unset and MIRROR_CONTAINER runs, that container is used. */
   registryMirror: string | undefined;
   mirrorContainer: string;
@@ -144,7 +145,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = result.data;
-  const loopback = e.HOST === 'localhost' || e.HOST === '::1' || /^127\./.test(e.HOST);
+  const loopback = isLoopback(e.HOST.toLowerCase());
   if (!loopback && !e.NOTES_PASSWORD_HASH && !e.TRUSTED_PROXY_HEADER) {
     throw new Error(
       `Refusing to listen on ${e.HOST}: whoever reaches this server drives a Docker engine, which is root on this host.\n` +
@@ -160,6 +161,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       'Refusing SANDBOX_ISOLATION=rootful in hosted mode: a reader\'s commands would run as root in a container that holds\n' +
         'nearly every capability, which is a way to root on this host. Unset SANDBOX_ISOLATION (rootless is the default),\n' +
         'or set SANDBOX_ROOTFUL_HOSTED=1 if every person who can sign in may have root on this machine.',
+    );
+  }
+  const docker = parseDockerHost(e);
+  // Checked here, not at the first Run: the sandbox binds the engine's socket into itself.
+  if (e.SANDBOX_MODE === 'host' && docker.kind !== 'unix') {
+    throw new Error(
+      `Invalid configuration:\n  SANDBOX_MODE=host needs the engine on a local unix socket (DOCKER_HOST=unix://...), not ${docker.url}.`,
     );
   }
   // In hosted mode the server also answers to the address it is bound to.
@@ -200,7 +208,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sessionIdleMs: e.SESSION_IDLE_MS,
     instance: e.INSTANCE,
     siteDir: path.resolve(e.SITE_DIR),
-    docker: parseDockerHost(e),
+    docker,
     maxSessionsPerAddress: e.MAX_SESSIONS_PER_ADDRESS ?? e.MAX_SESSIONS_PER_USER,
     diskFreeMin: e.DISK_FREE_MIN,
     diskCheckMs: e.DISK_CHECK_MS,

@@ -7,6 +7,7 @@ import { LABELS } from './docker/labels.ts';
 import { lineLogger } from './logger.ts';
 import { DiskWatch, gib } from './health/disk-watch.ts';
 import { healthReport, isolationOf } from './health/health-report.ts';
+import { SESSION_SHELL_FILES } from './runs/session-shell.ts';
 import { sandboxFactory } from './sandbox/sandbox-factory.ts';
 import { removeSessionObjects } from './sandbox/sandbox.ts';
 import { resolveSiteRegistry } from './registry/site-registry.ts';
@@ -44,7 +45,27 @@ async function main(): Promise<void> {
     },
     log,
   );
-  const factory = sandboxFactory(engine, config, log, registry);
+  const factory = sandboxFactory(
+    engine,
+    {
+      instance: config.instance,
+      image: config.sandboxImage,
+      mode: config.sandboxMode,
+      isolation: config.sandboxIsolation,
+      privilege: config.sandboxPrivilege,
+      limits: config.limits,
+      subnets: config.sandboxSubnets,
+      registryMirror: config.registryMirror,
+      mirrorContainer: config.mirrorContainer,
+      insecureRegistries: config.insecureRegistries,
+      attachContainers: config.attachContainers,
+      hostSocket: config.docker.kind === 'unix' ? config.docker.socketPath : undefined,
+      // The session shell (state save/restore, the terminal's rcfile) is in every sandbox from the start.
+      install: { dir: '/run', files: SESSION_SHELL_FILES.map((f) => ({ ...f, path: `rdn/${f.path}` })) },
+    },
+    log,
+    registry,
+  );
   const pool = config.warmPool > 0 ? new SandboxPool(config.warmPool, factory, (id) => removeSessionObjects(engine, id), logger) : undefined;
   const store = new SessionStore({
     pool,

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Duplex, type Readable, type Writable } from 'node:stream';
 import Docker from 'dockerode';
 import type { DockerConnection } from './docker-host.ts';
 import { describeEngineError, isConnectionError } from './engine-error.ts';
-import { LABELS, projectLabels } from './labels.ts';
+import { projectLabels } from './labels.ts';
 
 /** What the engine says about itself. */
 export interface EngineVersion {
@@ -35,6 +35,33 @@ export interface LabelledObjects {
   volumes: string[];
 }
 
+/** A container's create options, as the Engine API takes them (sandbox-template.ts builds them). */
+export type ContainerSpec = Docker.ContainerCreateOptions;
+
+export interface ExecSpec {
+  cmd: string[];
+  env: string[];
+  user?: string | undefined;
+  tty: boolean;
+  stdin: boolean;
+  /** [rows, cols] of the TTY from its start. */
+  consoleSize?: [number, number] | undefined;
+}
+
+/** A started exec: its output (stdout and stderr merged when there is no TTY), its stdin, resize and state. */
+export interface EngineExec {
+  output: Readable;
+  input: Writable;
+  resize(cols: number, rows: number): Promise<void>;
+  state(): Promise<{ running: boolean; exitCode: number | null }>;
+}
+
+/** A container's state and its address on each network it is on. */
+export interface ContainerState {
+  running: boolean;
+  networks: Record<string, { address: string | undefined; gateway: string | undefined }>;
+}
+
 /** Engine calls may be slow while many sandboxes start at once; a health check must not be. */
 const DEFAULT_TIMEOUT_MS = 60_000;
 const QUICK_TIMEOUT_MS = 5000;
@@ -63,32 +90,46 @@ function modemOptions(c: DockerConnection): Docker.DockerOptions {
   }
 }
 
+/** Calls that take `abortSignal` in dockerode's code, though its type definitions leave the options out. */
+interface SignalledCalls {
+  version(o: { abortSignal: AbortSignal }): Promise<Docker.DockerVersion>;
+  info(o: { abortSignal: AbortSignal }): Promise<unknown>;
+  df(o: { abortSignal: AbortSignal }): Promise<unknown>;
+}
+
+/** The error a call gets when its time is up (describeEngineError names it and a next step). */
+const timeoutError = (ms: number) => Object.assign(new Error(`no answer within ${ms} ms`), { code: 'ETIMEDOUT' });
+
 /**
- * The one module that talks to the Docker Engine API (through dockerode).
- * Everything else uses these methods, so connection errors are described in one place.
+ * The one module that talks to the Docker Engine API (through dockerode): a narrow client, so every
+ * call gets a timeout that cancels its request and connection errors are described in one place.
  */
 export class Engine {
   readonly connection: DockerConnection;
-  readonly docker: Docker;
+  readonly #docker: Docker;
+  readonly #untyped: SignalledCalls;
 
   constructor(connection: DockerConnection) {
     this.connection = connection;
-    this.docker = new Docker(modemOptions(connection));
+    this.#docker = new Docker(modemOptions(connection));
+    this.#untyped = this.#docker as unknown as SignalledCalls;
   }
 
-  /** Runs an engine call, turning connection failures into EngineUnreachableError. */
-  async call<T>(fn: () => Promise<T>, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
-        timeoutMs,
-      );
-    });
+  /**
+   * Runs an engine call with an AbortSignal that cancels its request after `timeoutMs`, turning
+   * connection failures (and the timeout) into EngineUnreachableError. The call must pass the
+   * signal on; should one ignore it, the call still ends at the timeout instead of hanging.
+   */
+  async call<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(timeoutError(timeoutMs)), timeoutMs);
+    const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }));
+    aborted.catch(() => undefined);
     try {
-      return await Promise.race([fn(), timeout]);
+      return await Promise.race([fn(controller.signal), aborted]);
     } catch (err) {
-      throw isConnectionError(err) ? describeEngineError(err, this.connection) : err;
+      const cause = controller.signal.aborted ? controller.signal.reason : err;
+      throw isConnectionError(cause) ? describeEngineError(cause, this.connection) : cause;
     } finally {
       clearTimeout(timer);
     }
@@ -96,14 +137,15 @@ export class Engine {
 
   /** The engine's version; throws EngineUnreachableError with a next step when it does not answer. */
   async version(): Promise<EngineVersion> {
-    const v = await this.call(() => this.docker.version(), QUICK_TIMEOUT_MS);
+    const v = await this.call((abortSignal) => this.#untyped.version({ abortSignal }), QUICK_TIMEOUT_MS);
     return { version: v.Version, apiVersion: v.ApiVersion, os: v.Os, arch: v.Arch };
   }
 
   /** Whether the engine holds the image (by name or id). */
   async imagePresent(name: string): Promise<boolean> {
     try {
-      await this.call(() => this.docker.getImage(name).inspect());
+      // The image inspect call takes no AbortSignal: call() ends it at the timeout all the same.
+      await this.call(() => this.#docker.getImage(name).inspect());
       return true;
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return false;
@@ -114,20 +156,125 @@ export class Engine {
   /** Whether a container with this name or id exists and is running. */
   async containerRunning(name: string): Promise<boolean> {
     try {
-      const info = await this.call(() => this.docker.getContainer(name).inspect());
-      return info.State.Running;
+      return (await this.containerState(name)).running;
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return false;
       throw err;
     }
   }
 
+  /** A container's state and addresses (throws with statusCode 404 when there is no such container). */
+  async containerState(id: string): Promise<ContainerState> {
+    const info = await this.call((abortSignal) => this.#docker.getContainer(id).inspect({ abortSignal }));
+    const networks: ContainerState['networks'] = {};
+    for (const [name, n] of Object.entries(info.NetworkSettings.Networks ?? {})) {
+      networks[name] = { address: n.IPAddress || undefined, gateway: n.Gateway || undefined };
+    }
+    return { running: info.State.Running, networks };
+  }
+
+  /** Creates a container and returns its id. */
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    return (await this.call((abortSignal) => this.#docker.createContainer({ ...spec, abortSignal }))).id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.call((abortSignal) => this.#docker.getContainer(id).start({ abortSignal }));
+  }
+
+  /** Sends a signal to the container's main process. */
+  async killContainer(id: string, signal: string): Promise<void> {
+    await this.call((abortSignal) => this.#docker.getContainer(id).kill({ signal, abortSignal }));
+  }
+
+  /** Waits until the container has stopped; returns its exit code. */
+  async waitContainer(id: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<number> {
+    const r = (await this.call((abortSignal) => this.#docker.getContainer(id).wait({ abortSignal }), timeoutMs)) as { StatusCode: number };
+    return r.StatusCode;
+  }
+
+  /** Extracts a tar archive into a folder of the container. */
+  async putArchive(id: string, tar: Buffer, path: string): Promise<void> {
+    await this.call((abortSignal) => this.#docker.getContainer(id).putArchive(tar, { path, abortSignal }));
+  }
+
+  /** Memory a container uses now, less the page cache (its cgroup's figure). */
+  async memoryUsed(id: string): Promise<number> {
+    type Stats = { memory_stats?: { usage?: number; stats?: { cache?: number } } };
+    const s = (await this.call((abortSignal) => {
+      const options = { stream: false as const, abortSignal };
+      return this.#docker.getContainer(id).stats(options);
+    })) as Stats;
+    return (s.memory_stats?.usage ?? 0) - (s.memory_stats?.stats?.cache ?? 0);
+  }
+
+  /** Creates a labelled bridge network, in `subnet` when given (else the engine's default pools). */
+  async createNetwork(name: string, labels: Record<string, string>, subnet?: string): Promise<void> {
+    const ipam = subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } } : {};
+    await this.call((abortSignal) => {
+      const options = { Name: name, Labels: labels, Driver: 'bridge', ...ipam, abortSignal };
+      return this.#docker.createNetwork(options);
+    });
+  }
+
+  /** Joins a container to a network, reachable there under the aliases. */
+  async connectNetwork(network: string, container: string, aliases: string[]): Promise<void> {
+    await this.call((abortSignal) => {
+      const options = { Container: container, EndpointConfig: { Aliases: aliases }, abortSignal };
+      return this.#docker.getNetwork(network).connect(options);
+    });
+  }
+
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    await this.call((abortSignal) => this.#docker.createVolume({ Name: name, Labels: labels, abortSignal }));
+  }
+
+  /** Starts a command in a container; without a TTY the engine's multiplexed stdout and stderr come out merged. */
+  async exec(containerId: string, spec: ExecSpec): Promise<EngineExec> {
+    const container = this.#docker.getContainer(containerId);
+    const exec = await this.call((abortSignal) =>
+      container.exec({
+        Cmd: spec.cmd,
+        Env: spec.env,
+        ...(spec.user ? { User: spec.user } : {}),
+        Tty: spec.tty,
+        AttachStdin: spec.stdin,
+        AttachStdout: true,
+        AttachStderr: true,
+        ...(spec.consoleSize ? { ConsoleSize: spec.consoleSize } : {}),
+        abortSignal,
+      }),
+    );
+    const raw = (await this.call((abortSignal) => exec.start({ hijack: true, stdin: spec.stdin, Tty: spec.tty, abortSignal }))) as Duplex;
+    // Node drops its own error listener on an upgraded socket: without one, a reset kills the process.
+    raw.on('error', () => raw.destroy());
+    let output: Readable = raw;
+    if (!spec.tty) {
+      const merged = new PassThrough();
+      this.#docker.modem.demuxStream(raw, merged, merged);
+      raw.on('end', () => merged.end());
+      raw.on('error', (err) => merged.destroy(err));
+      output = merged;
+    }
+    return {
+      output,
+      input: raw,
+      resize: async (cols, rows) => {
+        await this.call((abortSignal) => exec.resize({ w: cols, h: rows, abortSignal }), QUICK_TIMEOUT_MS);
+      },
+      state: async () => {
+        const info = await this.call((abortSignal) => exec.inspect({ abortSignal }));
+        return { running: info.Running, exitCode: info.ExitCode };
+      },
+    };
+  }
+
   /** Pulls an image, reporting overall progress (0-100) from the per-layer byte counts. */
   async pull(image: string, onPercent: (percent: number) => void): Promise<void> {
-    const stream = await this.call(() => this.docker.pull(image), 30_000);
+    const stream = await this.call((abortSignal) => this.#docker.pull(image, { abortSignal }), 30_000);
     const layers = new Map<string, { current: number; total: number }>();
     await new Promise<void>((resolve, reject) => {
-      this.docker.modem.followProgress(
+      this.#docker.modem.followProgress(
         stream,
         (err: Error | null) => (err ? reject(err) : resolve()),
         (event: { id?: string; error?: string; progressDetail?: { current?: number; total?: number } }) => {
@@ -152,37 +299,38 @@ export class Engine {
    * and removes it whatever happens.
    */
   async runOnce(opts: RunOnceOptions): Promise<RunOnceResult> {
-    const container = await this.call(() =>
-      this.docker.createContainer({
+    const container = await this.call((abortSignal) =>
+      this.#docker.createContainer({
         Image: opts.image,
         Cmd: opts.cmd,
         Env: opts.env ?? [],
         Labels: projectLabels(opts.labels),
         Tty: false,
         HostConfig: { NetworkMode: opts.networkMode ?? 'none', Privileged: opts.privileged ?? false },
+        abortSignal,
       }),
     );
     try {
-      const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+      const stream = await this.call((abortSignal) => container.attach({ stream: true, stdout: true, stderr: true, abortSignal }));
       const sink = new PassThrough();
       const chunks: Buffer[] = [];
       sink.on('data', (c: Buffer) => chunks.push(c));
-      this.docker.modem.demuxStream(stream, sink, sink);
+      this.#docker.modem.demuxStream(stream, sink, sink);
       const ended = new Promise<void>((resolve) => stream.on('end', () => resolve()));
-      await container.start();
-      const { StatusCode } = (await container.wait()) as { StatusCode: number };
+      await this.call((abortSignal) => container.start({ abortSignal }));
+      const { StatusCode } = (await this.call((abortSignal) => container.wait({ abortSignal }))) as { StatusCode: number };
       await ended;
       return { output: Buffer.concat(chunks).toString('utf8'), exitCode: StatusCode, containerId: container.id };
     } finally {
       // Silent on purpose: the caller's result (or error) matters more, and the container carries
       // the caller's labels, so the labelled sweeps remove it later.
-      await container.remove({ force: true, v: true }).catch(() => undefined);
+      await this.call((abortSignal) => container.remove({ force: true, v: true, abortSignal })).catch(() => undefined);
     }
   }
 
   /** Where the engine keeps its data (`DockerRootDir`), to watch that file system's free space. */
   async dataRoot(): Promise<string> {
-    const info = (await this.call(() => this.docker.info(), QUICK_TIMEOUT_MS)) as { DockerRootDir?: string };
+    const info = (await this.call((abortSignal) => this.#untyped.info({ abortSignal }), QUICK_TIMEOUT_MS)) as { DockerRootDir?: string };
     return info.DockerRootDir ?? '/var/lib/docker';
   }
 
@@ -195,7 +343,7 @@ export class Engine {
       Volumes?: Array<{ Labels?: Record<string, string> | null; UsageData?: { Size?: number } | null }>;
       Containers?: Array<{ Labels?: Record<string, string> | null; SizeRw?: number }>;
     };
-    const df = (await this.call(() => this.docker.df(), 120_000)) as Df;
+    const df = (await this.call((abortSignal) => this.#untyped.df({ abortSignal }), 120_000)) as Df;
     const usage = new Map<string, number>();
     const add = (labels: Record<string, string> | null | undefined, bytes: number | undefined) => {
       const key = labels?.[label];
@@ -210,11 +358,11 @@ export class Engine {
   async listLabelled(labels: Record<string, string>): Promise<LabelledObjects> {
     const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
     const filters = JSON.stringify({ label });
-    const [containers, networks, volumes] = await this.call(() =>
+    const [containers, networks, volumes] = await this.call((abortSignal) =>
       Promise.all([
-        this.docker.listContainers({ all: true, filters }),
-        this.docker.listNetworks({ filters }),
-        this.docker.listVolumes({ filters }),
+        this.#docker.listContainers({ all: true, filters, abortSignal }),
+        this.#docker.listNetworks({ filters, abortSignal }),
+        this.#docker.listVolumes({ filters, abortSignal }),
       ]),
     );
     return {
@@ -231,16 +379,22 @@ export class Engine {
   async removeLabelled(labels: Record<string, string>): Promise<LabelledObjects> {
     const found = await this.listLabelled(labels);
     await Promise.all(
-      found.containers.map((id) => this.docker.getContainer(id).remove({ force: true, v: true }).catch(ignoreGone)),
+      found.containers.map((id) =>
+        this.call((abortSignal) => this.#docker.getContainer(id).remove({ force: true, v: true, abortSignal })).catch(ignoreGone),
+      ),
     );
     for (const id of found.networks) {
-      const net = this.docker.getNetwork(id);
-      const info = (await net.inspect().catch(() => null)) as { Containers?: Record<string, unknown> } | null;
+      const net = this.#docker.getNetwork(id);
+      const info = (await this.call(() => net.inspect()).catch(() => null)) as { Containers?: Record<string, unknown> } | null;
       // A failed disconnect is not lost: the network's removal just below then fails and says so.
-      for (const cid of Object.keys(info?.Containers ?? {})) await net.disconnect({ Container: cid, Force: true }).catch(() => undefined);
-      await net.remove().catch(ignoreGone);
+      for (const cid of Object.keys(info?.Containers ?? {})) {
+        await this.call((abortSignal) => net.disconnect({ Container: cid, Force: true, abortSignal })).catch(() => undefined);
+      }
+      await this.call((abortSignal) => net.remove({ abortSignal })).catch(ignoreGone);
     }
-    await Promise.all(found.volumes.map((name) => this.docker.getVolume(name).remove({ force: true }).catch(ignoreGone)));
+    await Promise.all(
+      found.volumes.map((name) => this.call((abortSignal) => this.#docker.getVolume(name).remove({ force: true, abortSignal })).catch(ignoreGone)),
+    );
     return found;
   }
 }
@@ -250,5 +404,3 @@ function ignoreGone(err: unknown): void {
   const status = (err as { statusCode?: number }).statusCode;
   if (status !== 404 && status !== 409) throw err;
 }
-
-export { LABELS };

@@ -1,5 +1,5 @@
 import type { Session } from '../sessions/session.ts';
-import { HttpError } from './http-error.ts';
+import { LimitReachedError } from '../domain-errors.ts';
 
 /**
  * Password mode: a login is not a person (anyone can sign in again and get a fresh browser id), so
@@ -14,12 +14,11 @@ export class AddressSessionCap {
     this.#max = max;
   }
 
-  /** Refuses (429) when this client address already holds the most sessions. */
+  /** Refuses (LimitReachedError, a 429) when this client address already holds the most sessions. */
   check(address: string): void {
     const n = this.#held.get(address)?.size ?? 0;
     if (n >= this.#max) {
-      throw new HttpError(
-        429,
+      throw new LimitReachedError(
         `Your network address already holds ${n} sessions, the most one person may hold; signing in again does not give more. Restart or close one instead.`,
       );
     }

@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { HealthCache } from '../health/health-cache.ts';
-import { healthReport, type Limits } from '../health/health-report.ts';
+import { healthReport } from '../health/health-report.ts';
+import type { Limits } from '../health/health-types.ts';
 import type { Engine } from '../docker/engine.ts';
 import { parseFileWrite, parseRunRequest, validSize, type RegistryInfo } from '../protocol.ts';
 import type { DiskReport } from '../health/disk-watch.ts';

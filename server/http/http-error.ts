@@ -1,4 +1,5 @@
 import { EngineUnreachableError, ImageMissingError } from '../docker/engine-error.ts';
+import { AtCapacityError, LimitReachedError, NotFoundError } from '../domain-errors.ts';
 
 /** An error with the HTTP status it maps to; `message` says what happened and what to do. */
 export class HttpError extends Error {
@@ -10,11 +11,15 @@ export class HttpError extends Error {
   }
 }
 
-export const notFound = (what: string) => new HttpError(404, `${what} not found. It may have ended and been removed, or belong to someone else.`);
-
-/** The one place typed errors become HTTP statuses. */
+/**
+ * The one place typed errors become HTTP statuses: the API, the refused WebSocket upgrades and the
+ * port links all answer through it.
+ */
 export function httpStatusOf(err: unknown): number {
   if (err instanceof HttpError) return err.status;
+  if (err instanceof NotFoundError) return 404;
+  if (err instanceof LimitReachedError) return 429;
+  if (err instanceof AtCapacityError) return 503;
   if (err instanceof EngineUnreachableError || err instanceof ImageMissingError) return 503;
   const e = err as { type?: string; status?: number };
   if (e?.type === 'entity.too.large') return 413;

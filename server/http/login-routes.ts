@@ -1,7 +1,6 @@
 import express, { type Request, type Response } from 'express';
 import { serialize } from 'cookie';
 import type { LoginLimiter } from '../security/login-limiter.ts';
-import { originAllowed } from '../security/origin-check.ts';
 import { verifyPassword } from '../security/password.ts';
 import { COOKIES, LOGIN_TTL_MS, newBrowserId, type RequestGuard } from '../security/request-guard.ts';
 import { cookieOptions } from './cookie-options.ts';
@@ -40,8 +39,7 @@ export function loginRoutes(guard: RequestGuard, passwordHash: string, limiter: 
   });
   r.post('/login', express.urlencoded({ extended: false, limit: '2kb' }), async (req: Request, res: Response) => {
     // A form post from a browser carries Origin; a script's may not (it has no cookie to abuse).
-    const origin = req.headers.origin;
-    if (origin !== undefined && !originAllowed(origin, req.headers.host ?? '')) {
+    if (!guard.sameOrigin(req, false)) {
       return void res.status(403).type('text/plain').send('Sign in from this site.');
     }
     const client = guard.clientKey(req);
@@ -70,8 +68,7 @@ export function loginRoutes(guard: RequestGuard, passwordHash: string, limiter: 
   });
   // Logout changes state with the browser's cookie: it needs this site's Origin, like every such request.
   r.post('/logout', (req, res) => {
-    const origin = req.headers.origin;
-    if (origin === undefined || !originAllowed(origin, req.headers.host ?? '')) {
+    if (!guard.sameOrigin(req, true)) {
       return void res.status(403).type('text/plain').send('Sign out from this site.');
     }
     // The login's sessions end with it: their sandboxes go, and they stop counting against the address.

@@ -3,8 +3,9 @@ import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 import type { Principal, RequestGuard } from '../security/request-guard.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
-import { refuseUpgrade } from '../ws/upgrade-router.ts';
-import { HttpError } from './http-error.ts';
+import { NotFoundError } from '../domain-errors.ts';
+import { errorBody, httpStatusOf } from './http-error.ts';
+import { refuseUpgrade } from './refuse-upgrade.ts';
 import { plainResponseHead, portRequestHeaders, portResponseHeaders, upgradeResponseHead } from './proxy-headers.ts';
 
 const PATH = /^\/ports\/([A-Za-z0-9-]{1,64})\/(\d{1,5})(\/.*)?$/;
@@ -72,9 +73,9 @@ export class PortProxy {
     const m = PATH.exec(parsed.pathname)!;
     const session = this.#store.get(m[1]!, principal);
     const port = Number(m[2]);
-    if (port < 1 || port > 65535) throw new HttpError(404, 'No such port.');
+    if (port < 1 || port > 65535) throw new NotFoundError('No such port.');
     const address = session.currentSandbox?.address;
-    if (!address) throw new HttpError(404, 'This session has no sandbox running: run a block first.');
+    if (!address) throw new NotFoundError('This session has no sandbox running: run a block first.');
     return { host: address, port, path: `${m[3] ?? '/'}${parsed.search}`, prefix: portPath(session.id, port) };
   }
 
@@ -110,7 +111,8 @@ export class PortProxy {
       try {
         target = this.#target(req.originalUrl, checked.principal);
       } catch (err) {
-        return void res.status((err as HttpError).status ?? 404).json({ error: (err as Error).message });
+        const status = httpStatusOf(err);
+        return void res.status(status).json(errorBody(err, status));
       }
       const upstream = this.#request(req, target, false);
       let done = false;

@@ -146,7 +146,6 @@ export class Run extends EventEmitter<RunEvents> {
       if (this.#stopRequested) return this.#fail('Stopped before it started.', true);
       this.#sandbox = sandbox;
       this.#startedAt = Date.now();
-      if (this.#stopRequested) return this.#fail('Stopped before it started.', true);
       let exec: ExecHandle;
       let startedWith = this.#size;
       try {

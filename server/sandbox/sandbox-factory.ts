@@ -1,13 +1,41 @@
-import type { Config } from '../config.ts';
 import type { Engine } from '../docker/engine.ts';
 import { LABELS } from '../docker/labels.ts';
-import type { SiteRegistry } from '../registry/site-registry.ts';
-import type { SandboxFactory } from '../sessions/session.ts';
 import { probePrivilege } from './privilege-probe.ts';
-import { SESSION_SHELL_FILES } from '../runs/session-shell.ts';
 import { createSandbox } from './sandbox.ts';
 import { lineLogger } from '../logger.ts';
-import type { SandboxSettings } from './sandbox-settings.ts';
+import type { SandboxIsolation, SandboxLimits, SandboxMode, SandboxSettings } from './sandbox-settings.ts';
+import type { Phase, SessionSandbox } from './session-sandbox.ts';
+import type { SandboxFile } from './tar-files.ts';
+
+/** Makes the sandbox of a session, reporting phases. */
+export type SandboxFactory = (sessionId: string, onPhase: (p: Phase) => void) => Promise<SessionSandbox>;
+
+/** A container on the host engine joined to every session network, reachable there by its alias. */
+export interface AttachedContainer {
+  container: string;
+  alias: string;
+}
+
+/** What the factory needs to know, picked out of the configuration by main.ts. */
+export interface SandboxFactoryOptions {
+  instance: string;
+  image: string;
+  mode: SandboxMode;
+  isolation: SandboxIsolation;
+  /** `auto`: rootful sandboxes probe the engine once. */
+  privilege: 'auto' | SandboxSettings['privilege'];
+  limits: SandboxLimits;
+  subnets: string | undefined;
+  /** The inner engines' mirror; when unset and `mirrorContainer` runs, that container is used. */
+  registryMirror: string | undefined;
+  mirrorContainer: string;
+  insecureRegistries: string[];
+  attachContainers: AttachedContainer[];
+  /** The host engine's unix socket, bound into host-mode sandboxes (start-up refuses host mode without one). */
+  hostSocket: string | undefined;
+  /** Files installed in every sandbox before it is handed out (paths relative to `dir`). */
+  install: { dir: string; files: SandboxFile[] };
+}
 
 const MIRROR_ALIAS = 'registry-mirror:5000';
 const CREATE_AT_ONCE = 4;
@@ -44,19 +72,20 @@ class Slots {
  */
 export function sandboxFactory(
   engine: Engine,
-  config: Config,
+  opts: SandboxFactoryOptions,
   log: (line: string) => void,
-  registry: Pick<SiteRegistry, 'attach' | 'insecure'> = { attach: [], insecure: [] },
+  /** The site registry's containers to attach, and registries to reach over plain HTTP. */
+  registry: { attach: AttachedContainer[]; insecure: string[] } = { attach: [], insecure: [] },
 ): SandboxFactory {
-  let resolved: Promise<{ settings: SandboxSettings; attach: Array<{ container: string; alias: string }> }> | undefined;
+  let resolved: Promise<{ settings: SandboxSettings; attach: AttachedContainer[] }> | undefined;
 
   async function resolve() {
     let privilege: SandboxSettings['privilege'] = 'capabilities';
     // The isolation itself is logged at start-up (main.ts); rootful sandboxes also need the probe.
-    if (config.sandboxMode === 'isolated' && config.sandboxIsolation === 'rootful') {
-      if (config.sandboxPrivilege === 'auto') {
+    if (opts.mode === 'isolated' && opts.isolation === 'rootful') {
+      if (opts.privilege === 'auto') {
         // Labelled with the instance, so the start-up sweep removes it if the server dies meanwhile.
-        const probe = await probePrivilege(engine, config.sandboxImage, { [LABELS.role]: 'probe', [LABELS.instance]: config.instance });
+        const probe = await probePrivilege(engine, opts.image, { [LABELS.role]: 'probe', [LABELS.instance]: opts.instance });
         privilege = probe.privilege;
         // Not an error: a kernel that refuses --privileged is common, and the capability list is the planned way round it.
         log(
@@ -65,22 +94,22 @@ export function sandboxFactory(
             : `Rootful sandboxes get an explicit capability list, the usual way on a kernel that does not allow --privileged (${probe.reason}).`,
         );
       } else {
-        privilege = config.sandboxPrivilege;
+        privilege = opts.privilege;
         log(`Sandboxes run ${privilege === 'privileged' ? '--privileged' : 'with an explicit capability list'} (SANDBOX_PRIVILEGE).`);
       }
-    } else if (config.sandboxMode === 'host') {
+    } else if (opts.mode === 'host') {
       log('WARNING: SANDBOX_MODE=host: commands run against the host engine itself, not an isolated one.');
     }
-    let registryMirror = config.registryMirror;
-    const attach: Array<{ container: string; alias: string }> = [];
-    const insecure = [...config.insecureRegistries, ...registry.insecure];
-    if (!registryMirror && config.sandboxMode === 'isolated' && (await engine.containerRunning(config.mirrorContainer))) {
-      attach.push({ container: config.mirrorContainer, alias: MIRROR_ALIAS.split(':')[0]! });
+    let registryMirror = opts.registryMirror;
+    const attach: AttachedContainer[] = [];
+    const insecure = [...opts.insecureRegistries, ...registry.insecure];
+    if (!registryMirror && opts.mode === 'isolated' && (await engine.containerRunning(opts.mirrorContainer))) {
+      attach.push({ container: opts.mirrorContainer, alias: MIRROR_ALIAS.split(':')[0]! });
       registryMirror = `http://${MIRROR_ALIAS}`;
       insecure.push(MIRROR_ALIAS);
-      log(`Sandbox engines pull through the local registry mirror (container ${config.mirrorContainer}).`);
+      log(`Sandbox engines pull through the local registry mirror (container ${opts.mirrorContainer}).`);
     }
-    for (const a of config.attachContainers) {
+    for (const a of opts.attachContainers) {
       if (await engine.containerRunning(a.container)) attach.push(a);
       else log(`Warning: ATTACH_CONTAINERS names ${a.container}, which is not running; sandboxes will not reach ${a.alias}.`);
     }
@@ -88,20 +117,17 @@ export function sandboxFactory(
       if (await engine.containerRunning(a.container)) attach.push(a);
       else log(`Warning: the local registry ${a.container} stopped since start-up; \$REGISTRY (${a.alias}) will not answer. Start it again with scripts/build-images.sh.`);
     }
-    if (config.sandboxMode === 'host' && config.docker.kind !== 'unix') {
-      throw new Error('SANDBOX_MODE=host needs the engine on a local unix socket (DOCKER_HOST=unix://...).');
-    }
     const settings: SandboxSettings = {
-      instance: config.instance,
-      image: config.sandboxImage,
-      mode: config.sandboxMode,
-      isolation: config.sandboxIsolation,
+      instance: opts.instance,
+      image: opts.image,
+      mode: opts.mode,
+      isolation: opts.isolation,
       privilege,
-      limits: config.limits,
-      subnets: config.sandboxSubnets,
+      limits: opts.limits,
+      subnets: opts.subnets,
       registryMirror,
       insecureRegistries: insecure,
-      hostSocket: config.docker.kind === 'unix' ? config.docker.socketPath : undefined,
+      hostSocket: opts.hostSocket,
     };
     return { settings, attach };
   }
@@ -116,9 +142,9 @@ export function sandboxFactory(
     await slots.acquire((ahead) => onPhase({ phase: 'creating-sandbox', message: `Waiting to create your sandbox (${ahead} ahead)` }));
     try {
       return await createSandbox(engine, sessionId, settings, {
-      onPhase,
-      attach,
-        install: { dir: '/run', files: SESSION_SHELL_FILES.map((f) => ({ ...f, path: `rdn/${f.path}` })) },
+        onPhase,
+        attach,
+        install: opts.install,
         logger: lineLogger(log, { session: sessionId }),
       });
     } finally {

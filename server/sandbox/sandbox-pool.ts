@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import type { SandboxFactory } from '../sessions/session.ts';
 import type { Logger } from '../logger.ts';
+import type { SandboxFactory } from './sandbox-factory.ts';
 import type { SessionSandbox } from './session-sandbox.ts';
 
 const REFILL_DELAY_MS = 3000;

@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import type { ContainerSpec } from '../docker/engine.ts';
 import { LABELS, projectLabels } from '../docker/labels.ts';
 import type { SandboxSettings } from './sandbox-settings.ts';
 
@@ -67,7 +67,7 @@ export function sandboxNames(sessionId: string) {
  * The fixed create options of a sandbox container. Only the session id and server configuration
  * go in; request text never does (the user's command only ever runs inside the container).
  */
-export function sandboxCreateOptions(sessionId: string, s: SandboxSettings): Docker.ContainerCreateOptions {
+export function sandboxCreateOptions(sessionId: string, s: SandboxSettings): ContainerSpec {
   const names = sandboxNames(sessionId);
   const labels = projectLabels({ [LABELS.session]: sessionId, [LABELS.instance]: s.instance, [LABELS.role]: 'sandbox' });
   const limits = {

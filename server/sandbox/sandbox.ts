@@ -1,6 +1,4 @@
-import type { Duplex, Readable } from 'node:stream';
-import { PassThrough } from 'node:stream';
-import type Docker from 'dockerode';
+import type { Readable, Writable } from 'node:stream';
 import type { Engine } from '../docker/engine.ts';
 import { ImageMissingError } from '../docker/engine-error.ts';
 import { LABELS, projectLabels } from '../docker/labels.ts';
@@ -42,7 +40,6 @@ export class Sandbox implements SessionSandbox {
   /** The sandbox's address on its session network (where its published ports answer). */
   readonly address: string | undefined;
   readonly #engine: Engine;
-  readonly #container: Docker.Container;
   readonly #identity: ExecIdentity;
 
   constructor(engine: Engine, sessionId: string, containerId: string, address?: string, identity: ExecIdentity = { user: undefined, env: [] }) {
@@ -51,7 +48,6 @@ export class Sandbox implements SessionSandbox {
     this.containerId = containerId;
     this.address = address;
     this.#identity = identity;
-    this.#container = engine.docker.getContainer(containerId);
   }
 
   /** Starts a command in the sandbox; with `tty` the output is one raw stream, as in a terminal. */
@@ -59,35 +55,18 @@ export class Sandbox implements SessionSandbox {
     const cmd = opts.helper ? helperCommand(opts.cmd) : opts.cmd;
     // Later entries win: the helper's fixed environment over anything else.
     const env = [...this.#identity.env, ...(opts.env ?? []), ...(opts.helper ? HELPER_ENV : [])];
-    const exec = await this.#engine.call(() =>
-      this.#container.exec({
-        Cmd: cmd,
-        Env: env,
-        ...(this.#identity.user ? { User: this.#identity.user } : {}),
-        Tty: opts.tty,
-        AttachStdin: opts.stdin ?? false,
-        AttachStdout: true,
-        AttachStderr: true,
-        ...(opts.tty && opts.cols && opts.rows ? { ConsoleSize: [opts.rows, opts.cols] as [number, number] } : {}),
-      }),
-    );
-    const raw = (await this.#engine.call(() =>
-      exec.start({ hijack: true, stdin: opts.stdin ?? false, Tty: opts.tty }),
-    )) as Duplex;
-    // Node drops its own error listener on an upgraded socket: without one, a reset kills the process.
-    raw.on('error', () => raw.destroy());
-    let output: Readable = raw;
-    if (!opts.tty) {
-      // Without a TTY the engine multiplexes stdout and stderr; merge them back into one stream.
-      const merged = new PassThrough();
-      this.#engine.docker.modem.demuxStream(raw, merged, merged);
-      raw.on('end', () => merged.end());
-      raw.on('error', (err) => merged.destroy(err));
-      output = merged;
-    }
+    // Without a TTY the engine multiplexes stdout and stderr; the engine merges them back into one stream.
+    const exec = await this.#engine.exec(this.containerId, {
+      cmd,
+      env,
+      user: this.#identity.user,
+      tty: opts.tty,
+      stdin: opts.stdin ?? false,
+      consoleSize: opts.tty && opts.cols && opts.rows ? [opts.rows, opts.cols] : undefined,
+    });
     const resize = async (cols: number, rows: number) => {
       // Expected to fail when the exec has just ended; the run's end is reported on its own.
-      await exec.resize({ w: cols, h: rows }).catch(() => undefined);
+      await exec.resize(cols, rows).catch(() => undefined);
     };
     // Resizes are the caller's: it orders them (an older size must never land after a newer one).
     // Called once the output has ended: the process ends a moment later, unless the engine
@@ -95,15 +74,15 @@ export class Sandbox implements SessionSandbox {
     const exitCode = async () => {
       const code = await retryUntil(
         async () => {
-          const info = await this.#engine.call(() => exec.inspect());
-          return !info.Running && info.ExitCode !== null ? info.ExitCode : undefined;
+          const info = await exec.state();
+          return !info.running && info.exitCode !== null ? info.exitCode : undefined;
         },
         { tries: 100, delayMs: 50 },
       );
       if (code !== undefined) return code;
       throw new Error('The command still runs, but its output stream was lost (the connection to the engine dropped).');
     };
-    return { output, input: raw, resize, exitCode };
+    return { output: exec.output, input: exec.input, resize, exitCode };
   }
 
   /**
@@ -147,7 +126,7 @@ export class Sandbox implements SessionSandbox {
 
   /** Extracts a tar archive into a folder of the sandbox (dockerode's archive upload). */
   async putArchive(tar: Buffer, path: string): Promise<void> {
-    await this.#engine.call(() => this.#container.putArchive(tar, { path }));
+    await this.#engine.putArchive(this.containerId, tar, path);
   }
 
   /**
@@ -161,8 +140,7 @@ export class Sandbox implements SessionSandbox {
   /** Whether the container is still running. */
   async running(): Promise<boolean> {
     try {
-      const info = await this.#engine.call(() => this.#container.inspect());
-      return info.State.Running;
+      return (await this.#engine.containerState(this.containerId)).running;
     } catch {
       return false;
     }
@@ -173,10 +151,10 @@ export class Sandbox implements SessionSandbox {
    * within (it ignores signals, or holds every process slot so no helper can even start).
    */
   async kill(): Promise<void> {
-    await this.#engine.call(() => this.#container.kill({ signal: 'SIGKILL' }));
+    await this.#engine.killContainer(this.containerId, 'SIGKILL');
     // `kill` returns once the signal is sent; the container is gone only when `wait` says so (a
     // Run made before that would exec into a dying container).
-    await this.#engine.call(() => this.#container.wait(), 60_000);
+    await this.#engine.waitContainer(this.containerId, 60_000);
   }
 
   /** Removes the container and everything labelled with this session (network, engine volume). */
@@ -208,18 +186,15 @@ export async function createSandbox(
   try {
     await createSessionNetwork(engine, names.network, labels, settings.subnets ? subnetCandidates(settings.subnets, sessionId) : []);
     for (const a of opts.attach ?? []) {
-      await engine.call(() =>
-        engine.docker.getNetwork(names.network).connect({ Container: a.container, EndpointConfig: { Aliases: [a.alias] } }),
-      );
+      await engine.connectNetwork(names.network, a.container, [a.alias]);
     }
     if (settings.mode === 'isolated') {
-      await engine.call(() => engine.docker.createVolume({ Name: names.volume, Labels: labels }));
+      await engine.createVolume(names.volume, labels);
     }
-    const container = await engine.call(() => engine.docker.createContainer(sandboxCreateOptions(sessionId, settings)));
-    await engine.call(() => container.start());
-    const info = await engine.call(() => container.inspect());
-    const address = info.NetworkSettings.Networks[names.network]?.IPAddress || undefined;
-    const sandbox = new Sandbox(engine, sessionId, container.id, address, sandboxExecIdentity(settings));
+    const containerId = await engine.createContainer(sandboxCreateOptions(sessionId, settings));
+    await engine.startContainer(containerId);
+    const address = (await engine.containerState(containerId)).networks[names.network]?.address;
+    const sandbox = new Sandbox(engine, sessionId, containerId, address, sandboxExecIdentity(settings));
     if (opts.install) await sandbox.putFiles(opts.install.dir, opts.install.files, sandboxFileOwner(settings));
     phase({ phase: 'starting-engine', message: settings.mode === 'host' ? 'Connecting to the host engine' : 'Starting its Docker engine' });
     await waitForInnerEngine(sandbox, opts.engineStartTimeoutMs ?? 60_000);
@@ -243,15 +218,13 @@ export async function createSandbox(
 /** Creates the session's network in the first free small subnet (or the engine's default pool). */
 async function createSessionNetwork(engine: Engine, name: string, labels: Record<string, string>, subnets: string[]): Promise<void> {
   if (subnets.length === 0) {
-    await engine.call(() => engine.docker.createNetwork({ Name: name, Labels: labels, Driver: 'bridge' }));
+    await engine.createNetwork(name, labels);
     return;
   }
   let last: unknown;
   for (const subnet of subnets) {
     try {
-      await engine.call(() =>
-        engine.docker.createNetwork({ Name: name, Labels: labels, Driver: 'bridge', IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } }),
-      );
+      await engine.createNetwork(name, labels, subnet);
       return;
     } catch (err) {
       last = err;

@@ -32,7 +32,8 @@ export function parseHostHeader(value: string | undefined): { hostname: string; 
   return { hostname };
 }
 
-function isLoopback(hostname: string): boolean {
+/** Whether a (lower-case) host name or address is this machine's loopback: the one test, for Host headers and HOST alike. */
+export function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '::1' || (net.isIPv4(hostname) && hostname.startsWith('127.'));
 }
 

@@ -157,12 +157,22 @@ export class RequestGuard {
     return null;
   }
 
+  /**
+   * Whether the request's Origin is this site's own; a request without one passes unless `required`.
+   * The one Origin test: the API, the upgrades and the login routes all ask here.
+   */
+  sameOrigin(req: IncomingMessage, required: boolean): boolean {
+    const origin = req.headers.origin;
+    if (origin === undefined) return !required;
+    return originAllowed(origin, req.headers.host ?? '');
+  }
+
   /** Host, Origin and identity for an API request or upgrade; `stateChanging` requires a good Origin or none. */
   check(req: IncomingMessage, stateChanging: boolean): GuardResult {
     const host = this.checkHost(req);
     if (host) return host;
     const origin = req.headers.origin;
-    if (origin !== undefined && !originAllowed(origin, req.headers.host!)) {
+    if (!this.sameOrigin(req, false)) {
       return { ok: false, status: 403, message: 'Requests from another origin are refused.' };
     }
     const who = this.identify(req);

@@ -1,12 +1,13 @@
 import crypto from 'node:crypto';
-import { HttpError, notFound } from '../http/http-error.ts';
+import { AtCapacityError, LimitReachedError, notFound } from '../domain-errors.ts';
 import type { Logger } from '../logger.ts';
 import type { RunInfo } from '../protocol.ts';
 import { Run } from '../runs/run.ts';
 import type { Principal } from '../security/request-guard.ts';
 import { principalKey } from '../security/request-guard.ts';
+import type { SandboxFactory } from '../sandbox/sandbox-factory.ts';
 import type { SandboxPool } from '../sandbox/sandbox-pool.ts';
-import { Session, type SandboxFactory } from './session.ts';
+import { Session } from './session.ts';
 
 /** Finished runs kept per session (for re-attaching after a reload), and runs going at once. */
 const MAX_KEPT_RUNS = 100;
@@ -100,12 +101,12 @@ export class SessionStore {
 
   create(principal: Principal): Session {
     if (this.#sessions.size >= this.#opts.maxSessions) {
-      throw new HttpError(503, `All ${this.#opts.maxSessions} sessions are in use. Try again when one ends, or raise MAX_SESSIONS.`);
+      throw new AtCapacityError(`All ${this.#opts.maxSessions} sessions are in use. Try again when one ends, or raise MAX_SESSIONS.`);
     }
     const owner = principalKey(principal);
     const mine = [...this.#sessions.values()].filter((s) => s.owner === owner).length;
     if (principal.kind !== 'token' && mine >= this.#opts.maxSessionsPerUser) {
-      throw new HttpError(429, `You already have ${mine} sessions, the most one person may hold. Restart one instead.`);
+      throw new LimitReachedError(`You already have ${mine} sessions, the most one person may hold. Restart one instead.`);
     }
     const pooled = this.#opts.pool?.take();
     const id = pooled?.sessionId ?? crypto.randomUUID();
@@ -143,7 +144,7 @@ export class SessionStore {
   startRun(session: Session, o: StartRunOptions): Run {
     // Refused before the Run exists: a Run arms its detach timer when it is made.
     const live = [...session.runs.values()].filter((r) => !r.finished).length;
-    if (live >= MAX_LIVE_RUNS) throw new HttpError(429, `${MAX_LIVE_RUNS} runs are already going in this session. Stop one first.`);
+    if (live >= MAX_LIVE_RUNS) throw new LimitReachedError(`${MAX_LIVE_RUNS} runs are already going in this session. Stop one first.`);
     const id = crypto.randomUUID();
     const run = new Run({
       id,

@@ -1,14 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { silentLogger, type Logger } from '../logger.ts';
+import type { SandboxFactory } from '../sandbox/sandbox-factory.ts';
 import type { Phase, SessionSandbox } from '../sandbox/session-sandbox.ts';
 import type { Inventory } from '../protocol.ts';
 import type { Run } from '../runs/run.ts';
 import { SessionInventory } from './session-inventory.ts';
 
 const INVENTORY_DELAY_MS = 300;
-
-/** Makes the sandbox of a session, reporting phases. */
-export type SandboxFactory = (sessionId: string, onPhase: (p: Phase) => void) => Promise<SessionSandbox>;
 
 export interface SessionDeps {
   factory: SandboxFactory;

@@ -1,4 +1,4 @@
-import { HttpError } from '../http/http-error.ts';
+import { LimitReachedError } from '../domain-errors.ts';
 
 /** Streams one run may have open at once (a page, a second tab, a script: a few each). */
 export const MAX_STREAMS_PER_RUN = 8;
@@ -6,7 +6,7 @@ export const MAX_STREAMS_PER_RUN = 8;
 export const MAX_STREAMS_PER_CALLER = 64;
 
 /**
- * Counts the open run streams per run and per caller, and refuses one more past either cap (429):
+ * Counts the open run streams per run and per caller, and refuses one more past either cap:
  * each stream holds up to FLOW.high bytes of socket buffer and a share of the run's time, so their
  * number must not be up to the client.
  */
@@ -14,15 +14,15 @@ export class StreamCaps {
   readonly #perRun = new Map<string, number>();
   readonly #perCaller = new Map<string, number>();
 
-  /** Takes a place for a stream (throws 429 when there is none) and returns how to give it back, once. */
+  /** Takes a place for a stream (throws LimitReachedError, a 429, when there is none) and returns how to give it back, once. */
   take(runId: string, caller: string): () => void {
     const forRun = this.#perRun.get(runId) ?? 0;
     if (forRun >= MAX_STREAMS_PER_RUN) {
-      throw new HttpError(429, `This run already has ${forRun} streams open, the most it may have. Close one (another tab?) first.`);
+      throw new LimitReachedError(`This run already has ${forRun} streams open, the most it may have. Close one (another tab?) first.`);
     }
     const forCaller = this.#perCaller.get(caller) ?? 0;
     if (forCaller >= MAX_STREAMS_PER_CALLER) {
-      throw new HttpError(429, `You already have ${forCaller} run streams open, the most one caller may have. Close some first.`);
+      throw new LimitReachedError(`You already have ${forCaller} run streams open, the most one caller may have. Close some first.`);
     }
     this.#perRun.set(runId, forRun + 1);
     this.#perCaller.set(caller, forCaller + 1);

@@ -1,4 +1,4 @@
-import type { HealthReport } from '../../server/health/health-report.ts';
+import type { HealthReport } from '../../server/health/health-types.ts';
 import { checkSignedIn, signInMode, signedOut } from './session-client.ts';
 
 const RECHECK_MS = 10_000;

@@ -120,9 +120,8 @@ describe("a reader's run cannot reach the host", () => {
 /** A session's sandbox address and its network's gateway (the host's side), from the engine. */
 async function addressOf(sessionId: string): Promise<{ ip: string; gateway: string }> {
   const [id] = (await engine.listLabelled({ [LABELS.session]: sessionId })).containers;
-  const info = await engine.docker.getContainer(id!).inspect();
-  const net = Object.values(info.NetworkSettings.Networks)[0]!;
-  return { ip: net.IPAddress, gateway: net.Gateway };
+  const net = Object.values((await engine.containerState(id!)).networks)[0]!;
+  return { ip: net.address!, gateway: net.gateway! };
 }
 
 describe("another session's sandbox and the server's API stay out of reach", () => {

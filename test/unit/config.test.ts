@@ -17,4 +17,17 @@ describe('loadConfig', () => {
   it.each([['PORT', 'eighty'], ['PORT', '70000'], ['DOCKER_HOST', 'fd://']])('names the bad variable %s=%s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });
+
+  it('refuses SANDBOX_MODE=host with an engine that is not on a local unix socket, at start-up rather than at the first Run', () => {
+    expect(() => loadConfig({ SANDBOX_MODE: 'host', DOCKER_HOST: 'tcp://127.0.0.1:2375' })).toThrow(/SANDBOX_MODE=host needs the engine on a local unix socket/);
+    expect(loadConfig({ SANDBOX_MODE: 'host' }).sandboxMode).toBe('host');
+  });
+
+  it.each(['localhost', 'LOCALHOST', '::1', '127.0.0.1', '127.1.2.3'])('takes HOST=%s for loopback (no login needed)', (host) => {
+    expect(loadConfig({ HOST: host }).host).toBe(host);
+  });
+
+  it.each(['127.0.0.1.nip.io', '127.attacker.example', '0.0.0.0', '10.0.0.1'])('refuses HOST=%s without a login: it is not loopback', (host) => {
+    expect(() => loadConfig({ HOST: host })).toThrow(/Refusing to listen on/);
+  });
 });

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { lineLogger, type Logger } from '../../server/logger.ts';
 import type { ExecHandle, ExecOptions, Phase, SessionSandbox } from '../../server/sandbox/session-sandbox.ts';
-import type { SandboxFactory } from '../../server/sessions/session.ts';
+import type { SandboxFactory } from '../../server/sandbox/sandbox-factory.ts';
 
 /**
  * Fakes for the unit tests of the stateful classes (Run, Session, SessionStore, the warm pool, the

@@ -1,30 +1,17 @@
 import type http from 'node:http';
-import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { httpStatusOf } from '../http/http-error.ts';
-import type { PortProxy } from '../http/port-proxy.ts';
 import { MAX_CLIENT_FRAME_BYTES } from '../protocol.ts';
 import { principalKey, type RequestGuard } from '../security/request-guard.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
-import { streamRun } from './run-stream.ts';
-import { StreamCaps } from './stream-caps.ts';
-import { streamSessionEvents } from './session-events.ts';
+import { streamRun } from '../ws/run-stream.ts';
+import { StreamCaps } from '../ws/stream-caps.ts';
+import { streamSessionEvents } from '../ws/session-events.ts';
+import { errorBody, httpStatusOf } from './http-error.ts';
+import type { PortProxy } from './port-proxy.ts';
+import { refuseUpgrade } from './refuse-upgrade.ts';
 
 const RUN_STREAM = /^\/api\/runs\/([A-Za-z0-9-]{1,64})\/stream$/;
 const SESSION_EVENTS = /^\/api\/sessions\/([A-Za-z0-9-]{1,64})\/events$/;
-
-const REASONS: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 421: 'Misdirected Request', 429: 'Too Many Requests', 502: 'Bad Gateway', 503: 'Service Unavailable',
-};
-
-/** Refuses an upgrade with a plain HTTP answer before any WebSocket exists. */
-export function refuseUpgrade(socket: Duplex, status: number, message: string): void {
-  const body = JSON.stringify({ error: message });
-  socket.end(
-    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
 
 /**
  * Every WebSocket upgrade passes the guard (Host, Origin, token) first, then goes to its route:
@@ -58,7 +45,8 @@ export function attachUpgrades(server: http.Server, guard: RequestGuard, store: 
       }
       refuseUpgrade(socket, 404, 'No WebSocket here. Runs stream at /api/runs/<id>/stream.');
     } catch (err) {
-      refuseUpgrade(socket, httpStatusOf(err), (err as Error).message);
+      const status = httpStatusOf(err);
+      refuseUpgrade(socket, status, errorBody(err, status).error);
     }
   });
 
