@@ -13,6 +13,14 @@ function attendee(workshop: Workshop, req: Request): string {
   return user;
 }
 
+/** A number of minutes (fractions allowed: 0.5 is half a minute) within bounds. */
+function minutesField(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new HttpError(400, `"${name}" must be a number of minutes from ${min} to ${max}.`);
+  }
+  return value;
+}
+
 function wholeNumber(value: unknown, name: string, min: number, max: number): number {
   if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
     throw new HttpError(400, `"${name}" must be a whole number from ${min} to ${max}.`);
@@ -44,7 +52,7 @@ export function instructorRoutes(workshop: Workshop, json: RequestHandler): expr
 
   r.post('/attendees/:user/extend', json, (req, res) => {
     const user = attendee(workshop, req);
-    const minutes = wholeNumber((req.body as { minutes?: unknown } | null)?.minutes, 'minutes', 1, 600);
+    const minutes = minutesField((req.body as { minutes?: unknown } | null)?.minutes, 'minutes', 0.05, 600);
     res.json({ endsAt: workshop.extend(user, minutes) });
   });
 
@@ -67,7 +75,7 @@ export function instructorRoutes(workshop: Workshop, json: RequestHandler): expr
     const current = workshop.db.settings();
     const classSize = b.classSize === undefined ? current.classSize : wholeNumber(b.classSize, 'classSize', 0, 500);
     const timeLimitMinutes =
-      b.timeLimitMinutes === undefined ? current.timeLimitMinutes : b.timeLimitMinutes === null ? null : wholeNumber(b.timeLimitMinutes, 'timeLimitMinutes', 1, 1440);
+      b.timeLimitMinutes === undefined ? current.timeLimitMinutes : b.timeLimitMinutes === null ? null : minutesField(b.timeLimitMinutes, 'timeLimitMinutes', 0.05, 1440);
     res.json(workshop.saveSettings({ classSize, timeLimitMinutes }));
   });
 

@@ -67,7 +67,7 @@ export class Workshop {
     const who = workshopUser(p, this.#o.proxyInstructors);
     const isNew = !this.db.user(who.user);
     this.db.touchUser(who.user, who.role);
-    if (p.kind !== 'token') this.#owners.set(principalKey(p), { user: who.user, principal: p });
+    this.#owners.set(principalKey(p), { user: who.user, principal: p });
     if (isNew && who.role === 'attendee') this.roomChanged();
     return who;
   }
