@@ -21,6 +21,8 @@ export interface WorkshopOptions {
   db: WorkshopDb;
   siteDir: string;
   proxyInstructors: readonly string[];
+  /** Hosted (password or proxy): the token is a script's, not a person's, and is no one in the room. */
+  hosted: boolean;
   /** The warm pool a class size grows, and its caps. */
   pool?: SandboxPool | undefined;
   baseWarmPool: number;
@@ -65,6 +67,7 @@ export class Workshop {
   /** Who the caller is in the workshop; remembers them (and which sessions are theirs). */
   seen(p: Principal): { user: string; role: Role } {
     const who = workshopUser(p, this.#o.proxyInstructors);
+    if (p.kind === 'token' && this.#o.hosted) return who;
     const isNew = !this.db.user(who.user);
     this.db.touchUser(who.user, who.role);
     this.#owners.set(principalKey(p), { user: who.user, principal: p });
