@@ -78,6 +78,8 @@ describe('the workshop store', () => {
     db.touchUser('lin', 'attendee');
     db.recordBlock('lin', { page: 'images', block: '/images#1', status: 'exited', exitCode: 0, command: 'true', at: 100 });
     expect(db.lastFailure('lin')).toBeUndefined();
+    db.recordBlock('lin', { page: 'images', block: '/images#5', status: 'stopped', exitCode: 130, command: 'sleep 99', at: 150 });
+    expect(db.lastFailure('lin'), 'a run the attendee stopped is no failure').toBeUndefined();
     db.recordCheck('lin', { page: 'images', check: 'port', passed: false, at: 200 });
     expect(db.lastFailure('lin')).toEqual({ failure: { command: 'check port', exitCode: 1, at: 200, page: 'images', block: 'port' }, stuck: true });
     db.recordBlock('lin', { page: 'images', block: '/images#2', status: 'exited', exitCode: 0, command: 'true', at: 300 });
