@@ -55,10 +55,12 @@ export class WorkshopDb {
   /** Opens (or creates) the file and brings its schema up to `upTo` (the latest by default). */
   constructor(file: string, upTo = WORKSHOP_MIGRATIONS.length) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // Attendees' names and results: readable by the server's user only. Made 0600 before SQLite
+    // opens it, so its -wal and -shm files (which take the database's mode) are too.
+    fs.closeSync(fs.openSync(file, 'a', 0o600));
+    fs.chmodSync(file, 0o600);
     this.#db = new DatabaseSync(file);
     this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
-    // Attendees' names and results: readable by the server's user only.
-    fs.chmodSync(file, 0o600);
     this.#migrate(upTo);
   }
 
