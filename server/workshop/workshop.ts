@@ -55,7 +55,7 @@ export class Workshop {
     this.db = o.db;
     this.runEnv = o.runEnv;
     this.manifest = new WorkshopManifest(o.siteDir, o.log);
-    this.#times = new TimeLimits(o.db, (user) => void this.#timeUp(user));
+    this.#times = new TimeLimits(o.db, (user) => void this.#timeUp(user).catch((err: Error) => o.log(`Workshop: ending the session of ${user} failed: ${err.message}`)));
     this.#sizePool(this.db.settings().classSize);
   }
 
@@ -94,15 +94,24 @@ export class Workshop {
   runStarted(session: Session, run: Run): void {
     const user = this.userOfSession(session);
     if (!user) return;
-    this.db.touchUser(user, this.db.user(user)?.role ?? 'attendee');
-    this.roomChanged();
-    run.once('end', () => {
-      if (run.kind === 'block' && run.block) {
-        const status = run.stopped ? 'stopped' : run.status === 'exited' ? 'exited' : 'failed';
-        this.db.recordBlock(user, { page: pageOfBlock(run.block), block: run.block, status, exitCode: run.exitCode, command: run.command, at: Date.now() });
-      }
+    try {
       this.db.touchUser(user, this.db.user(user)?.role ?? 'attendee');
       this.roomChanged();
+    } catch (err) {
+      this.#o.log(`Workshop: could not record a run of ${user}: ${(err as Error).message}`);
+    }
+    run.once('end', () => {
+      // Inside the run's own end: a storage error must not keep the run from ending.
+      try {
+        if (run.kind === 'block' && run.block) {
+          const status = run.stopped ? 'stopped' : run.status === 'exited' ? 'exited' : 'failed';
+          this.db.recordBlock(user, { page: pageOfBlock(run.block), block: run.block, status, exitCode: run.exitCode, command: run.command, at: Date.now() });
+        }
+        this.db.touchUser(user, this.db.user(user)?.role ?? 'attendee');
+        this.roomChanged();
+      } catch (err) {
+        this.#o.log(`Workshop: could not record the end of run ${run.id.slice(0, 8)} for ${user}: ${(err as Error).message}`);
+      }
     });
   }
 
