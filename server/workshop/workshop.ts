@@ -14,6 +14,9 @@ import { workshopUser } from './workshop-user.ts';
 
 /** Changes reach the room's feed at most this often (a Run all of 20 blocks is one update, not 20). */
 const ROOM_DEBOUNCE_MS = 200;
+/** An end time this far past is an earlier class's (a login lasts 12 h): the next session starts a new limit. */
+const STALE_END_MS = 12 * 3600_000;
+const stale = (endsAt: number) => Date.now() - endsAt > STALE_END_MS;
 /** The instructors' feed is one group. */
 const INSTRUCTORS = '\0instructors';
 
@@ -119,14 +122,14 @@ export class Workshop {
   sessionStarted(user: string): void {
     const limit = this.db.settings().timeLimitMinutes;
     const row = this.db.user(user);
-    if (limit === null || !row || row.role !== 'attendee' || row.endsAt !== null) return;
+    if (limit === null || !row || row.role !== 'attendee' || (row.endsAt !== null && !stale(row.endsAt))) return;
     this.#setEndsAt(user, Date.now() + limit * 60_000);
   }
 
   /** Whether the attendee's time is up (a new session is refused until the instructor extends it). */
   timeIsUp(user: string): boolean {
     const endsAt = this.db.user(user)?.endsAt;
-    return endsAt !== null && endsAt !== undefined && endsAt <= Date.now();
+    return endsAt !== null && endsAt !== undefined && endsAt <= Date.now() && !stale(endsAt);
   }
 
   setHelp(user: string, help: boolean): void {
