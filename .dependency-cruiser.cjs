@@ -5,6 +5,7 @@ const LAYERS = [
   ['app', '^server/[^/]+\\.(ts|mjs)$'],
   ['http', '^server/http/'],
   ['ws', '^server/ws/'],
+  ['workshop', '^server/workshop/'],
   ['sessions', '^server/sessions/'],
   ['runs', '^server/runs/'],
   ['sandbox', '^server/sandbox/'],

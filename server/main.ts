@@ -16,6 +16,7 @@ import { newToken } from './security/token.ts';
 import { SandboxPool } from './sandbox/sandbox-pool.ts';
 import { SessionStore } from './sessions/session-store.ts';
 import { ensureSiteBuilt } from './site-build.ts';
+import { openWorkshop } from './workshop/open-workshop.ts';
 
 const logger = lineLogger((line) => console.log(line));
 const log = (line: string) => logger.info(line);
@@ -66,7 +67,9 @@ async function main(): Promise<void> {
     log,
     registry,
   );
-  const pool = config.warmPool > 0 ? new SandboxPool(config.warmPool, factory, (id) => removeSessionObjects(engine, id), logger) : undefined;
+  // Always there (maybe empty): an instructor's class size grows it.
+  const pool = new SandboxPool(config.warmPool, factory, (id) => removeSessionObjects(engine, id), logger);
+  const workshop = openWorkshop(config, pool, [`REGISTRY=${registry.name}`], log);
   const store = new SessionStore({
     pool,
     factory,
@@ -78,9 +81,11 @@ async function main(): Promise<void> {
     detachedGraceMs: config.runDetachedGraceMs,
     runTimeoutMs: config.runTimeoutMs,
     sessionIdleMs: config.sessionIdleMs,
-    runEnv: [`REGISTRY=${registry.name}`],
+    runEnv: workshop.runEnv,
+    onRun: (session, run) => workshop.runStarted(session, run),
     logger,
   });
+  workshop.attach(store);
   const guard = new RequestGuard({
     token,
     allowedHosts: config.allowedHosts,
@@ -106,9 +111,10 @@ async function main(): Promise<void> {
     log,
   });
   disk.start();
-  const { listen } = createApp(config, { engine, guard, store, log, pool, registry, disk: () => disk.latest });
+  const { listen } = createApp(config, { engine, guard, store, log, pool, registry, disk: () => disk.latest, workshop });
   const running = await listen();
-  pool?.fill();
+  pool.fill();
+  workshop.start();
 
   const health = await healthReport(engine, config.sandboxImage, 0, config.sandboxMode, isolationOf(config));
   if (health.engine.reachable) log(`Docker engine ${health.engine.version} at ${health.engine.host}`);

@@ -31,6 +31,8 @@ export interface SessionStoreOptions {
   runEnv: string[];
   /** Ready sandboxes for new sessions, when configured. */
   pool?: SandboxPool | undefined;
+  /** Told of every run as it starts (workshop mode records each block's result when it ends). */
+  onRun?: ((session: Session, run: Run) => void) | undefined;
   /** Sessions and runs log through children of it, with their ids. */
   logger: Logger;
 }
@@ -171,6 +173,7 @@ export class SessionStore {
     }
     session.touch();
     // Activity keeps a session from being reaped; watching it (its feed, a re-attach) does not.
+    this.#opts.onRun?.(session, run);
     run.on('output', () => session.touch());
     run.on('input', () => session.touch());
     void run.start((onPhase) => session.sandbox(onPhase), () => session.sandboxLost());
