@@ -9,6 +9,8 @@ import { Transcript } from './transcript.ts';
 const MAX_TYPE_AHEAD = 64 * 1024;
 /** After a SIGKILL that was delivered, how long the run may take to be reported ended before the sandbox is. */
 const KILL_SETTLE_MS = 10_000;
+/** What a terminal sends for Ctrl-C: its line discipline turns it into SIGINT for the foreground job. */
+const CTRL_C = '\x03';
 
 /**
  * Stdin bytes a run may hold that its command has not taken yet. Above it, writers stop reading
@@ -299,6 +301,10 @@ export class Run extends EventEmitter<RunEvents> {
     // Stop must not wait behind a slow reader: let the rest of the output drain.
     this.#holders.clear();
     this.#exec?.output.resume();
+    // Ctrl-C through the run's own terminal reaches its foreground job at once, where a helper exec
+    // costs a round trip to the engine (hundreds of ms on a busy host). The helper's INT to the whole
+    // process session still follows, for background jobs and for programs that read the terminal raw.
+    if (this.#exec && !this.#exec.input.writableEnded) this.#exec.input.write(CTRL_C);
     const sandbox = this.#sandbox;
     if (sandbox) {
       // Each step is bounded: a helper that cannot start (every process slot taken) must not hold Stop up.

@@ -57,6 +57,19 @@ describe('Run', () => {
     expect(f.made[0]!.runs, 'an exec was started for a run stopped before it existed').toHaveLength(0);
   });
 
+  it('Stop presses Ctrl-C in the run\'s terminal first, then signals the process session', async () => {
+    const sandbox = new FakeSandbox('session-1', 1);
+    const run = new Run(options());
+    void run.start(async () => sandbox);
+    await settle();
+    const exec = sandbox.runs[0]!;
+    const stopped = run.stop();
+    await settle();
+    expect(Buffer.concat(exec.typed).toString(), 'Ctrl-C was not written to the terminal').toBe('\x03');
+    expect(sandbox.helpers.map((c) => c.join(' ')).join('\n'), 'the INT helper must still run').toMatch(/-INT/);
+    expect(await stopped).toMatchObject({ exitCode: 130, stopped: true });
+  });
+
   it('the detach grace: a run nobody watches is stopped after it, one that is watched is not', async () => {
     const sandbox = new FakeSandbox('session-1', 1);
     const run = new Run(options({ detachedGraceMs: 60_000 }));
