@@ -9,13 +9,10 @@ import { sandboxCreateOptions, sandboxExecIdentity, sandboxFileOwner, sandboxNam
 import { HELPER_ENV, HELPER_OUTPUT_BYTES, HelperOutputTooLargeError, helperCommand } from './sandbox-helper.ts';
 import { subnetCandidates } from './session-subnet.ts';
 import { tarFiles, type SandboxFile } from './tar-files.ts';
+import type { Phase } from '../protocol.ts';
 
-/** A progress step shown to the reader while a sandbox gets ready. */
-export interface Phase {
-  phase: 'pulling-image' | 'replacing-sandbox' | 'creating-sandbox' | 'starting-engine' | 'ready';
-  message: string;
-  percent?: number;
-}
+/** A progress step shown to the reader while a sandbox gets ready: the protocol's, sent as it is. */
+export type { Phase } from '../protocol.ts';
 
 export interface ExecOptions {
   cmd: string[];
