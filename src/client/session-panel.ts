@@ -1,6 +1,7 @@
 import type { Inventory, SessionMessage } from '../../server/protocol.ts';
 import type { Notebook } from './notebook.ts';
 import { checkSignedIn, existingSession, sessionEventsUrl } from './session-client.ts';
+import { BLOCK_ATTRIBUTES as A } from '../code-blocks/block-attributes.ts';
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string) => {
   const e = document.createElement(tag);
@@ -138,7 +139,7 @@ export class SessionPanel {
     for (const b of this.#notebook.blocks) {
       // A block whose run failed did not publish the port: whatever holds it is someone else's.
       const failed = b.el.dataset.runState === 'failed';
-      const ports = failed ? [] : publishedPorts(b.el.dataset.runCommand ?? '').filter((p) => live.has(p));
+      const ports = failed ? [] : publishedPorts(b.el.getAttribute(A.command) ?? '').filter((p) => live.has(p));
       const bar = b.el.querySelector('.rdn-run');
       bar?.querySelectorAll('.rdn-port-link').forEach((a) => a.remove());
       for (const p of ports) bar?.append(this.#portLink(p));
