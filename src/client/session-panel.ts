@@ -1,7 +1,11 @@
-import type { Inventory, SessionMessage } from '../../server/protocol.ts';
+import { CLOSE, type Inventory, type SessionMessage } from '../../server/protocol.ts';
 import type { Notebook } from './notebook.ts';
-import { checkSignedIn, existingSession, sessionEventsUrl } from './session-client.ts';
+import { retry } from './retry.ts';
+import { ApiError, existingSession, sessionEventsUrl } from './session-client.ts';
 import { BLOCK_ATTRIBUTES as A } from '../code-blocks/block-attributes.ts';
+
+/** What the panel says once its session is gone for good. */
+export const SESSION_ENDED = 'This session ended (restarted in another tab, or the server restarted), and its sandbox with it. Run a block to start a new one.';
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string) => {
   const e = document.createElement(tag);
@@ -28,6 +32,8 @@ export class SessionPanel {
   readonly #notebook: Notebook;
   #sessionId: string | undefined;
   #ws: WebSocket | undefined;
+  /** Cancels the retry in progress (looking for the session, or waiting to reconnect). */
+  #retry: AbortController | undefined;
 
   constructor(notebook: Notebook) {
     this.#notebook = notebook;
@@ -36,7 +42,7 @@ export class SessionPanel {
     // Opening and closing the panel is wired by SessionPanel.astro itself, so a click before this
     // (lazily loaded) code arrives is not lost.
     document.addEventListener('rdn:session-restarted', () => {
-      this.#ws?.close();
+      this.#disconnect();
       this.#sessionId = undefined;
       this.#message('Session restarted. Run a block to start a new sandbox.');
     });
@@ -47,20 +53,18 @@ export class SessionPanel {
     });
   }
 
-  /** Connects once the page has a session (after its first Run). */
+  /** Connects once the page has a session (its first Run makes it a moment later). */
   connectSoon(): void {
     if (this.#sessionId) return;
-    const tryConnect = async (left: number) => {
-      const id = await existingSession().catch(() => undefined);
-      if (id) this.connect(id);
-      else if (left > 0) setTimeout(() => void tryConnect(left - 1), 500);
-    };
-    void tryConnect(20);
+    const signal = this.#newRetry();
+    void retry(() => existingSession().catch(() => undefined), { firstMs: 250, maxMs: 2000, tries: 12, signal }).then((id) => {
+      if (id && !signal.aborted) this.connect(id);
+    });
   }
 
   connect(sessionId: string): void {
+    this.#disconnect();
     this.#sessionId = sessionId;
-    this.#ws?.close();
     const ws = new WebSocket(sessionEventsUrl(sessionId));
     this.#ws = ws;
     ws.onmessage = (ev) => {
@@ -68,16 +72,54 @@ export class SessionPanel {
       if (m.type === 'inventory') this.#render(m.inventory);
       else if (m.type === 'no-sandbox') this.#message(m.message);
     };
-    ws.onclose = () => {
-      if (this.#ws !== ws || this.#sessionId !== sessionId) return;
-      // A socket refused for a lost sign-in only shows as closed: ask, and wait for the reader instead of retrying.
-      setTimeout(() => {
-        if (this.#ws !== ws) return;
-        void checkSignedIn().then((signedIn) => {
-          if (signedIn !== false && this.#ws === ws) this.connect(sessionId);
-        });
-      }, 2000);
+    ws.onclose = (ev) => {
+      if (this.#ws !== ws) return;
+      this.#ws = undefined;
+      if (ev.code === CLOSE.sessionClosed) this.#ended();
+      else this.#reconnect();
     };
+  }
+
+  /**
+   * After the feed was lost, asks the server (waiting longer each time it does not answer) whether
+   * this browser's session is still this one: then reconnects; a new one (made in another tab):
+   * follows it; none: says the session ended and waits for the next Run. A refused socket shows
+   * only as a close, so a lost sign-in is found here too, and waits for the reader (`rdn:auth`).
+   */
+  #reconnect(): void {
+    const signal = this.#newRetry();
+    const look = async (): Promise<{ current: string | undefined } | 'signed-out' | undefined> => {
+      try {
+        return { current: await existingSession() };
+      } catch (err) {
+        return err instanceof ApiError && err.status === 401 ? 'signed-out' : undefined;
+      }
+    };
+    void retry(look, { firstMs: 1000, maxMs: 30_000, signal }).then((answer) => {
+      if (signal.aborted || answer === undefined || answer === 'signed-out') return;
+      if (answer.current === undefined) this.#ended();
+      else this.connect(answer.current);
+    });
+  }
+
+  #ended(): void {
+    this.#sessionId = undefined;
+    this.#message(SESSION_ENDED);
+  }
+
+  /** Closes the feed and stops any retry, so neither reconnects behind the next one. */
+  #disconnect(): void {
+    this.#retry?.abort();
+    this.#retry = undefined;
+    const ws = this.#ws;
+    this.#ws = undefined;
+    ws?.close();
+  }
+
+  #newRetry(): AbortSignal {
+    this.#retry?.abort();
+    this.#retry = new AbortController();
+    return this.#retry.signal;
   }
 
   #message(text: string): void {
