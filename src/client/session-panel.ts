@@ -1,6 +1,6 @@
 import { CLOSE, type Inventory, type SessionMessage } from '../../server/protocol.ts';
 import type { Notebook } from './notebook.ts';
-import { retry } from './retry.ts';
+import { backoffMs, retry } from './retry.ts';
 import { ApiError, existingSession, sessionEventsUrl } from './session-client.ts';
 import { BLOCK_ATTRIBUTES as A } from '../code-blocks/block-attributes.ts';
 
@@ -34,6 +34,8 @@ export class SessionPanel {
   #ws: WebSocket | undefined;
   /** Cancels the retry in progress (looking for the session, or waiting to reconnect). */
   #retry: AbortController | undefined;
+  /** Feeds in a row that closed before saying anything: each waits longer before the next. */
+  #failures = 0;
 
   constructor(notebook: Notebook) {
     this.#notebook = notebook;
@@ -68,6 +70,7 @@ export class SessionPanel {
     const ws = new WebSocket(sessionEventsUrl(sessionId));
     this.#ws = ws;
     ws.onmessage = (ev) => {
+      this.#failures = 0;
       const m = JSON.parse(ev.data as string) as SessionMessage;
       if (m.type === 'inventory') this.#render(m.inventory);
       else if (m.type === 'no-sandbox') this.#message(m.message);
@@ -75,30 +78,45 @@ export class SessionPanel {
     ws.onclose = (ev) => {
       if (this.#ws !== ws) return;
       this.#ws = undefined;
-      if (ev.code === CLOSE.sessionClosed) this.#ended();
-      else this.#reconnect();
+      // The session ended (restarted elsewhere, logged out, reaped): say so now, and still ask the
+      // server, which tells a new session of this browser's, or that the browser is signed out.
+      const sessionClosed = ev.code === CLOSE.sessionClosed;
+      if (sessionClosed) this.#ended();
+      this.#reconnect(sessionClosed);
     };
   }
 
   /**
-   * After the feed was lost, asks the server (waiting longer each time it does not answer) whether
-   * this browser's session is still this one: then reconnects; a new one (made in another tab):
-   * follows it; none: says the session ended and waits for the next Run. A refused socket shows
-   * only as a close, so a lost sign-in is found here too, and waits for the reader (`rdn:auth`).
+   * After the feed closed, asks the server whether this browser's session is still this one:
+   * then reconnects; a new one (made in another tab): follows it; none: says the session ended.
+   * It waits before each look, longer each time (a feed that keeps closing at once is not reopened
+   * in a loop), and stops after a bounded number of looks. A feed closed because its session closed
+   * is answered by one look; a lost connection may be a server restarting, which says "no session"
+   * while it shuts down, so then it keeps looking until the server says something definite: a
+   * lost sign-in (a refused socket shows only as a close) stops it and waits for the reader
+   * (`rdn:auth`), as does the page's next session or Run.
    */
-  #reconnect(): void {
+  #reconnect(sessionClosed: boolean): void {
     const signal = this.#newRetry();
-    const look = async (): Promise<{ current: string | undefined } | 'signed-out' | undefined> => {
+    let answered = false;
+    const look = async (n: number): Promise<{ current: string | undefined } | 'signed-out' | undefined> => {
+      if (n === 0) return undefined; // the first wait comes before the first look
+      let current: string | undefined;
       try {
-        return { current: await existingSession() };
+        current = await existingSession();
       } catch (err) {
         return err instanceof ApiError && err.status === 401 ? 'signed-out' : undefined;
       }
+      answered = true;
+      if (current !== undefined) return { current };
+      this.#ended();
+      return sessionClosed ? { current } : undefined;
     };
-    void retry(look, { firstMs: 1000, maxMs: 30_000, signal }).then((answer) => {
-      if (signal.aborted || answer === undefined || answer === 'signed-out') return;
-      if (answer.current === undefined) this.#ended();
-      else this.connect(answer.current);
+    const firstMs = backoffMs(this.#failures++, { firstMs: 1000, maxMs: 8000 });
+    void retry(look, { firstMs, maxMs: 10_000, tries: 12, signal }).then((answer) => {
+      if (signal.aborted) return;
+      if (answer === undefined && !answered) this.#message('The notes server does not answer. Reload the page once it is back.');
+      if (typeof answer === 'object' && answer.current !== undefined) this.connect(answer.current);
     });
   }
 
