@@ -8,7 +8,9 @@ import { checkSignedIn, wsUrl } from './session-client.ts';
 
 export type { RunEnd } from './run-stream-client.ts';
 
+/** Reconnects in a row before the view gives up on a lost stream. */
 const RECONNECTS = 6;
+
 /** xterm's stylesheet, loaded with the first terminal (not with the page). */
 function loadXtermCss(): void {
   if (document.querySelector('link[data-xterm-css]')) return;
