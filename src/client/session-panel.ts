@@ -80,26 +80,23 @@ export class SessionPanel {
       this.#ws = undefined;
       // The session ended (restarted elsewhere, logged out, reaped): say so now, and still ask the
       // server, which tells a new session of this browser's, or that the browser is signed out.
-      const sessionClosed = ev.code === CLOSE.sessionClosed;
-      if (sessionClosed) this.#ended();
-      this.#reconnect(sessionClosed);
+      if (ev.code === CLOSE.sessionClosed) this.#ended();
+      this.#reconnect();
     };
   }
 
   /**
    * After the feed closed, asks the server whether this browser's session is still this one:
    * then reconnects; a new one (made in another tab): follows it; none: says the session ended.
-   * It waits before each look, longer each time (a feed that keeps closing at once is not reopened
-   * in a loop), and stops after a bounded number of looks. A feed closed because its session closed
-   * is answered by one look; a lost connection may be a server restarting, which says "no session"
-   * while it shuts down, so then it keeps looking until the server says something definite: a
-   * lost sign-in (a refused socket shows only as a close) stops it and waits for the reader
-   * (`rdn:auth`), as does the page's next session or Run.
+   * Only HTTP looks, no sockets, each after a wait that grows (also across feeds that keep closing
+   * at once), and a bounded number of them. It stops at the first definite answer: a session to
+   * follow, or a lost sign-in (a refused socket shows only as a close), which then waits for the
+   * reader (`rdn:auth`). "No session" is not definite: a server that is shutting down says so too.
    */
-  #reconnect(sessionClosed: boolean): void {
+  #reconnect(): void {
     const signal = this.#newRetry();
     let answered = false;
-    const look = async (n: number): Promise<{ current: string | undefined } | 'signed-out' | undefined> => {
+    const look = async (n: number): Promise<{ current: string } | 'signed-out' | undefined> => {
       if (n === 0) return undefined; // the first wait comes before the first look
       let current: string | undefined;
       try {
@@ -109,14 +106,16 @@ export class SessionPanel {
       }
       answered = true;
       if (current !== undefined) return { current };
+      // No session: it ended. Still look a while longer: a server that is shutting down answers
+      // so too, and only the next one can say that this browser is signed out.
       this.#ended();
-      return sessionClosed ? { current } : undefined;
+      return undefined;
     };
     const firstMs = backoffMs(this.#failures++, { firstMs: 1000, maxMs: 8000 });
-    void retry(look, { firstMs, maxMs: 10_000, tries: 12, signal }).then((answer) => {
+    void retry(look, { firstMs, maxMs: 10_000, tries: 8, signal }).then((answer) => {
       if (signal.aborted) return;
       if (answer === undefined && !answered) this.#message('The notes server does not answer. Reload the page once it is back.');
-      if (typeof answer === 'object' && answer.current !== undefined) this.connect(answer.current);
+      if (typeof answer === 'object') this.connect(answer.current);
     });
   }
 
