@@ -48,10 +48,10 @@ module.exports = {
     },
     {
       name: 'src-imports-only-shared-server-files',
-      comment: 'The browser code shares types with the server through protocol.ts (and the health report type), nothing else.',
+      comment: 'The browser code shares types with the server through protocol.ts, nothing else.',
       severity: 'error',
       from: { path: '^src/' },
-      to: { path: '^server/', pathNot: ['^server/protocol\\.ts$', '^server/health/health-types\\.ts$'] },
+      to: { path: '^server/', pathNot: ['^server/protocol\\.ts$'] },
     },
     {
       name: 'no-circular',

@@ -14,12 +14,12 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import WebSocket from 'ws';
 import { projectRoot } from '../server/config.ts';
 import { LABELS } from '../server/docker/labels.ts';
 import { sandboxExecIdentity } from '../server/sandbox/sandbox-template.ts';
 import { ensureSiteBuilt } from '../server/site-build.ts';
 import { startAppServer } from '../test/support/app-server.ts';
+import type { RunEnd } from '../src/client/run-stream-client.ts';
 import type { ApiClient } from '../test/support/api-client.ts';
 import { requireEngine } from '../test/support/engine.ts';
 import { apiFirstByte } from './first-byte.ts';
@@ -60,29 +60,17 @@ const identity = sandboxExecIdentity({ mode: 'isolated', isolation: config.sandb
 await ensureSiteBuilt(path.join(projectRoot, 'dist'), log);
 
 /** Follows a run to its end counting bytes (acknowledging them, as the page does). */
-function drain(api: ApiClient, id: string, onBytes?: (total: number) => void): Promise<{ bytes: number; seconds: number; exit: unknown }> {
+async function drain(api: ApiClient, id: string, onBytes?: (total: number) => void): Promise<{ bytes: number; seconds: number; exit: RunEnd }> {
   const t = now();
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${api.url.replace(/^http/, 'ws')}/api/runs/${id}/stream?since=0&ack=1`, { headers: { Authorization: `Bearer ${api.token}` } });
-    let bytes = 0;
-    let exit: unknown;
-    let lastAck = 0;
-    ws.on('message', (d: Buffer, binary) => {
-      if (!binary) {
-        const m = JSON.parse(d.toString());
-        if (m.type === 'exit' || m.type === 'error') exit = m;
-        return;
-      }
-      bytes += d.length;
-      onBytes?.(bytes);
-      if (bytes - lastAck > 64 * 1024) {
-        lastAck = bytes;
-        ws.send(JSON.stringify({ type: 'ack', bytes }));
-      }
-    });
-    ws.on('close', () => resolve({ bytes, seconds: ms(t) / 1000, exit }));
-    ws.on('error', reject);
+  const stream = api.stream(id, { ack: 'on-receipt' });
+  let bytes = 0;
+  stream.on('output', (d) => {
+    bytes += d.length;
+    onBytes?.(bytes);
   });
+  const exit = await stream.start();
+  await stream.closed;
+  return { bytes, seconds: ms(t) / 1000, exit };
 }
 
 

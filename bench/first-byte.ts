@@ -1,18 +1,15 @@
-import WebSocket from 'ws';
 import type { ApiClient } from '../test/support/api-client.ts';
 import { ms, now } from './stats.ts';
 
-/** First byte of a run started through the public API: POST, then the WebSocket's first binary frame. */
+/** First byte of a run started through the public API: POST, then the stream's first output bytes. */
 export async function apiFirstByte(api: ApiClient, session: string, command: string): Promise<number> {
   const t = now();
   const id = await api.startRun(session, command);
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${api.url.replace(/^http/, 'ws')}/api/runs/${id}/stream?since=0`, { headers: { Authorization: `Bearer ${api.token}` } });
-    let first: number | undefined;
-    ws.on('message', (_d, binary) => {
-      if (binary && first === undefined) first = ms(t);
-    });
-    ws.on('close', () => (first === undefined ? reject(new Error(`no output from ${command}`)) : resolve(first)));
-    ws.on('error', reject);
-  });
+  const stream = api.stream(id);
+  let first: number | undefined;
+  stream.on('output', () => (first ??= ms(t)));
+  void stream.start();
+  await stream.closed;
+  if (first === undefined) throw new Error(`no output from ${command}`);
+  return first;
 }

@@ -29,12 +29,16 @@ export interface RunInfo {
 }
 
 /** A step of getting a sandbox ready, shown while the first Run of a visit waits. */
-export interface PhaseMessage {
-  type: 'phase';
+export interface Phase {
   /** `replacing-sandbox`: the session's sandbox died, so its earlier state is gone; a new one is made. */
   phase: 'pulling-image' | 'replacing-sandbox' | 'creating-sandbox' | 'starting-engine' | 'ready';
   message: string;
   percent?: number;
+}
+
+/** A phase as the run's stream sends it. */
+export interface PhaseMessage extends Phase {
+  type: 'phase';
 }
 
 /** Server to client, as JSON text frames. */
@@ -108,6 +112,21 @@ export type SessionMessage =
  */
 export type ClientMessage = { type: 'resize'; cols: number; rows: number } | { type: 'ack'; bytes: number };
 
+/** A client message as the text frame that carries it. */
+export function encodeClientMessage(m: ClientMessage): string {
+  return JSON.stringify(m);
+}
+
+/** The path of a run's stream from byte `since`; `ack`: the client acknowledges what it processed (flow control). */
+export function runStreamPath(runId: string, since: number, ack: boolean): string {
+  return `/api/runs/${encodeURIComponent(runId)}/stream?since=${since}${ack ? '&ack=1' : ''}`;
+}
+
+/** The path of a session's events feed (the session panel's). */
+export function sessionEventsPath(sessionId: string): string {
+  return `/api/sessions/${encodeURIComponent(sessionId)}/events`;
+}
+
 /** Flow control: output is paused above HIGH unacknowledged bytes and resumed below LOW. */
 export const FLOW = { high: 512 * 1024, low: 128 * 1024 } as const;
 
@@ -126,6 +145,8 @@ export const CLOSE = {
    * reading the socket: the socket is cut (a client that left meanwhile could not be seen leaving).
    */
   stdinNotRead: 4002,
+  /** The session ended (restarted, logged out, reaped): its feed will not come back; a new session has a new id. */
+  sessionClosed: 4404,
 } as const;
 
 /** GET /api/registry: the registry behind `$REGISTRY`; the account only when it is the site's own. */
@@ -219,3 +240,50 @@ export function parseRunRequest(
   }
   return { ok: true, command: b.command, ...extra };
 }
+
+/** GET /api/health's engine part. */
+export interface EngineHealth {
+  reachable: boolean;
+  host: string;
+  version?: string;
+  apiVersion?: string;
+  error?: string;
+}
+
+/** The engine's report as the health cache keeps it (counts from the session store are added per request). */
+export interface HealthReport {
+  engine: EngineHealth;
+  sandboxImage: { name: string; present: boolean };
+  sessions: number;
+  /** `host` means Run acts on the host's own engine: the page shows a warning banner. */
+  mode: 'isolated' | 'host';
+  /** Who holds root over the sandbox engines: `rootless` (the default), `rootful` (opted into), or none in host mode. */
+  isolation: 'rootless' | 'rootful' | 'none';
+  /** The limits in force (configuration), when the caller passes them. */
+  limits?: Limits;
+  /** People waiting for a session while all are in use. */
+  queue?: number;
+}
+
+/** Limits as data: what every sandbox, run and user gets. */
+export interface Limits {
+  sandbox: { memoryBytes: number; cpus: number; pids: number; disk: string };
+  run: { timeoutMs: number; maxTimeoutMs: number; outputBytes: number; stopGraceMs: number; detachedGraceMs: number };
+  sessions: { max: number; perUser: number; idleMs: number };
+}
+
+/** Free space where the engine keeps its data, as /api/health reports it. */
+export type DiskReport =
+  | { known: true; path: string; freeBytes: number; totalBytes: number; minFreeBytes: number; low: boolean }
+  | { known: false; reason: string };
+
+/** How readers sign in to this server. */
+export type AuthMode = 'token' | 'password' | 'proxy';
+
+/**
+ * The body of GET /api/health. An anonymous caller of a hosted server learns only whether blocks
+ * can run (200 or 503); everyone else gets the full report.
+ */
+export type HealthResponse =
+  | { ok: boolean }
+  | (HealthReport & { auth: AuthMode; disk: DiskReport; limits: Limits; queue: number; pool: { size: number; ready: number } });

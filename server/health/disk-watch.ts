@@ -1,9 +1,8 @@
 import fs from 'node:fs/promises';
+import type { DiskReport } from '../protocol.ts';
 
-/** Free space where the engine keeps its data, as /api/health reports it. */
-export type DiskReport =
-  | { known: true; path: string; freeBytes: number; totalBytes: number; minFreeBytes: number; low: boolean }
-  | { known: false; reason: string };
+// Part of the protocol: /api/health reports it.
+export type { DiskReport } from '../protocol.ts';
 
 export interface DiskWatchOptions {
   /** The engine's data folder when it is on this machine; undefined (with why) when it cannot be measured here. */

@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
 import type { Engine } from '../docker/engine.ts';
-import type { HealthReport, Limits } from './health-types.ts';
+import type { HealthReport, Limits } from '../protocol.ts';
 
 /** The limits of a configuration, for /api/health. */
 export function limitsOf(c: Config): Limits {

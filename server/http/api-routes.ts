@@ -1,9 +1,8 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { HealthCache } from '../health/health-cache.ts';
 import { healthReport } from '../health/health-report.ts';
-import type { Limits } from '../health/health-types.ts';
 import type { Engine } from '../docker/engine.ts';
-import { parseFileWrite, parseRunRequest, validSize, type RegistryInfo } from '../protocol.ts';
+import { parseFileWrite, parseRunRequest, validSize, type HealthResponse, type Limits, type RegistryInfo } from '../protocol.ts';
 import type { DiskReport } from '../health/disk-watch.ts';
 import type { SiteRegistry } from '../registry/site-registry.ts';
 import { WORKSPACE } from '../sandbox/sandbox-template.ts';
@@ -50,11 +49,12 @@ export function apiRoutes(deps: ApiDeps): express.Router {
     const caller = guard.hosted ? guard.identify(req) : { kind: 'token' as const };
     if (!caller || 'refused' in caller) {
       const ok = report.engine.reachable && report.sandboxImage.present;
-      return void res.status(ok ? 200 : 503).json({ ok });
+      return void res.status(ok ? 200 : 503).json({ ok } satisfies HealthResponse);
     }
     // How readers sign in, so the page can offer a way out (password) or back in.
     const auth = guard.passwordLogin ? 'password' : guard.hosted ? 'proxy' : 'token';
-    res.json({ ...report, auth, disk: deps.disk?.() ?? { known: false, reason: 'not watched' }, limits: deps.limits, queue: store.queueLength, pool: deps.pool() });
+    const body: HealthResponse = { ...report, auth, disk: deps.disk?.() ?? { known: false, reason: 'not watched' }, limits: deps.limits, queue: store.queueLength, pool: deps.pool() };
+    res.json(body);
   });
 
   api.use((req, res, next) => {

@@ -1,12 +1,10 @@
 import type { Readable, Writable } from 'node:stream';
 import type { SandboxFile } from './tar-files.ts';
 
-/** A progress step shown to the reader while a sandbox gets ready. */
-export interface Phase {
-  phase: 'pulling-image' | 'replacing-sandbox' | 'creating-sandbox' | 'starting-engine' | 'ready';
-  message: string;
-  percent?: number;
-}
+import type { Phase } from '../protocol.ts';
+
+/** A progress step shown to the reader while a sandbox gets ready: the protocol's, sent as it is. */
+export type { Phase } from '../protocol.ts';
 
 export interface ExecOptions {
   cmd: string[];

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { Inventory, SessionMessage } from '../protocol.ts';
+import { CLOSE, type Inventory, type SessionMessage } from '../protocol.ts';
 import type { Session } from '../sessions/session.ts';
 
 function send(ws: WebSocket, m: SessionMessage): void {
@@ -17,7 +17,7 @@ export function streamSessionEvents(ws: WebSocket, session: Session): void {
   if (current) onInventory(current);
   else send(ws, { type: 'no-sandbox', message: 'No sandbox yet: run a block and its containers show here.' });
   session.on('inventory', onInventory);
-  const onClosed = () => ws.close(1000, 'session closed');
+  const onClosed = () => ws.close(CLOSE.sessionClosed, 'session closed');
   session.once('closed', onClosed);
   ws.on('message', () => send(ws, { type: 'error', message: 'This feed takes no messages.' }));
   ws.on('error', () => undefined);

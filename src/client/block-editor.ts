@@ -1,3 +1,4 @@
+import { BLOCK_ATTRIBUTES as A } from '../code-blocks/block-attributes.ts';
 /**
  * Editable blocks: a reader edits a block's command before running it, runs the edit, and resets
  * it. The edit is kept in localStorage per page and block (a reload keeps it) and the block is
@@ -31,15 +32,15 @@ const edits = new WeakMap<HTMLElement, () => string | undefined>();
 
 /** The command to run for a block: the reader's edit when there is one, else the page's text. */
 export function commandToRun(el: HTMLElement): string {
-  return edits.get(el)?.() ?? el.dataset.runCommand ?? '';
+  return edits.get(el)?.() ?? el.getAttribute(A.command) ?? '';
 }
 
 /** Adds Edit / Reset and the edit box to each runnable block. */
 export function makeEditable(blocks: HTMLElement[]): void {
   blocks.forEach((el, index) => {
     const controls = el.querySelector('.rdn-run');
-    const original = el.dataset.runCommand ?? '';
-    if (!controls || el.dataset.runLogin === 'true') return;
+    const original = el.getAttribute(A.command) ?? '';
+    if (!controls || el.getAttribute(A.login) === 'true') return;
     const key = storeKey(index);
     const box = document.createElement('textarea');
     box.className = 'rdn-edit-box';

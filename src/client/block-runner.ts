@@ -2,6 +2,7 @@ import type { RunInfo, ServerMessage } from '../../server/protocol.ts';
 import { failureHint } from './failure-hints.ts';
 import { ApiError, SIGNED_OUT, checkSignedIn, startRun, stopRun } from './session-client.ts';
 import type { RunEnd, TerminalView } from './terminal-view.ts';
+import { runBlockSettings } from '../code-blocks/block-attributes.ts';
 
 export type BlockState = 'idle' | 'queued' | 'starting' | 'running' | 'waiting' | 'stopping' | 'stopped' | 'ok' | 'failed' | 'skipped';
 
@@ -42,10 +43,10 @@ export class BlockRunner {
   constructor(el: HTMLElement, key: string) {
     this.el = el;
     this.key = key;
-    this.expectedExit = Number(el.dataset.runExit ?? '0');
-    const timeout = Number(el.dataset.runTimeout ?? '0');
-    this.timeoutMs = timeout > 0 ? timeout * 1000 : undefined;
-    this.interactive = el.dataset.runInteractive === 'true';
+    const settings = runBlockSettings((a) => el.getAttribute(a));
+    this.expectedExit = settings?.exit ?? 0;
+    this.timeoutMs = settings?.timeoutSeconds !== undefined ? settings.timeoutSeconds * 1000 : undefined;
+    this.interactive = settings?.interactive === true;
     this.#status = el.querySelector('.rdn-run-status') as HTMLElement;
     this.#runButton = el.querySelector('.rdn-run-button') as HTMLButtonElement;
     this.#stopButton = el.querySelector('.rdn-stop-button') as HTMLButtonElement;

@@ -1,4 +1,4 @@
-import type { HealthReport } from '../../server/health/health-types.ts';
+import type { HealthResponse } from '../../server/protocol.ts';
 import { checkSignedIn, signInMode, signedOut } from './session-client.ts';
 
 const RECHECK_MS = 10_000;
@@ -66,8 +66,10 @@ export function watchEngineStatus(el: HTMLElement): void {
       const res = await fetch('/api/health', { credentials: 'same-origin' });
       if (res.status === 404) return show('down', 'Static copy: no notes server here, so blocks show recorded output.');
       if (!res.ok) return show('down', `The server answered ${res.status} to a health check.`);
-      const h = (await res.json()) as HealthReport & { auth?: 'token' | 'password' | 'proxy' };
+      const h = (await res.json()) as HealthResponse;
       serverHere = true;
+      // The short answer is for anonymous callers of a hosted server; a page that loaded is signed in.
+      if (!('engine' in h)) return show(h.ok ? 'ok' : 'down', h.ok ? 'Docker engine ready' : 'Docker engine not reachable.');
       if (h.auth === 'password') offerSignOut(el);
       showHostModeBanner(h.mode === 'host');
       if (h.engine.reachable) show('ok', `Docker engine ${h.engine.version} (API ${h.engine.apiVersion})`);

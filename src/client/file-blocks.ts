@@ -1,4 +1,5 @@
 import { writeFile } from './session-client.ts';
+import { BLOCK_ATTRIBUTES as A } from '../code-blocks/block-attributes.ts';
 
 /**
  * File blocks (```lang file=PATH): written into the session's workspace before any later block
@@ -9,7 +10,7 @@ export class FileBlocks {
   #written = new Map<HTMLElement, string>();
 
   constructor(root: ParentNode) {
-    this.#blocks = [...root.querySelectorAll<HTMLElement>('[data-file]')];
+    this.#blocks = [...root.querySelectorAll<HTMLElement>(`[${A.file}]`)];
   }
 
   /** Forgets what was written (the session was restarted or replaced). */
@@ -22,15 +23,16 @@ export class FileBlocks {
   async writeBefore(el: HTMLElement): Promise<void> {
     for (const b of this.#blocks) {
       if (!(b.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING)) continue;
-      const content = b.dataset.fileContent ?? '';
+      const path = b.getAttribute(A.file) ?? '';
+      const content = b.getAttribute(A.fileContent) ?? '';
       if (this.#written.get(b) === content) continue;
       this.#mark(b, 'starting', 'Writing…');
       try {
-        const r = await writeFile(b.dataset.file!, content);
+        const r = await writeFile(path, content);
         this.#written.set(b, content);
         this.#mark(b, 'ok', `✓ written to ${r.path}`);
       } catch (err) {
-        this.#mark(b, 'failed', `Could not write ${b.dataset.file}: ${(err as Error).message}`);
+        this.#mark(b, 'failed', `Could not write ${path}: ${(err as Error).message}`);
         throw err;
       }
     }

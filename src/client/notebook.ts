@@ -5,6 +5,7 @@ import { FileBlocks } from './file-blocks.ts';
 import { PlaceholderInputs } from './placeholder-inputs.ts';
 import { existingSession, listRuns, queueWatchers, restartSession } from './session-client.ts';
 import { showRecordings } from './static-fallback.ts';
+import { BLOCK_ATTRIBUTES as A } from '../code-blocks/block-attributes.ts';
 
 /**
  * The page as a notebook: every runnable block in order, Run / Run to here / Run all (stopping
@@ -20,7 +21,7 @@ export class Notebook {
   onRunStarted: (() => void) | undefined;
 
   constructor(root: HTMLElement) {
-    const els = [...root.querySelectorAll<HTMLElement>('[data-run-command]')];
+    const els = [...root.querySelectorAll<HTMLElement>(`[${A.command}]`)];
     this.blocks = els.map((el, i) => new BlockRunner(el, `${location.pathname.replace(/\/$/, '') || '/'}#${i}`));
     makeEditable(els);
     this.#files = new FileBlocks(root);

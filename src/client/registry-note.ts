@@ -1,4 +1,5 @@
 import type { RegistryInfo } from '../../server/protocol.ts';
+import { BLOCK_ATTRIBUTES as A } from '../code-blocks/block-attributes.ts';
 
 /** A text node or element with the given text, for building the note without innerHTML. */
 function code(text: string): HTMLElement {
@@ -13,7 +14,7 @@ function code(text: string): HTMLElement {
  * account on an outside registry. Also fills the `<username>` placeholders when still empty.
  */
 export async function showRegistryAccount(root: ParentNode): Promise<void> {
-  const blocks = [...root.querySelectorAll<HTMLElement>('figure[data-run-login]')];
+  const blocks = [...root.querySelectorAll<HTMLElement>(`figure[${A.login}]`)];
   if (blocks.length === 0) return;
   let info: RegistryInfo;
   try {

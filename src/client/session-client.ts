@@ -1,5 +1,5 @@
 /** Talks to the notes server's HTTP API for the page (same origin, cookie auth). */
-import type { RunInfo } from '../../server/protocol.ts';
+import { sessionEventsPath, type RunInfo } from '../../server/protocol.ts';
 
 /** An API failure, with a sentence for the reader. */
 export class ApiError extends Error {
@@ -165,15 +165,12 @@ export async function restartSession(): Promise<void> {
   forgetSession();
 }
 
-function wsUrl(path: string): string {
+/** The absolute ws(s) URL of a path on this page's server. */
+export function wsUrl(path: string): string {
   return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${path}`;
 }
 
-/** The WebSocket URL of a run's stream, resuming after `since` bytes. */
-export function streamUrl(runId: string, since: number): string {
-  return wsUrl(`/api/runs/${runId}/stream?since=${since}&ack=1`);
-}
-
+/** The WebSocket URL of the session panel's feed. */
 export function sessionEventsUrl(id: string): string {
-  return wsUrl(`/api/sessions/${id}/events`);
+  return wsUrl(sessionEventsPath(id));
 }

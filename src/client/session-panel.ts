@@ -1,6 +1,11 @@
-import type { Inventory, SessionMessage } from '../../server/protocol.ts';
+import { CLOSE, type Inventory, type SessionMessage } from '../../server/protocol.ts';
 import type { Notebook } from './notebook.ts';
-import { checkSignedIn, existingSession, sessionEventsUrl } from './session-client.ts';
+import { backoffMs, retry } from './retry.ts';
+import { ApiError, existingSession, sessionEventsUrl } from './session-client.ts';
+import { BLOCK_ATTRIBUTES as A } from '../code-blocks/block-attributes.ts';
+
+/** What the panel says once its session is gone for good. */
+export const SESSION_ENDED = 'This session ended (restarted in another tab, or the server restarted), and its sandbox with it. Run a block to start a new one.';
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string) => {
   const e = document.createElement(tag);
@@ -27,6 +32,10 @@ export class SessionPanel {
   readonly #notebook: Notebook;
   #sessionId: string | undefined;
   #ws: WebSocket | undefined;
+  /** Cancels the retry in progress (looking for the session, or waiting to reconnect). */
+  #retry: AbortController | undefined;
+  /** Feeds in a row that closed before saying anything: each waits longer before the next. */
+  #failures = 0;
 
   constructor(notebook: Notebook) {
     this.#notebook = notebook;
@@ -35,7 +44,7 @@ export class SessionPanel {
     // Opening and closing the panel is wired by SessionPanel.astro itself, so a click before this
     // (lazily loaded) code arrives is not lost.
     document.addEventListener('rdn:session-restarted', () => {
-      this.#ws?.close();
+      this.#disconnect();
       this.#sessionId = undefined;
       this.#message('Session restarted. Run a block to start a new sandbox.');
     });
@@ -46,37 +55,88 @@ export class SessionPanel {
     });
   }
 
-  /** Connects once the page has a session (after its first Run). */
+  /** Connects once the page has a session (its first Run makes it a moment later). */
   connectSoon(): void {
     if (this.#sessionId) return;
-    const tryConnect = async (left: number) => {
-      const id = await existingSession().catch(() => undefined);
-      if (id) this.connect(id);
-      else if (left > 0) setTimeout(() => void tryConnect(left - 1), 500);
-    };
-    void tryConnect(20);
+    const signal = this.#newRetry();
+    void retry(() => existingSession().catch(() => undefined), { firstMs: 250, maxMs: 2000, tries: 12, signal }).then((id) => {
+      if (id && !signal.aborted) this.connect(id);
+    });
   }
 
   connect(sessionId: string): void {
+    this.#disconnect();
     this.#sessionId = sessionId;
-    this.#ws?.close();
     const ws = new WebSocket(sessionEventsUrl(sessionId));
     this.#ws = ws;
     ws.onmessage = (ev) => {
+      this.#failures = 0;
       const m = JSON.parse(ev.data as string) as SessionMessage;
       if (m.type === 'inventory') this.#render(m.inventory);
       else if (m.type === 'no-sandbox') this.#message(m.message);
     };
-    ws.onclose = () => {
-      if (this.#ws !== ws || this.#sessionId !== sessionId) return;
-      // A socket refused for a lost sign-in only shows as closed: ask, and wait for the reader instead of retrying.
-      setTimeout(() => {
-        if (this.#ws !== ws) return;
-        void checkSignedIn().then((signedIn) => {
-          if (signedIn !== false && this.#ws === ws) this.connect(sessionId);
-        });
-      }, 2000);
+    ws.onclose = (ev) => {
+      if (this.#ws !== ws) return;
+      this.#ws = undefined;
+      // The session ended (restarted elsewhere, logged out, reaped): say so now, and still ask the
+      // server, which tells a new session of this browser's, or that the browser is signed out.
+      if (ev.code === CLOSE.sessionClosed) this.#ended();
+      this.#reconnect();
     };
+  }
+
+  /**
+   * After the feed closed, asks the server whether this browser's session is still this one:
+   * then reconnects; a new one (made in another tab): follows it; none: says the session ended.
+   * Only HTTP looks, no sockets, each after a wait that grows (also across feeds that keep closing
+   * at once), and a bounded number of them. It stops at the first definite answer: a session to
+   * follow, or a lost sign-in (a refused socket shows only as a close), which then waits for the
+   * reader (`rdn:auth`). "No session" is not definite: a server that is shutting down says so too.
+   */
+  #reconnect(): void {
+    const signal = this.#newRetry();
+    let answered = false;
+    const look = async (n: number): Promise<{ current: string } | 'signed-out' | undefined> => {
+      if (n === 0) return undefined; // the first wait comes before the first look
+      let current: string | undefined;
+      try {
+        current = await existingSession();
+      } catch (err) {
+        return err instanceof ApiError && err.status === 401 ? 'signed-out' : undefined;
+      }
+      answered = true;
+      if (current !== undefined) return { current };
+      // No session: it ended. Still look a while longer: a server that is shutting down answers
+      // so too, and only the next one can say that this browser is signed out.
+      this.#ended();
+      return undefined;
+    };
+    const firstMs = backoffMs(this.#failures++, { firstMs: 1000, maxMs: 8000 });
+    void retry(look, { firstMs, maxMs: 10_000, tries: 8, signal }).then((answer) => {
+      if (signal.aborted) return;
+      if (answer === undefined && !answered) this.#message('The notes server does not answer. Reload the page once it is back.');
+      if (typeof answer === 'object') this.connect(answer.current);
+    });
+  }
+
+  #ended(): void {
+    this.#sessionId = undefined;
+    this.#message(SESSION_ENDED);
+  }
+
+  /** Closes the feed and stops any retry, so neither reconnects behind the next one. */
+  #disconnect(): void {
+    this.#retry?.abort();
+    this.#retry = undefined;
+    const ws = this.#ws;
+    this.#ws = undefined;
+    ws?.close();
+  }
+
+  #newRetry(): AbortSignal {
+    this.#retry?.abort();
+    this.#retry = new AbortController();
+    return this.#retry.signal;
   }
 
   #message(text: string): void {
@@ -138,7 +198,7 @@ export class SessionPanel {
     for (const b of this.#notebook.blocks) {
       // A block whose run failed did not publish the port: whatever holds it is someone else's.
       const failed = b.el.dataset.runState === 'failed';
-      const ports = failed ? [] : publishedPorts(b.el.dataset.runCommand ?? '').filter((p) => live.has(p));
+      const ports = failed ? [] : publishedPorts(b.el.getAttribute(A.command) ?? '').filter((p) => live.has(p));
       const bar = b.el.querySelector('.rdn-run');
       bar?.querySelectorAll('.rdn-port-link').forEach((a) => a.remove());
       for (const p of ports) bar?.append(this.#portLink(p));

@@ -1,3 +1,4 @@
+import { BLOCK_ATTRIBUTES as A } from '../code-blocks/block-attributes.ts';
 /** One block's recorded output, as `npm run docs:test` saved it. */
 export interface Recording {
   exitCode: number;
@@ -80,7 +81,7 @@ export async function showRecordings(blocks: HTMLElement[], pathname = location.
 export async function showHandoutRecordings(): Promise<void> {
   const sections = [...document.querySelectorAll<HTMLElement>('section[data-page-path]')];
   await Promise.all(
-    sections.map((s) => showRecordings([...s.querySelectorAll<HTMLElement>('[data-run-command]')], s.dataset.pagePath)),
+    sections.map((s) => showRecordings([...s.querySelectorAll<HTMLElement>(`[${A.command}]`)], s.dataset.pagePath)),
   );
   document.body.dataset.recordingsReady = 'true';
 }

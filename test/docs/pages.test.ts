@@ -67,21 +67,21 @@ async function runBlock(session: string, block: Extract<PageBlock, { kind: 'run'
   let answered = 0;
   let exits = 0;
   let timer: NodeJS.Timeout | undefined;
-  const seen = await api.follow(r.body.id, 0, (ws, s) => {
+  const seen = await api.follow(r.body.id, 0, (stream, s) => {
     if (s.messages.some((m: ServerMessage) => (m.type === 'phase' && m.phase === 'ready') || (m.type === 'hello' && m.status === 'running'))) ready = true;
     lastOutput = Date.now();
     const tail = plainText(s.output.toString()).slice(-200);
     if (/Password:\s*$/i.test(tail) && answered === 0) {
       answered++;
-      ws.send(Buffer.from(`${registry.password}\r`));
+      stream.stdin(`${registry.password}\r`);
     }
     if (block.interactive && !timer) {
       // A reader types `exit` once the program waits quietly for input.
       timer = setInterval(() => {
-        if (ready && Date.now() - lastOutput > 1200 && exits < 3 && ws.readyState === ws.OPEN) {
+        if (ready && Date.now() - lastOutput > 1200 && exits < 3 && stream.open) {
           exits++;
           lastOutput = Date.now();
-          ws.send(Buffer.from('exit\r'));
+          stream.stdin('exit\r');
         }
       }, 300);
     }

@@ -24,16 +24,19 @@ afterAll(async () => {
 describe('flow control, end to end', () => {
   it('pauses a flood for a client that does not acknowledge, and resumes when it does', async () => {
     const id = await api.startRun(session, 'yes "flood flood flood flood" | head -c 50000000; echo; echo done');
-    const flow = new (await import('ws')).default(`${api.url.replace(/^http/, 'ws')}/api/runs/${id}/stream?since=0&ack=1`, {
-      headers: { Authorization: `Bearer ${api.token}` },
-    });
+    // Acknowledges only what the test releases: the client holds each chunk's `processed` until then.
+    const flow = api.stream(id, { ack: 'when-processed' });
     let received = 0;
-    let exit: unknown;
-    flow.on('message', (d: Buffer, binary) => {
-      if (binary) received += d.length;
-      else if (JSON.parse(d.toString()).type === 'exit') exit = JSON.parse(d.toString());
+    let held: Array<() => void> = [];
+    let release = false;
+    flow.on('output', (bytes, processed) => {
+      received += bytes.length;
+      if (release) processed();
+      else held.push(processed);
     });
-    await new Promise((r) => flow.on('open', r));
+    const opened = new Promise<void>((r) => flow.on('open', r));
+    const ended = flow.start();
+    await opened;
     // The command starts first (on a loaded machine, later than one 300 ms look): only then can a stop in the output mean a pause.
     await expect.poll(() => received, { message: 'the flood never produced output' }).toBeGreaterThan(0);
     // Nothing acknowledged: the output stops a little past the high watermark.
@@ -46,18 +49,22 @@ describe('flow control, end to end', () => {
     expect(received).toBeLessThan(FLOW.high + 4 * 1024 * 1024);
     expect((await api.info(id)).status).toBe('running');
     // Acknowledge as we go: the whole 50 MB arrives and the run ends.
-    const acker = setInterval(() => flow.readyState === flow.OPEN && flow.send(JSON.stringify({ type: 'ack', bytes: received })), 20);
-    await new Promise((r) => flow.on('close', r));
-    clearInterval(acker);
+    release = true;
+    for (const processed of held) processed();
+    held = [];
+    const exit = await ended;
+    await flow.closed;
     expect(received).toBeGreaterThan(50_000_000);
-    expect(exit).toMatchObject({ type: 'exit', exitCode: 0 });
+    expect(exit).toMatchObject({ kind: 'exit', exitCode: 0 });
   });
 
   it('Stop ends a run that is paused behind a slow reader', async () => {
     const id = await api.startRun(session, 'yes');
-    const WebSocket = (await import('ws')).default;
-    const flow = new WebSocket(`${api.url.replace(/^http/, 'ws')}/api/runs/${id}/stream?since=0&ack=1`, { headers: { Authorization: `Bearer ${api.token}` } });
-    await new Promise((r) => flow.on('open', r));
+    // A reader that acknowledges nothing.
+    const flow = api.stream(id, { ack: 'when-processed' });
+    const opened = new Promise<void>((r) => flow.on('open', r));
+    void flow.start();
+    await opened;
     await sleep(1000);
     const stopped = await api.stop(id);
     expect(stopped.status).toBe('exited');

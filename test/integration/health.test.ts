@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HealthReport } from '../../server/health/health-types.ts';
+import type { HealthReport } from '../../server/protocol.ts';
 import { requireEngine } from '../support/engine.ts';
 import { startServer, type StartedServer } from '../support/server.ts';
 import { EngineSocketProxy } from '../support/socket-proxy.ts';

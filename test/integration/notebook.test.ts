@@ -75,17 +75,17 @@ describe('state carries between blocks like a kernel', () => {
   it('the free terminal shares the state both ways and completes docker commands on Tab', async () => {
     const id = (await api.request('POST', `/api/sessions/${session}/terminal`, { cols: 100, rows: 30 })).body.id as string;
     let step = 0;
-    const seen = await api.follow(id, 0, (ws, s) => {
+    const seen = await api.follow(id, 0, (stream, s) => {
       const text = s.output.toString();
       if (step === 0 && /[#$] $/.test(text)) {
         step = 1;
-        ws.send(Buffer.from('echo "in terminal: $PWD $X"; cd /etc; export Z=3\r'));
+        stream.stdin('echo "in terminal: $PWD $X"; cd /etc; export Z=3\r');
       } else if (step === 1 && /Z=3\r?\n.*[#$] $/s.test(text)) {
         step = 2;
-        ws.send(Buffer.from('docker ver\t'));
+        stream.stdin('docker ver\t');
       } else if (step === 2 && text.includes('docker version')) {
         step = 3;
-        ws.send(Buffer.from(' --format ok\rexit\r'));
+        stream.stdin(' --format ok\rexit\r');
       }
     });
     const out = seen.output.toString();
@@ -102,14 +102,14 @@ describe('timeouts and cancel', () => {
   it('Ctrl-C typed into the pane reaches the foreground process', async () => {
     const id = await api.startRun(session, 'echo started; sleep 100; echo not-reached');
     let keys: NodeJS.Timeout | undefined;
-    const seen = await api.follow(id, 0, (ws, s) => {
+    const seen = await api.follow(id, 0, (stream, s) => {
       // Once the command is past its first line, Ctrl-C must interrupt the sleep. A key that lands while
       // bash is still forking `sleep` is lost in any terminal, so press it again (as a person would) until the run ends.
       if (!keys && s.output.toString().includes('started')) {
-        const press = () => ws.readyState === ws.OPEN && ws.send(Buffer.from([3]));
+        const press = () => stream.stdin(Uint8Array.of(3));
         press();
         keys = setInterval(press, 500);
-        ws.once('close', () => clearInterval(keys));
+        void stream.closed.then(() => clearInterval(keys));
       }
     });
     expect(seen.messages.at(-1)).toMatchObject({ type: 'exit', exitCode: 130 });

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLOSE } from '../../server/protocol.ts';
 import { LABELS } from '../../server/docker/labels.ts';
 import { startAppServer } from '../support/app-server.ts';
 import { requireEngine } from '../support/engine.ts';
@@ -18,7 +19,7 @@ describe('faults a reader can meet, each with a clear message', () => {
     const r = await api.run(session, 'echo never');
     const error = r.messages.find((m) => m.type === 'error') as { message: string } | undefined;
     expect(error?.message).toMatch(/sandbox image runnable-docker-notes\/no-such-sandbox:never .*scripts\/build-images\.sh/);
-    expect(r.closeCode).toBe(4000);
+    expect(r.closeCode).toBe(CLOSE.runFailed);
     expect(await api.info(r.id)).toMatchObject({ status: 'failed' });
   });
 

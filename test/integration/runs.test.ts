@@ -63,11 +63,11 @@ describe('running a block through the public API, in a sandbox with its own engi
   it('passes stdin through (read x; echo got $x)', async () => {
     const id = await api.startRun(sessionA, 'read x; echo "got $x"');
     let sent = false;
-    const seen = await api.follow(id, 0, (ws, s) => {
+    const seen = await api.follow(id, 0, (stream, s) => {
       // Typed as soon as the stream opens: input typed ahead of the start waits for the command.
       if (!sent && s.messages.length > 0) {
         sent = true;
-        ws.send(Buffer.from('abc\r'));
+        stream.stdin('abc\r');
       }
     });
     expect(seen.output.toString()).toContain('got abc');
@@ -80,14 +80,14 @@ describe('running a block through the public API, in a sandbox with its own engi
     // input stream, so press Enter (as a person would look again) until the new size shows, then Ctrl-D.
     const id = await api.startRun(sessionA, 'while read _; do stty size; done', { cols: 100, rows: 30 });
     let keys: NodeJS.Timeout | undefined;
-    const seen = await api.follow(id, 0, (ws, s) => {
+    const seen = await api.follow(id, 0, (stream, s) => {
       if (!keys && s.messages.length > 0) {
-        ws.send(JSON.stringify({ type: 'resize', cols: 120, rows: 40 }));
+        stream.resize(120, 40);
         let presses = 0;
         keys = setInterval(() => {
-          if (ws.readyState !== ws.OPEN) return clearInterval(keys);
+          if (!stream.open) return clearInterval(keys);
           const done = s.output.toString().includes('40 120') || ++presses > 60;
-          ws.send(Buffer.from(done ? '\x04' : '\r'));
+          stream.stdin(done ? '\x04' : '\r');
           if (done) clearInterval(keys);
         }, 500);
       }
@@ -104,9 +104,9 @@ describe('running a block through the public API, in a sandbox with its own engi
 
   it('Stop ends `sleep 1000` quickly and leaves no process behind', async () => {
     const id = await api.startRun(sessionA, 'sleep 1000');
-    await api.follow(id, 0, (ws, s) => {
+    await api.follow(id, 0, (stream, s) => {
       const running = s.messages.some((m) => (m.type === 'phase' && m.phase === 'ready') || (m.type === 'hello' && m.status === 'running'));
-      if (running) ws.close();
+      if (running) stream.close();
     });
     for (let i = 0; i < 600 && (await api.info(id)).status !== 'running'; i++) await new Promise((r) => setTimeout(r, 50));
     const stopped = await api.stop(id);
@@ -141,10 +141,10 @@ describe('re-attaching to a run', () => {
   it('a client that disconnects mid-run and reconnects with since gets every byte exactly once', async () => {
     const id = await api.startRun(sessionA, 'for i in $(seq 1 40); do echo "line $i"; sleep 0.05; done');
     let first: Buffer = Buffer.alloc(0);
-    await api.follow(id, 0, (ws, s) => {
+    await api.follow(id, 0, (stream, s) => {
       if (s.output.toString().includes('line 10')) {
         first = s.output;
-        ws.close();
+        stream.close();
       }
     });
     const rest = await api.follow(id, first.length);

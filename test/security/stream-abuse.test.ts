@@ -1,8 +1,9 @@
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../support/app-server.ts';
 import { requireEngine } from '../support/engine.ts';
 import { rssBytes } from '../support/process-memory.ts';
+import { openRunning } from '../support/open-running.ts';
 import { expectServerAlive } from '../support/server-alive.ts';
 
 let app: AppServer;
@@ -25,27 +26,11 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** Opens a run's stream and resolves once the command is running (the `ready` phase, or output). */
-function openRunning(runId: string, query = ''): Promise<WebSocket> {
-  const ws = new WebSocket(`${app.api.url.replace(/^http/, 'ws')}/api/runs/${runId}/stream?since=0${query}`, {
-    headers: { Authorization: `Bearer ${app.token}` },
-  });
-  ws.on('error', () => undefined);
-  return new Promise((resolve, reject) => {
-    ws.on('message', (data, binary) => {
-      if (binary) return resolve(ws);
-      const m = JSON.parse(String(data)) as { type: string; phase?: string; status?: string };
-      if ((m.type === 'phase' && m.phase === 'ready') || (m.type === 'hello' && m.status === 'running')) resolve(ws);
-    });
-    ws.on('close', (code) => reject(new Error(`the stream closed with ${code} before the run was running`)));
-  });
-}
-
 describe('a reader that stops reading', () => {
   it('is dropped after the 10 s hold, well before 25 s, and the run goes on for another reader', async () => {
     const run = await app.api.startRun(session, 'yes');
     // Reader A: asks for acks, then neither acks nor reads its socket at all.
-    const a = await openRunning(run, '&ack=1');
+    const a = await openRunning(app.api, run, true);
     a.pause();
     const aOpened = Date.now();
     const aClosed = new Promise<{ code: number; at: number }>((r) => a.on('close', (code) => r({ code, at: Date.now() })));
@@ -53,7 +38,7 @@ describe('a reader that stops reading', () => {
     // Reader B attaches once A holds the run: it gets the replay, then nothing while A holds.
     await sleep(1000);
     let bBytes = 0;
-    const b = await openRunning(run);
+    const b = await openRunning(app.api, run);
     b.on('message', (d, binary) => {
       if (binary) bBytes += (d as Buffer).length;
     });
@@ -150,7 +135,7 @@ describe('stdin faster than the command reads it', () => {
   ];
   it.each(shapes)('%s: server memory grows far less than what is offered', async (_name, command, frameBytes, maxMs) => {
     const run = await app.api.startRun(session, command);
-    const ws = await openRunning(run);
+    const ws = await openRunning(app.api, run);
     // Let the TTY settle into raw mode before the flood starts.
     await sleep(500);
     const frame = Buffer.alloc(frameBytes, 0x61);
@@ -179,7 +164,7 @@ describe('stdin faster than the command reads it', () => {
   it('input past the bound is delayed, not lost: a command that reads it all gets every byte', async () => {
     const total = 8 * MiB;
     const run = await app.api.startRun(session, `stty raw -echo; head -c ${total} | wc -c; stty sane`);
-    const ws = await openRunning(run);
+    const ws = await openRunning(app.api, run);
     await sleep(500);
     let output = '';
     ws.on('message', (d, binary) => {

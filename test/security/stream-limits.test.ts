@@ -1,10 +1,11 @@
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE } from '../../server/protocol.ts';
 import { MAX_STREAMS_PER_CALLER, MAX_STREAMS_PER_RUN } from '../../server/ws/stream-caps.ts';
 import { startAppServer, type AppServer } from '../support/app-server.ts';
 import { requireEngine } from '../support/engine.ts';
 import { rssBytes } from '../support/process-memory.ts';
+import { openRunning } from '../support/open-running.ts';
 import { expectServerAlive } from '../support/server-alive.ts';
 
 const MiB = 1024 * 1024;
@@ -34,8 +35,7 @@ type Opened = { ws: WebSocket; status: 101 } | { ws: WebSocket; status: number; 
 
 /** Opens a run's stream; resolves with 101, or with the refusal's status and body. */
 function open(runId: string, onOpen?: (ws: WebSocket) => void): Promise<Opened> {
-  const ws = new WebSocket(`${app.api.url.replace(/^http/, 'ws')}/api/runs/${runId}/stream?since=0`, { headers: { Authorization: `Bearer ${app.token}` } });
-  ws.on('error', () => undefined);
+  const ws = app.api.open(runId);
   return new Promise((resolve) => {
     ws.on('open', () => {
       onOpen?.(ws);
@@ -46,22 +46,6 @@ function open(runId: string, onOpen?: (ws: WebSocket) => void): Promise<Opened> 
       res.on('data', (d: Buffer) => (body += String(d)));
       res.on('end', () => resolve({ ws, status: res.statusCode ?? 0, body }));
     });
-  });
-}
-
-/** Opens a stream and resolves once the command runs (so stdin reaches the exec, not the typed-ahead buffer). */
-function openRunning(runId: string): Promise<WebSocket> {
-  const ws = new WebSocket(`${app.api.url.replace(/^http/, 'ws')}/api/runs/${runId}/stream?since=0`, { headers: { Authorization: `Bearer ${app.token}` } });
-  ws.on('error', () => undefined);
-  // Listening from the start: the first frames can come with the handshake's answer.
-  return new Promise((resolve, reject) => {
-    ws.on('message', (data, binary) => {
-      if (binary) return resolve(ws);
-      const m = JSON.parse(String(data)) as { type: string; phase?: string; status?: string };
-      if ((m.type === 'phase' && m.phase === 'ready') || (m.type === 'hello' && m.status === 'running')) resolve(ws);
-    });
-    ws.on('unexpected-response', (_req, res) => reject(new Error(`the stream was refused: ${res.statusCode}`)));
-    ws.on('close', (code) => reject(new Error(`the stream closed with ${code} before the run was running`)));
   });
 }
 
@@ -94,7 +78,7 @@ async function expectEnded(runId: string, why: string): Promise<void> {
 describe('stdin that the command does not read holds the socket for a bounded time', () => {
   it('the client is cut with 4002 "stdin not read", and the run, no longer watched, is stopped', async () => {
     const run = await app.api.startRun(session, 'stty raw -echo; sleep infinity');
-    const ws = await openRunning(run);
+    const ws = await openRunning(app.api, run);
     await sleep(500);
     const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: String(reason) })));
     await sendUntilStalled(ws);
@@ -111,7 +95,7 @@ describe('stdin that the command does not read holds the socket for a bounded ti
 
   it('a client that left while its socket was unread is noticed: the run is detached and stopped', async () => {
     const run = await app.api.startRun(session, 'stty raw -echo; sleep infinity');
-    const ws = await openRunning(run);
+    const ws = await openRunning(app.api, run);
     await sleep(500);
     await sendUntilStalled(ws);
     // Leaves: its FIN sits behind the bytes the server does not read.

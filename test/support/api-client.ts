@@ -1,5 +1,7 @@
 import WebSocket from 'ws';
-import type { RunInfo, ServerMessage } from '../../server/protocol.ts';
+import { runStreamPath, type RunInfo, type ServerMessage } from '../../server/protocol.ts';
+import { RunStreamClient, type RunStreamOptions } from '../../src/client/run-stream-client.ts';
+import { wsTransport } from './ws-transport.ts';
 
 /** What a client saw on a run's stream. */
 export interface StreamResult {
@@ -58,20 +60,28 @@ export class ApiClient {
     return (await this.request('POST', `/api/runs/${runId}/stop`)).body as RunInfo;
   }
 
-  /** Opens a run's stream from `since`. */
-  open(runId: string, since = 0): WebSocket {
-    const ws = new WebSocket(`${this.url.replace(/^http/, 'ws')}/api/runs/${runId}/stream?since=${since}`, {
-      headers: { Authorization: `Bearer ${this.token}` },
-    });
+  /** The ws(s) URL of a path on the server. */
+  wsUrl(path: string): string {
+    return `${this.url.replace(/^http/, 'ws')}${path}`;
+  }
+
+  /** A raw socket on a run's stream from `since`, for tests that send what no client would. */
+  open(runId: string, since = 0, ack = false): WebSocket {
+    const ws = new WebSocket(this.wsUrl(runStreamPath(runId, since, ack)), { headers: { Authorization: `Bearer ${this.token}` } });
     ws.on('error', () => undefined);
     return ws;
   }
 
-  /** Follows a stream until the server closes it; `onOpen` may send input. */
-  follow(runId: string, since = 0, onEvent?: (ws: WebSocket, seen: StreamResult) => void): Promise<StreamResult> {
-    const ws = this.open(runId, since);
+  /** The page's stream client, signed in with the token (not started). */
+  stream(runId: string, options: Partial<Omit<RunStreamOptions, 'transport' | 'url'>> = {}): RunStreamClient {
+    return new RunStreamClient(runId, { transport: wsTransport({ Authorization: `Bearer ${this.token}` }), url: (p) => this.wsUrl(p), ...options });
+  }
+
+  /** Follows a stream until the server closes it; `onEvent` (on open, each frame) may type or close. */
+  async follow(runId: string, since = 0, onEvent?: (stream: RunStreamClient, seen: StreamResult) => void): Promise<StreamResult> {
+    const stream = this.stream(runId, { since });
     // Output is kept as chunks and joined only when read: a flood must not cost O(n^2).
-    const chunks: Buffer[] = [];
+    const chunks: Uint8Array[] = [];
     let joined: Buffer | undefined;
     const seen = {
       messages: [] as StreamResult['messages'],
@@ -81,22 +91,21 @@ export class ApiClient {
         return joined;
       },
     } as StreamResult;
-    return new Promise((resolve, reject) => {
-      ws.on('message', (data: Buffer, isBinary) => {
-        if (isBinary) {
-          chunks.push(data);
-          joined = undefined;
-        }
-        else seen.messages.push(JSON.parse(data.toString()) as ServerMessage);
-        onEvent?.(ws, seen);
-      });
-      ws.on('open', () => onEvent?.(ws, seen));
-      ws.on('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode}`)));
-      ws.on('close', (code) => {
-        seen.closeCode = code;
-        resolve(seen);
-      });
+    stream.on('open', () => onEvent?.(stream, seen));
+    stream.on('output', (bytes) => {
+      chunks.push(bytes);
+      joined = undefined;
+      onEvent?.(stream, seen);
     });
+    stream.on('message', (m) => {
+      seen.messages.push(m);
+      onEvent?.(stream, seen);
+    });
+    void stream.start();
+    seen.closeCode = await stream.closed;
+    const end = stream.ended;
+    if (end?.kind === 'failed' && end.message.startsWith('upgrade refused')) throw new Error(end.message);
+    return seen;
   }
 
   /** Runs a command in the session and follows it to its end. */

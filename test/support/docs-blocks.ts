@@ -1,23 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { BLOCK_ATTRIBUTES, runBlockSettings, type RunBlockSettings } from '../../src/code-blocks/block-attributes.ts';
 
 /** A block of a built page, as the page's own code sees it. */
 export type PageBlock =
   | { kind: 'file'; path: string; content: string }
-  | {
+  | ({
       kind: 'run';
       /** Position among the page's runnable blocks (the recordings' key). */
       index: number;
-      command: string;
-      exit: number;
-      expect?: RegExp;
-      timeoutSeconds?: number;
-      interactive: boolean;
-      /** What docs:test types into the block's placeholders (the page's declared test values). */
-      testValues?: Record<string, string>;
-      /** `ci=skip`: why docs:test does not run the block. */
-      ciSkip?: string;
-    };
+    } & RunBlockSettings);
 
 export interface BuiltPage {
   /** URL path, e.g. /creating-an-image/ */
@@ -52,20 +44,10 @@ export function blocksOfHtml(html: string): PageBlock[] {
   // Attribute values may hold ">" (e.g. 2>/dev/null): match quoted values whole.
   for (const m of html.matchAll(/<figure\b(?:[^>"]|"[^"]*")*>/g)) {
     const a = attrs(m[0]);
-    if (a['data-file'] !== undefined) blocks.push({ kind: 'file', path: a['data-file'], content: a['data-file-content'] ?? '' });
-    else if (a['data-run-command'] !== undefined) {
-      blocks.push({
-        kind: 'run',
-        index: index++,
-        command: a['data-run-command'],
-        exit: Number(a['data-run-exit'] ?? '0'),
-        ...(a['data-run-expect'] ? { expect: new RegExp(a['data-run-expect']) } : {}),
-        ...(a['data-run-timeout'] ? { timeoutSeconds: Number(a['data-run-timeout']) } : {}),
-        interactive: a['data-run-interactive'] === 'true',
-        ...(a['data-run-test-values'] ? { testValues: JSON.parse(a['data-run-test-values']) as Record<string, string> } : {}),
-        ...(a['data-run-ci-skip'] !== undefined ? { ciSkip: a['data-run-ci-skip'] } : {}),
-      });
-    }
+    const file = a[BLOCK_ATTRIBUTES.file];
+    const run = runBlockSettings((name) => a[name]);
+    if (file !== undefined) blocks.push({ kind: 'file', path: file, content: a[BLOCK_ATTRIBUTES.fileContent] ?? '' });
+    else if (run) blocks.push({ kind: 'run', index: index++, ...run });
   }
   return blocks;
 }

@@ -14,7 +14,7 @@ export interface CountedStream {
 
 /** Follows a run from offset 0, counting bytes: the test process stays small however much flows. */
 export function countStream(api: ApiClient, runId: string): CountedStream {
-  const ws = api.open(runId);
+  const stream = api.stream(runId);
   const messages: ServerMessage[] = [];
   let bytes = 0;
   const waiters: Array<{ n: number; resolve: () => void }> = [];
@@ -26,17 +26,15 @@ export function countStream(api: ApiClient, runId: string): CountedStream {
       }
     }
   };
-  const closed = new Promise<number>((resolve) => {
-    ws.on('close', (code) => {
-      wake(true);
-      resolve(code);
-    });
+  stream.on('output', (data) => {
+    bytes += data.length;
+    wake(false);
   });
-  ws.on('message', (data: Buffer, binary) => {
-    if (binary) {
-      bytes += data.length;
-      wake(false);
-    } else messages.push(JSON.parse(data.toString()) as ServerMessage);
+  stream.on('message', (m) => messages.push(m));
+  void stream.start();
+  const closed = stream.closed.then((code) => {
+    wake(true);
+    return code;
   });
   return {
     get bytes() {
