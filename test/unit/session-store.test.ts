@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CLOSE } from '../../server/protocol.ts';
 import type { Principal } from '../../server/security/request-guard.ts';
 import { SessionStore, type SessionStoreOptions } from '../../server/sessions/session-store.ts';
 import { streamSessionEvents } from '../../server/ws/session-events.ts';
@@ -94,7 +95,7 @@ describe('SessionStore', () => {
     streamSessionEvents(feed.ws, session);
     await vi.advanceTimersByTimeAsync(IDLE_MS + 3 * 60_000);
     expect(s.size, 'the session with only an open feed was not reaped').toBe(0);
-    expect(feed.closed).toEqual({ code: 1000, reason: 'session closed' });
+    expect(feed.closed).toEqual({ code: CLOSE.sessionClosed, reason: 'session closed' });
   });
 
   it('keys typed into a run are activity: they keep the session from being reaped', async () => {
