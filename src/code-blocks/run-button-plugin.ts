@@ -91,12 +91,12 @@ export function pluginRunButton(): ExpressiveCodePlugin {
         const meta = codeBlock.metaOptions;
         const block = renderData.blockAst;
         // The frame's screen-reader label ("Terminal window") is not part of the notes: keep it out of search.
-        for (const label of findAll(block, 'sr-only')) label.properties['dataPagefindIgnore'] = '';
+        for (const label of findAll(block, 'sr-only')) label.properties.dataPagefindIgnore = '';
         const shell = RUNNABLE_LANGUAGES.has(codeBlock.language);
         const file = meta.getString('file') ?? (!shell ? meta.getString('title') : undefined);
         if (file) {
-          block.properties['dataFile'] = file;
-          block.properties['dataFileContent'] = codeBlock.code.endsWith('\n') ? codeBlock.code : `${codeBlock.code}\n`;
+          block.properties.dataFile = file;
+          block.properties.dataFileContent = codeBlock.code.endsWith('\n') ? codeBlock.code : `${codeBlock.code}\n`;
           block.children.push(
             h('div.rdn-run.rdn-file', { 'data-pagefind-ignore': '' }, [
               h('span.rdn-file-name', `File ${file}: written to your workspace before the blocks below run`),
@@ -108,27 +108,27 @@ export function pluginRunButton(): ExpressiveCodePlugin {
         if (!shell) return;
         if (meta.getBoolean('norun')) {
           const reason = meta.getString('reason') ?? 'This block is shown, not run.';
-          block.properties['dataNorun'] = reason;
+          block.properties.dataNorun = reason;
           block.children.push(h('div.rdn-run.rdn-norun', { 'data-pagefind-ignore': '' }, [h('span.rdn-run-status', `Not runnable here: ${reason}`)]));
           return;
         }
         const command = shellCommand(codeBlock.code);
         if (!command) return;
-        block.properties['dataRunCommand'] = command;
-        block.properties['dataRunExit'] = String(meta.getInteger('exit') ?? 0);
+        block.properties.dataRunCommand = command;
+        block.properties.dataRunExit = String(meta.getInteger('exit') ?? 0);
         const expect = meta.getRegExp('expect');
-        if (expect) block.properties['dataRunExpect'] = expect.source;
+        if (expect) block.properties.dataRunExpect = expect.source;
         const timeout = meta.getInteger('timeout') ?? pageTimeout(codeBlock.parentDocument?.sourceFilePath);
-        if (timeout) block.properties['dataRunTimeout'] = String(timeout);
-        if (meta.getBoolean('interactive')) block.properties['dataRunInteractive'] = 'true';
+        if (timeout) block.properties.dataRunTimeout = String(timeout);
+        if (meta.getBoolean('interactive')) block.properties.dataRunInteractive = 'true';
         // `login`: the block logs in to the site's registry; the page shows which account to use.
-        if (meta.getBoolean('login')) block.properties['dataRunLogin'] = 'true';
+        if (meta.getBoolean('login')) block.properties.dataRunLogin = 'true';
         // ci=skip: shown and runnable, but docs:test passes over it and says why.
-        if (meta.getString('ci') === 'skip') block.properties['dataRunCiSkip'] = meta.getString('reason') ?? '';
+        if (meta.getString('ci') === 'skip') block.properties.dataRunCiSkip = meta.getString('reason') ?? '';
         const declared = new Map(declaredPlaceholders(codeBlock.parentDocument?.sourceFilePath).map((d) => [d.name, d]));
         const names = placeholderNames(command);
         // What docs:test types into the placeholders: the page's own test values.
-        if (names.length) block.properties['dataRunTestValues'] = JSON.stringify(Object.fromEntries(names.map((n) => [n, declared.get(n)?.test ?? ''])));
+        if (names.length) block.properties.dataRunTestValues = JSON.stringify(Object.fromEntries(names.map((n) => [n, declared.get(n)?.test ?? ''])));
         inlinePlaceholders(block, declared);
         block.children.push(
           // Controls and status stay out of the search index (and its excerpts); the code stays in.
