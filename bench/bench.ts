@@ -267,7 +267,7 @@ rows.push(['0. load average (1 min) at each mark', load.summary(), '']);
 Object.assign(results, { load: load.marks, ratios });
 
 const width = [Math.max(...rows.map((r) => r[0]!.length)), Math.max(...rows.map((r) => r[1]!.length))];
-console.log('\nmeasure'.padEnd(width[0]! + 3) + 'min / median / p95, or value'.padEnd(width[1]! + 3) + 'ratio');
+console.log(`${'\nmeasure'.padEnd(width[0]! + 3)}${'min / median / p95, or value'.padEnd(width[1]! + 3)}ratio`);
 for (const r of rows.sort((a, b) => a[0]!.localeCompare(b[0]!))) console.log(`${r[0]!.padEnd(width[0]! + 2)} ${r[1]!.padEnd(width[1]! + 2)} ${r[2]}`);
 const dir = path.join(projectRoot, 'bench-results');
 fs.mkdirSync(dir, { recursive: true });

@@ -15,9 +15,9 @@ import path from 'node:path';
 import { dev } from 'astro';
 import { projectRoot } from '../server/config.ts';
 
-const host = process.env['HOST'] ?? '127.0.0.1';
-const port = Number(process.env['PORT'] ?? 4321);
-const token = process.env['TOKEN'] ?? crypto.randomBytes(24).toString('base64url');
+const host = process.env.HOST ?? '127.0.0.1';
+const port = Number(process.env.PORT ?? 4321);
+const token = process.env.TOKEN ?? crypto.randomBytes(24).toString('base64url');
 
 // The notes server needs no built site here (the dev server serves the pages): an empty site
 // folder, newer than every source, keeps it from building one at start.

@@ -2,7 +2,7 @@
  * `npm run handout`: one PDF of all pages in order, through Debian's Chromium, with each block's
  * recorded output under its code (from `npm run docs:test`). Writes handout.pdf (or the path given).
  */
-import http from 'node:http';
+import type http from 'node:http';
 import path from 'node:path';
 import fs from 'node:fs';
 import { chromium } from 'playwright-core';

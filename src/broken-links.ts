@@ -47,7 +47,10 @@ export function brokenLinks(root: string): BrokenLink[] {
     let fence: string | undefined;
     lines.forEach((text, i) => {
       const f = /^\s*(`{3,}|~{3,})/.exec(text)?.[1];
-      if (f && (!fence || f[0] === fence[0])) return void (fence = fence ? undefined : f);
+      if (f && (!fence || f[0] === fence[0])) {
+        fence = fence ? undefined : f;
+        return;
+      }
       if (fence) return;
       const hrefs = [...text.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g), ...text.matchAll(/href=["']([^"']+)["']/g)].map((m) => m[1]!);
       for (const href of hrefs) {

@@ -36,7 +36,7 @@ function frontmatterOf(sourceFile: string | undefined): Record<string, unknown> 
 
 /** The page's `timeout` in seconds, when it sets a valid one. */
 export function pageTimeout(sourceFile: string | undefined): number | undefined {
-  const parsed = pageTimeoutSchema.safeParse(frontmatterOf(sourceFile)['timeout']);
+  const parsed = pageTimeoutSchema.safeParse(frontmatterOf(sourceFile).timeout);
   return parsed.success ? parsed.data : undefined;
 }
 
@@ -45,7 +45,7 @@ export function pageTimeout(sourceFile: string | undefined): number | undefined 
  * which reports them with the page's name.
  */
 export function declaredPlaceholders(sourceFile: string | undefined): PlaceholderDeclaration[] {
-  const parsed = placeholdersSchema.safeParse(frontmatterOf(sourceFile)['placeholders']);
+  const parsed = placeholdersSchema.safeParse(frontmatterOf(sourceFile).placeholders);
   return parsed.success ? parsed.data : [];
 }
 

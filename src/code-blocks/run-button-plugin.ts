@@ -93,7 +93,7 @@ export function pluginRunButton(): ExpressiveCodePlugin {
         const block = renderData.blockAst;
         const set = (attribute: BlockAttribute, value: string) => (block.properties[hastProperty(attribute)] = value);
         // The frame's screen-reader label ("Terminal window") is not part of the notes: keep it out of search.
-        for (const label of findAll(block, 'sr-only')) label.properties['dataPagefindIgnore'] = '';
+        for (const label of findAll(block, 'sr-only')) label.properties.dataPagefindIgnore = '';
         const shell = RUNNABLE_LANGUAGES.has(codeBlock.language);
         const file = meta.getString('file') ?? (!shell ? meta.getString('title') : undefined);
         if (file) {

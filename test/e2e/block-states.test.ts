@@ -7,6 +7,7 @@ import { hashPassword } from '../../server/security/password.ts';
 import { startAppServer, type AppServer } from '../support/app-server.ts';
 import { launchBrowser, openReader } from '../support/browser.ts';
 import { requireEngine } from '../support/engine.ts';
+import type { NotebookWindow } from '../support/notebook-window.ts';
 
 let app: AppServer;
 let browser: Browser;
@@ -48,7 +49,7 @@ function indexOf(page: Page, part: string): Promise<number> {
 
 /** Starts `command` in block i as the page does, without waiting for its end. */
 function startIn(page: Page, i: number, command: string): Promise<void> {
-  return page.evaluate(([n, c]) => void (window as any).rdnNotebook.blocks[n].run(c), [i, command] as const);
+  return page.evaluate(([n, c]) => void (window as NotebookWindow).rdnNotebook.blocks[n]!.run(c), [i, command] as const);
 }
 
 async function freePort(): Promise<number> {

@@ -9,6 +9,7 @@ import { launchBrowser, openReader } from '../support/browser.ts';
 import { requireEngine } from '../support/engine.ts';
 import { authRegistry } from '../support/registry.ts';
 import type { StartedServer } from '../support/server.ts';
+import type { NotebookWindow } from '../support/notebook-window.ts';
 
 let app: AppServer | undefined;
 let server: StartedServer;
@@ -40,7 +41,7 @@ function block(page: Page, i: number) {
     figure,
     state: () => figure.getAttribute('data-run-state'),
     status: () => figure.locator('.rdn-run-status').innerText(),
-    text: () => page.evaluate((n) => (window as any).rdnNotebook.blocks[n].text as string, i),
+    text: () => page.evaluate((n) => (window as NotebookWindow).rdnNotebook.blocks[n]!.text, i),
   };
 }
 
@@ -134,8 +135,8 @@ describe('a docs page as a notebook, in Chromium', () => {
     await tab.waitForLoadState();
     expect(await tab.locator('body').innerText()).toMatch(/Hello World/);
     await page.evaluate(async () => {
-      const nb = (window as any).rdnNotebook;
-      await nb.blocks[0].run('docker rm -f pythonhello');
+      const nb = (window as NotebookWindow).rdnNotebook;
+      await nb.blocks[0]!.run('docker rm -f pythonhello');
     });
     await expect.poll(() => containers.locator('li', { hasText: 'pythonhello' }).count(), { timeout: 30_000 }).toBe(0);
     await page.screenshot({ path: path.join(shots, 'session-panel.png') });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../support/browser.ts';
 import { requireEngine } from '../support/engine.ts';
 import { copySite, type SiteCopy } from '../support/site-copy.ts';
+import type { NotebookWindow } from '../support/notebook-window.ts';
 
 const PAGE = 'docs/preview-check.mdx';
 const page = (line: string) => `---\ntitle: Preview check\norder: 99\n---\n\n${line}\n\n\`\`\`shell expect=/preview-ok/\necho preview-ok\n\`\`\`\n`;
@@ -80,7 +81,7 @@ describe('npm run dev', () => {
     const figure = tab.locator('figure[data-run-command]').first();
     await figure.locator('.rdn-run-button').click();
     await expect.poll(() => figure.getAttribute('data-run-state'), { timeout: 120_000 }).toBe('ok');
-    expect(await tab.evaluate(() => (window as any).rdnNotebook.blocks[0].text as string)).toContain('preview-ok');
+    expect(await tab.evaluate(() => (window as NotebookWindow).rdnNotebook.blocks[0]!.text)).toContain('preview-ok');
 
     // The same checks as npm start: an API call from another origin is refused.
     const foreign = await fetch(`${origin}/api/sessions`, { method: 'POST', headers: { origin: 'http://evil.example' } });

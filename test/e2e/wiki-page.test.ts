@@ -9,6 +9,7 @@ import { startAppServer, type AppServer } from '../support/app-server.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { requireEngine } from '../support/engine.ts';
 import { copySite, type SiteCopy } from '../support/site-copy.ts';
+import type { NotebookWindow } from '../support/notebook-window.ts';
 
 const PAGE = 'docs/team/runbooks/greet.mdx';
 const SOURCE = `---
@@ -71,7 +72,7 @@ describe('a runbook in docs/team/runbooks/', () => {
 
     const figure = page.locator('figure[data-run-command]').nth(1);
     const state = () => figure.getAttribute('data-run-state');
-    const text = () => page.evaluate(() => (window as any).rdnNotebook.blocks[1].text as string);
+    const text = () => page.evaluate(() => (window as NotebookWindow).rdnNotebook.blocks[1]!.text);
     await figure.locator('.rdn-edit-button').click();
     await figure.locator('.rdn-edit-box').fill('echo "edited for <team_name>: $((6*7))"');
     await figure.locator('input.rdn-ph[data-ph="team_name"]').fill('ops');

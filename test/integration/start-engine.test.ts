@@ -16,7 +16,7 @@ function writeStandIns(): void {
   // Python, because it (like Go's dockerd) installs its SIGINT handler even when the signal was ignored at start.
   fs.writeFileSync(
     path.join(bin, 'fakedockerd'),
-    `#!/usr/bin/env python3\nimport os, signal, sys, time\nopen(${JSON.stringify(pidFile)}, 'w').write(str(os.getpid()))\nsignal.signal(signal.SIGINT, lambda *_: (open(${JSON.stringify(pidFile + '.sigint')}, 'w').close(), sys.exit(130)))\nwhile True: time.sleep(1)\n`,
+    `#!/usr/bin/env python3\nimport os, signal, sys, time\nopen(${JSON.stringify(pidFile)}, 'w').write(str(os.getpid()))\nsignal.signal(signal.SIGINT, lambda *_: (open(${JSON.stringify(`${pidFile}.sigint`)}, 'w').close(), sys.exit(130)))\nwhile True: time.sleep(1)\n`,
     { mode: 0o755 },
   );
   // `docker version` answers once the stand-in daemon runs.

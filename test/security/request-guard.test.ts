@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerMessage } from '../../server/protocol.ts';
 import type { ApiClient } from '../support/api-client.ts';
 import { startAppServer, type AppServer } from '../support/app-server.ts';
 import { requireEngine } from '../support/engine.ts';
@@ -121,7 +122,10 @@ describe('token: required, compared whole', () => {
     expect(r.headers.location).toBe('/');
     const cookies = r.headers['set-cookie'] ?? [];
     expect(cookies).toHaveLength(2);
-    for (const c of cookies) expect(c).toMatch(/HttpOnly/i), expect(c).toMatch(/SameSite=Strict/i);
+    for (const c of cookies) {
+      expect(c).toMatch(/HttpOnly/i);
+      expect(c).toMatch(/SameSite=Strict/i);
+    }
   });
   it('a page visit with a wrong token is refused', async () => {
     expect((await rawRequest(server.url, { path: '/?token=nope' })).status).toBe(401);
@@ -137,9 +141,9 @@ describe('token: required, compared whole', () => {
 });
 
 describe('frames and messages', () => {
-  function open(runId: string): Promise<{ ws: WebSocket; messages: any[]; closed: Promise<number> }> {
+  function open(runId: string): Promise<{ ws: WebSocket; messages: ServerMessage[]; closed: Promise<number> }> {
     const ws = api.open(runId, 0);
-    const messages: any[] = [];
+    const messages: ServerMessage[] = [];
     const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
     ws.on('message', (d: Buffer, bin) => !bin && messages.push(JSON.parse(d.toString())));
     return new Promise((resolve) => ws.on('open', () => resolve({ ws, messages, closed })));
@@ -165,7 +169,8 @@ describe('frames and messages', () => {
     const { ws, messages } = await open(liveRun);
     ws.send(text);
     await until(() => messages.some((m) => m.type === 'error'));
-    expect(messages.find((m) => m.type === 'error').message).toMatch(/\w+/);
+    const error = messages.find((m) => m.type === 'error');
+    expect(error?.message).toMatch(/\w+/);
     expect(ws.readyState).toBe(WebSocket.OPEN);
     ws.close();
     await stillAnswers();
@@ -173,7 +178,7 @@ describe('frames and messages', () => {
 
   it('stdin to a finished run gets an error, not a crash', async () => {
     const ws = api.open(finishedRun, 0);
-    const messages: any[] = [];
+    const messages: ServerMessage[] = [];
     ws.on('message', (d: Buffer, bin) => !bin && messages.push(JSON.parse(d.toString())));
     await new Promise((r) => ws.on('open', r));
     ws.send(Buffer.from('echo late\r'));

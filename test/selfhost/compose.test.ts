@@ -5,6 +5,7 @@ import { hashPassword } from '../../server/security/password.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { runCommand, startComposeStack, waitHealthy, type ComposeStack } from '../support/compose-stack.ts';
 import { requireEngine } from '../support/engine.ts';
+import type { NotebookWindow } from '../support/notebook-window.ts';
 
 // The self-hosted image, built and run as HOSTING.md says for a machine that reaches no registry:
 // scripts/build-notes-image.sh, then compose.yaml with compose.offline.yaml. The server in the
@@ -75,7 +76,7 @@ describe('the self-hosted image, run by compose as HOSTING.md says', () => {
     await expect.poll(() => figure.getAttribute('data-run-state'), { timeout: 180_000, message: 'the docker ps -a block ends ok' }).toBe('ok');
     expect(await figure.locator('.rdn-run-status').innerText()).toMatch(/^exit 0 · \d/);
     // The pane's text as the notebook keeps it (xterm draws it, so it is not the figure's innerText).
-    expect(await page.evaluate((n) => (window as any).rdnNotebook.blocks[n].text as string, i)).toContain('CONTAINER ID');
+    expect(await page.evaluate((n) => (window as NotebookWindow).rdnNotebook.blocks[n]!.text, i)).toContain('CONTAINER ID');
 
     // A pull through the local read-only mirror that compose.offline.yaml attaches.
     const run = await runInPage(page, 'docker run --rm ubuntu echo hello-from-selfhost');

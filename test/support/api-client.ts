@@ -20,6 +20,7 @@ export class ApiClient {
     this.token = token;
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: a raw answer of any route; each test reads the fields of the one it called
   async request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
     const res = await fetch(`${this.url}${path}`, {
       method,

@@ -101,11 +101,16 @@ export function selectedUrls(arg: string, projectRoot: string): { url: string; f
   return { url: rel ? `/${rel.replace(/\/$/, '')}/` : '/', folder: true };
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a terminal's colour and cursor codes start with ESC
+const CONTROL_CODE = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a window-title code runs from ESC ] to BEL
+const TITLE_CODE = /\x1b\][^\x07]*\x07/g;
+
 /** Output as a reader would read it: no colour codes or cursor moves, \n line ends. */
 export function plainText(raw: string): string {
   return raw
-    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
-    .replace(/\x1b\][^\x07]*\x07/g, '')
+    .replace(CONTROL_CODE, '')
+    .replace(TITLE_CODE, '')
     .replace(/\r\n/g, '\n')
     .replace(/[^\n]*\r(?!\n)/g, '');
 }
