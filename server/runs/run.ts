@@ -179,7 +179,14 @@ export class Run extends EventEmitter<RunEvents> {
       if (this.#holders.size > 0) exec.output.pause();
       for (const chunk of this.#pendingInput) exec.input.write(chunk);
       this.#pendingInput = [];
+      let sized = false;
       exec.output.on('data', (chunk: Buffer) => {
+        // The command's first output comes after the wrapper's stty: a resize that landed before that
+        // stty (on a busy host, later than LATE_RESIZE_MS) was undone by it, so apply the latest again.
+        if (!sized) {
+          sized = true;
+          if (this.#size && this.#size !== startedWith && !this.finished) void this.#resizeInOrder(this.#size);
+        }
         const offset = this.transcript.append(chunk);
         this.emit('output', offset, chunk);
       });

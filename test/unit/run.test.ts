@@ -70,6 +70,30 @@ describe('Run', () => {
     expect(await stopped).toMatchObject({ exitCode: 130, stopped: true });
   });
 
+  it('a resize that lands before the wrapper\'s own stty is applied again with the first output', async () => {
+    const sandbox = new FakeSandbox('session-1', 1);
+    const run = new Run(options());
+    run.resize(100, 30);
+    void run.start(async () => sandbox);
+    await settle();
+    const exec = sandbox.runs[0]!;
+    expect(exec.opts.env?.join(' ')).toContain('RDN_COLS=100');
+    run.resize(120, 40); // reaches the TTY, then the wrapper's stty (slow to start) sets 100x30 again
+    await settle();
+    expect(exec.sizes).toEqual([{ cols: 120, rows: 40 }]);
+    exec.output.write('first output\r\n');
+    await settle();
+    expect(exec.sizes, 'the latest size was not applied again after the wrapper started the command').toEqual([
+      { cols: 120, rows: 40 },
+      { cols: 120, rows: 40 },
+    ]);
+    exec.output.write('more\r\n');
+    await settle();
+    expect(exec.sizes, 'only the first output re-applies the size').toHaveLength(2);
+    exec.end(0);
+    await run.ended;
+  });
+
   it('the detach grace: a run nobody watches is stopped after it, one that is watched is not', async () => {
     const sandbox = new FakeSandbox('session-1', 1);
     const run = new Run(options({ detachedGraceMs: 60_000 }));
