@@ -44,3 +44,19 @@ export function duplicateCheckKey(checks: PageCheck[]): PageCheck | undefined {
   const seen = new Set<string>();
   return checks.find((c) => (seen.has(c.key) ? true : (seen.add(c.key), false)));
 }
+
+/**
+ * What a page asks of a reader, for its tick in the sidebar: how many Run blocks it has (shell
+ * fences that are not norun, file or check blocks, as the Run plugin renders them) and its check keys.
+ */
+export function pageSteps(source: string): { blocks: number; checks: string[] } {
+  let blocks = 0;
+  for (const f of fencesOf(source)) {
+    const [language = '', ...rest] = f.info.split(/\s+/);
+    if (!RUNNABLE_LANGUAGES.has(language)) continue;
+    const meta = new MetaOptions(rest.join(' '));
+    if (meta.getBoolean('check') || meta.getBoolean('norun') || meta.getString('file')) continue;
+    if (shellCommand(f.code)) blocks++;
+  }
+  return { blocks, checks: pageChecks(source).map((c) => c.key) };
+}
