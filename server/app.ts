@@ -16,6 +16,10 @@ import type { SandboxPool } from './sandbox/sandbox-pool.ts';
 import type { SessionStore } from './sessions/session-store.ts';
 import { PortProxy } from './http/port-proxy.ts';
 import { attachUpgrades } from './ws/upgrade-router.ts';
+import { workshopPageGate } from './workshop/page-gate.ts';
+import { shoulderView } from './workshop/shoulder-view.ts';
+import type { Workshop } from './workshop/workshop.ts';
+import { workshopRoutes } from './workshop/workshop-routes.ts';
 
 /** How often expired logins are looked for (their sessions are then closed). */
 const LOGIN_SWEEP_MS = 60_000;
@@ -30,6 +34,8 @@ export interface AppDeps {
   registry?: SiteRegistry | undefined;
   /** Free space where the engine keeps its data, for /api/health. */
   disk?: (() => DiskReport) | undefined;
+  /** Workshop mode: progress, roles, the room (server/workshop/). */
+  workshop?: Workshop | undefined;
 }
 
 /** A started server: its URL and how to stop it. */
@@ -53,6 +59,7 @@ export function createApp(config: Config, deps: AppDeps) {
     res.setHeader('Referrer-Policy', 'no-referrer');
     next();
   });
+  if (deps.workshop) app.use('/api', workshopRoutes({ guard: deps.guard, store: deps.store, workshop: deps.workshop, log: deps.log }));
   app.use(
     '/api',
     apiRoutes({
@@ -73,6 +80,7 @@ export function createApp(config: Config, deps: AppDeps) {
   );
   const ports = new PortProxy(deps.guard, deps.store);
   app.use(ports.middleware());
+  if (deps.workshop) app.use(workshopPageGate(deps.guard, deps.workshop));
   // A login that ends (logout, or its 12 h are up) takes its sessions and their sandboxes with it.
   const endLogin = (id: string) => {
     void deps.store.closeOwnedBy({ kind: 'browser', id }).then(
@@ -82,7 +90,7 @@ export function createApp(config: Config, deps: AppDeps) {
   };
   let loginSweep: NodeJS.Timeout | undefined;
   if (config.passwordHash) {
-    app.use(loginRoutes(deps.guard, config.passwordHash, new LoginLimiter(), endLogin));
+    app.use(loginRoutes(deps.guard, config.passwordHash, new LoginLimiter(), endLogin, config.instructorPasswordHash));
     loginSweep = setInterval(() => deps.guard.endExpiredLogins().forEach(endLogin), LOGIN_SWEEP_MS);
     loginSweep.unref();
   }
@@ -98,7 +106,8 @@ export function createApp(config: Config, deps: AppDeps) {
   app.use(express.static(config.siteDir, { extensions: ['html'] }));
 
   const server = http.createServer(app);
-  const streams = attachUpgrades(server, deps.guard, deps.store, ports);
+  const workshop = deps.workshop;
+  const streams = attachUpgrades(server, deps.guard, deps.store, ports, workshop && ((id, p) => shoulderView(deps.store, workshop, id, p)));
 
   /** Listens on config.host:config.port (0 picks a free port) and resolves with the URL. */
   async function listen(): Promise<RunningApp> {
@@ -117,6 +126,7 @@ export function createApp(config: Config, deps: AppDeps) {
       close: async () => {
         clearInterval(loginSweep);
         streams.close();
+        deps.workshop?.close();
         await deps.store.closeAll();
         await new Promise<void>((resolve) => {
           server.closeAllConnections();

@@ -30,6 +30,14 @@ const envSchema = z.object({
     .string()
     .regex(/^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/, 'a hash made by `node server/hash-password.ts`')
     .optional(),
+  INSTRUCTOR_PASSWORD_HASH: z
+    .string()
+    .regex(/^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/, 'a hash made by `node server/hash-password.ts`')
+    .optional(),
+  TRUSTED_PROXY_INSTRUCTORS: list,
+  WORKSHOP_DB: z.string().min(1).optional(),
+  WORKSHOP_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  WARM_POOL_MAX: z.coerce.number().int().min(0).max(100).default(10),
   TRUSTED_PROXY_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name such as X-Forwarded-User').optional(),
   TRUSTED_PROXIES: list,
   MAX_SESSIONS_PER_USER: z.coerce.number().int().min(1).default(3),
@@ -84,6 +92,15 @@ export interface Config {
   /** Hosted mode behind an authenticating proxy: the header naming the user, and the proxies' addresses. */
   trustedProxyHeader: string | undefined;
   trustedProxies: string[];
+  /** Workshop: the instructors' password (password mode), or the proxy-named users who are instructors. */
+  instructorPasswordHash: string | undefined;
+  trustedProxyInstructors: string[];
+  /** Workshop: the SQLite file of progress, roles, time limits and messages, in the state folder. */
+  workshopDb: string;
+  /** Workshop rows older than this many days are deleted at start-up. */
+  workshopRetentionDays: number;
+  /** The most sandboxes an instructor's class size may keep in the warm pool. */
+  warmPoolMax: number;
   maxSessionsPerUser: number;
   sandboxImage: string;
   sandboxMode: SandboxMode;
@@ -155,6 +172,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.TRUSTED_PROXY_HEADER && e.TRUSTED_PROXIES.length === 0) {
     throw new Error('Invalid configuration:\n  TRUSTED_PROXIES: list the reverse proxy addresses whose TRUSTED_PROXY_HEADER is believed.');
   }
+  if (e.INSTRUCTOR_PASSWORD_HASH && !e.NOTES_PASSWORD_HASH) {
+    throw new Error('Invalid configuration:\n  INSTRUCTOR_PASSWORD_HASH: set NOTES_PASSWORD_HASH too (the attendees\' password, at the same login page).');
+  }
+  if (e.TRUSTED_PROXY_INSTRUCTORS.length > 0 && !e.TRUSTED_PROXY_HEADER) {
+    throw new Error('Invalid configuration:\n  TRUSTED_PROXY_INSTRUCTORS: set TRUSTED_PROXY_HEADER too (the instructors are named by the signing-in proxy).');
+  }
+  const badInstructor = e.TRUSTED_PROXY_INSTRUCTORS.find((n) => !/^[\w.@+-]{1,128}$/.test(n));
+  if (badInstructor) {
+    throw new Error(`Invalid configuration:\n  TRUSTED_PROXY_INSTRUCTORS: "${badInstructor}" is not a user name the proxy header can carry (letters, digits, . _ @ + -).`);
+  }
   if (e.SANDBOX_ISOLATION === 'rootful' && e.SANDBOX_MODE === 'isolated' && (e.NOTES_PASSWORD_HASH || e.TRUSTED_PROXY_HEADER) && e.SANDBOX_ROOTFUL_HOSTED !== '1') {
     throw new Error(
       'Refusing SANDBOX_ISOLATION=rootful in hosted mode: a reader\'s commands would run as root in a container that holds\n' +
@@ -172,6 +199,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     passwordHash: e.NOTES_PASSWORD_HASH,
     trustedProxyHeader: e.TRUSTED_PROXY_HEADER,
     trustedProxies: e.TRUSTED_PROXIES,
+    instructorPasswordHash: e.INSTRUCTOR_PASSWORD_HASH,
+    trustedProxyInstructors: e.TRUSTED_PROXY_INSTRUCTORS,
+    workshopDb: path.resolve(e.WORKSHOP_DB ?? path.join(stateDir(e), 'workshop.sqlite')),
+    workshopRetentionDays: e.WORKSHOP_RETENTION_DAYS,
+    warmPoolMax: e.WARM_POOL_MAX,
     maxSessionsPerUser: e.MAX_SESSIONS_PER_USER,
     sandboxImage: e.SANDBOX_IMAGE,
     sandboxMode: e.SANDBOX_MODE,

@@ -14,6 +14,7 @@ import { newToken } from './security/token.ts';
 import { SandboxPool } from './sandbox/sandbox-pool.ts';
 import { SessionStore } from './sessions/session-store.ts';
 import { ensureSiteBuilt } from './site-build.ts';
+import { openWorkshop } from './workshop/open-workshop.ts';
 
 const log = (line: string) => console.log(line);
 
@@ -41,7 +42,9 @@ async function main(): Promise<void> {
     log,
   );
   const factory = sandboxFactory(engine, config, log, registry);
-  const pool = config.warmPool > 0 ? new SandboxPool(config.warmPool, factory, (id) => removeSessionObjects(engine, id), log) : undefined;
+  // Always there (maybe empty): an instructor's class size grows it.
+  const pool = new SandboxPool(config.warmPool, factory, (id) => removeSessionObjects(engine, id), log);
+  const workshop = openWorkshop(config, pool, [`REGISTRY=${registry.name}`], log);
   const store = new SessionStore({
     pool,
     factory,
@@ -53,9 +56,11 @@ async function main(): Promise<void> {
     detachedGraceMs: config.runDetachedGraceMs,
     runTimeoutMs: config.runTimeoutMs,
     sessionIdleMs: config.sessionIdleMs,
-    runEnv: [`REGISTRY=${registry.name}`],
+    runEnv: workshop.runEnv,
+    onRun: (session, run) => workshop.runStarted(session, run),
     log,
   });
+  workshop.attach(store);
   const guard = new RequestGuard({
     token,
     allowedHosts: config.allowedHosts,
@@ -81,9 +86,10 @@ async function main(): Promise<void> {
     log,
   });
   disk.start();
-  const { listen } = createApp(config, { engine, guard, store, log, pool, registry, disk: () => disk.latest });
+  const { listen } = createApp(config, { engine, guard, store, log, pool, registry, disk: () => disk.latest, workshop });
   const running = await listen();
-  pool?.fill();
+  pool.fill();
+  workshop.start();
 
   const health = await healthReport(engine, config.sandboxImage, 0, config.sandboxMode, isolationOf(config));
   if (health.engine.reachable) log(`Docker engine ${health.engine.version} at ${health.engine.host}`);

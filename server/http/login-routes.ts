@@ -2,18 +2,18 @@ import express, { type Request, type Response } from 'express';
 import { serialize } from 'cookie';
 import type { LoginLimiter } from '../security/login-limiter.ts';
 import { originAllowed } from '../security/origin-check.ts';
-import { verifyPassword } from '../security/password.ts';
 import { COOKIES, LOGIN_TTL_MS, newBrowserId, type RequestGuard } from '../security/request-guard.ts';
 import { cookieOptions } from './cookie-options.ts';
+import { loginIdentity, nameField } from '../workshop/login-identity.ts';
 
-function page(message: string, status = ''): string {
+function loginPage(message: string, status = '', nameInput = ''): string {
   const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign in · Runnable Docker notes</title>
 <style>body{font:16px system-ui,sans-serif;max-width:24rem;margin:12vh auto;padding:0 1rem}input,button{font:inherit;padding:.4rem .6rem;width:100%;box-sizing:border-box;margin:.3rem 0}
 button{background:#1f883d;color:#fff;border:0;border-radius:6px}.msg{color:#cf222e}</style></head>
 <body><h1>Runnable Docker notes</h1><p>${escape(message)}</p>${status ? `<p class="msg" role="alert">${escape(status)}</p>` : ''}
-<form method="post" action="/login"><label>Password <input type="password" name="password" autocomplete="current-password" autofocus required></label>
+<form method="post" action="/login">${nameInput}<label>Password <input type="password" name="password" autocomplete="current-password" autofocus required></label>
 <button type="submit">Sign in</button></form></body></html>`;
 }
 
@@ -33,8 +33,16 @@ function sendPage(res: Response, status: number, html: string): void {
  * browser then has sessions of its own, closed when its login ends (`endLogin`). Failed logins are limited per client (its address, or
  * the forwarded one from a trusted proxy) and for everyone together (429 with Retry-After).
  */
-export function loginRoutes(guard: RequestGuard, passwordHash: string, limiter: LoginLimiter, endLogin: (browserId: string) => void): express.Router {
+export function loginRoutes(
+  guard: RequestGuard,
+  passwordHash: string,
+  limiter: LoginLimiter,
+  endLogin: (browserId: string) => void,
+  instructorHash?: string,
+): express.Router {
   const r = express.Router();
+  // Workshop: the login also asks for a name, so the room can tell attendees apart.
+  const page = (message: string, status = '') => loginPage(message, status, nameField(instructorHash !== undefined));
   r.get('/login', (_req, res) => {
     sendPage(res, 200, page('Sign in with the password you were given.'));
   });
@@ -55,15 +63,16 @@ export function loginRoutes(guard: RequestGuard, passwordHash: string, limiter: 
     const password = typeof req.body?.password === 'string' ? req.body.password : '';
     // Counted before the slow check, so parallel guesses cannot all slip past the limit.
     limiter.fail(client);
-    if (!(await verifyPassword(password, passwordHash))) {
-      return void sendPage(res, 401, page('Sign in with the password you were given.', 'That password is not right.'));
-    }
-    limiter.succeed(client);
     // Always a fresh id: a browser id planted by another site on this host must not be adopted.
     const browser = newBrowserId();
+    const identity = await loginIdentity({ password, name: req.body?.name }, { notes: passwordHash, instructor: instructorHash }, browser);
+    if ('refused' in identity) {
+      return void sendPage(res, 401, page('Sign in with the password you were given.', identity.refused));
+    }
+    limiter.succeed(client);
     const options = cookieOptions(guard, req, LOGIN_TTL_MS / 1000);
     res.setHeader('Set-Cookie', [
-      serialize(COOKIES.login, guard.loginCookie(browser), options),
+      serialize(COOKIES.login, guard.loginCookie(browser, Date.now(), identity), options),
       serialize(COOKIES.browser, guard.browserCookie(browser), options),
     ]);
     res.redirect(303, '/');

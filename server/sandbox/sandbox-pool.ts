@@ -17,7 +17,8 @@ export interface PooledSandbox {
  * one sandbox at a time, so refilling never competes with itself for the engine.
  */
 export class SandboxPool {
-  readonly size: number;
+  /** How many it keeps ready; an instructor's class size may raise it (then call fill()). */
+  size: number;
   readonly #factory: SandboxFactory;
   readonly #remove: (sessionId: string) => Promise<void>;
   readonly #log: (line: string) => void;

@@ -10,7 +10,13 @@ import { sameToken } from './token.ts';
  * Who is calling: a browser (its cookie: after a visit with the token, or after a login), a user
  * named by a trusted reverse proxy, or a script holding the token (which sees everything).
  */
-export type Principal = { kind: 'browser'; id: string } | { kind: 'user'; name: string } | { kind: 'token' };
+export type Principal = { kind: 'browser'; id: string; login?: LoginIdentity } | { kind: 'user'; name: string } | { kind: 'token' };
+
+/** Who a password login said they are (the login form's name) and which password they used. */
+export interface LoginIdentity {
+  name: string;
+  role: 'attendee' | 'instructor';
+}
 
 export type GuardResult = { ok: true; principal: Principal } | { ok: false; status: number; message: string };
 
@@ -53,6 +59,7 @@ export class RequestGuard {
   readonly #s: GuardSettings;
   /** Logins the server issued and has not revoked, with their expiry: a cookie alone is not enough. */
   readonly #logins = new Map<string, number>();
+  readonly #loginIdentities = new Map<string, LoginIdentity>();
 
   constructor(settings: GuardSettings) {
     this.#s = settings;
@@ -79,8 +86,9 @@ export class RequestGuard {
   }
 
   /** Starts a login for a (fresh) browser id and returns its cookie value: the id and an HMAC. */
-  loginCookie(browserId: string, now = Date.now()): string {
+  loginCookie(browserId: string, now = Date.now(), identity?: LoginIdentity): string {
     this.#logins.set(browserId, now + LOGIN_TTL_MS);
+    if (identity) this.#loginIdentities.set(browserId, identity);
     return `${browserId}.${this.#sign(`login:${browserId}`)}`;
   }
 
@@ -100,6 +108,7 @@ export class RequestGuard {
    */
   revokeLogin(req: IncomingMessage): string | undefined {
     const id = this.#verified('login', parseCookies(req.headers.cookie ?? '')[COOKIES.login]);
+    this.#loginIdentities.delete(id ?? '');
     if (id && this.#logins.delete(id)) return id;
     return undefined;
   }
@@ -110,6 +119,7 @@ export class RequestGuard {
     for (const [id, expires] of this.#logins) {
       if (expires > now) continue;
       this.#logins.delete(id);
+      this.#loginIdentities.delete(id);
       ended.push(id);
     }
     return ended;
@@ -153,7 +163,10 @@ export class RequestGuard {
     const token = cookies[COOKIES.token];
     if (token && browser && sameToken(token, this.#s.token)) return { kind: 'browser', id: browser };
     const login = this.#s.passwordLogin ? this.#verified('login', cookies[COOKIES.login]) : undefined;
-    if (login && (this.#logins.get(login) ?? 0) > Date.now()) return { kind: 'browser', id: login };
+    if (login && (this.#logins.get(login) ?? 0) > Date.now()) {
+      const identity = this.#loginIdentities.get(login);
+      return { kind: 'browser', id: login, ...(identity ? { login: identity } : {}) };
+    }
     return null;
   }
 

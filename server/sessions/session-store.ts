@@ -29,6 +29,8 @@ export interface SessionStoreOptions {
   runEnv: string[];
   /** Ready sandboxes for new sessions, when configured. */
   pool?: SandboxPool | undefined;
+  /** Told of every run as it starts (workshop mode records each block's result when it ends). */
+  onRun?: ((session: Session, run: Run) => void) | undefined;
   log: (line: string) => void;
 }
 
@@ -167,6 +169,7 @@ export class SessionStore {
       throw new HttpError(429, `${MAX_LIVE_RUNS} runs are already going in this session. Stop one first.`);
     }
     session.touch();
+    this.#opts.onRun?.(session, run);
     run.on('output', () => session.touch());
     void run.start((onPhase) => session.sandbox(onPhase), () => session.sandboxLost());
     return run;

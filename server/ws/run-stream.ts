@@ -12,6 +12,8 @@ const HOLD_MAX_MS = 10_000;
  */
 export const STDIN_WAIT_MAX_MS = 15_000;
 
+const READ_ONLY = 'Read-only: this is an attendee\'s run. You can type into it once they press "Ask for help".';
+
 /** Replayed output goes out in pieces of at most this size, each under flow control. */
 const REPLAY_PIECE = 64 * 1024;
 
@@ -30,7 +32,7 @@ type Item = { bytes: Buffer } | { message: ServerMessage };
  * goes through the same queue, as views of the transcript, so a watcher that does not read costs
  * at most FLOW.high of socket buffer, however long the transcript.
  */
-export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean): void {
+export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean, canType?: () => boolean): void {
   run.attach();
   const holder = {};
   let sent = 0;
@@ -136,9 +138,12 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean)
     });
   };
 
+  // An instructor looking over an attendee's shoulder reads only, until that attendee asks for help.
+  const readOnly = () => canType !== undefined && !canType();
   ws.on('message', (raw: RawData, isBinary: boolean) => {
     const buf = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as ArrayBuffer);
     if (isBinary) {
+      if (readOnly()) return send(ws, { type: 'error', message: READ_ONLY });
       if (!run.write(buf)) {
         send(ws, { type: 'error', message: run.finished ? 'This run has ended; it takes no more input.' : 'Too much input typed ahead of the start; it was dropped.' });
       }
@@ -146,7 +151,11 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean)
     }
     const parsed = parseClientMessage(buf.toString('utf8'));
     if (!parsed.ok) return send(ws, { type: 'error', message: parsed.error });
-    if (parsed.message.type === 'resize') run.resize(parsed.message.cols, parsed.message.rows);
+    if (parsed.message.type === 'resize') {
+      // The terminal's size stays the attendee's, help or not.
+      if (canType) return send(ws, { type: 'error', message: 'The attendee\'s terminal keeps its own size; a watcher cannot resize it.' });
+      run.resize(parsed.message.cols, parsed.message.rows);
+    }
     else {
       acked = Math.min(sent, Math.max(acked, parsed.message.bytes));
       check();

@@ -4,7 +4,8 @@ import { WebSocketServer } from 'ws';
 import { httpStatusOf } from '../http/http-error.ts';
 import type { PortProxy } from '../http/port-proxy.ts';
 import { MAX_CLIENT_FRAME_BYTES } from '../protocol.ts';
-import { principalKey, type RequestGuard } from '../security/request-guard.ts';
+import { principalKey, type Principal, type RequestGuard } from '../security/request-guard.ts';
+import type { Run } from '../runs/run.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import { streamRun } from './run-stream.ts';
 import { StreamCaps } from './stream-caps.ts';
@@ -30,7 +31,14 @@ export function refuseUpgrade(socket: Duplex, status: number, message: string): 
  * Every WebSocket upgrade passes the guard (Host, Origin, token) first, then goes to its route:
  * a run's stream, a session's events, or a published port of a sandbox (proxied as is).
  */
-export function attachUpgrades(server: http.Server, guard: RequestGuard, store: SessionStore, ports: PortProxy): { close(): void } {
+export function attachUpgrades(
+  server: http.Server,
+  guard: RequestGuard,
+  store: SessionStore,
+  ports: PortProxy,
+  /** Workshop mode: an instructor's view of an attendee's run (read-only unless they ask for help). */
+  shoulder?: (runId: string, principal: Principal) => { run: Run; canType: () => boolean } | undefined,
+): { close(): void } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false });
   const caps = new StreamCaps();
 
@@ -43,13 +51,14 @@ export function attachUpgrades(server: http.Server, guard: RequestGuard, store: 
       if (ports.matches(url.pathname)) return ports.upgrade(req, socket, head, checked.principal);
       const run = RUN_STREAM.exec(url.pathname);
       if (run) {
-        const found = store.run(run[1]!, checked.principal);
+        const view = shoulder?.(run[1]!, checked.principal);
+        const found = view?.run ?? store.run(run[1]!, checked.principal);
         const sinceText = url.searchParams.get('since') ?? '0';
         if (!/^\d{1,15}$/.test(sinceText)) return refuseUpgrade(socket, 400, '`since` must be a byte offset (a whole number).');
         const acks = url.searchParams.get('ack') === '1';
         // The place is given back when the socket closes, whether or not the handshake completed.
         socket.once('close', caps.take(found.id, principalKey(checked.principal)));
-        return wss.handleUpgrade(req, socket, head, (ws) => streamRun(ws, found, Number(sinceText), acks));
+        return wss.handleUpgrade(req, socket, head, (ws) => streamRun(ws, found, Number(sinceText), acks, view?.canType));
       }
       const events = SESSION_EVENTS.exec(url.pathname);
       if (events) {

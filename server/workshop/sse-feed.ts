@@ -1,0 +1,52 @@
+import type { Request, Response } from 'express';
+
+/** A comment line every so often keeps proxies from closing a quiet stream. */
+const KEEP_ALIVE_MS = 25_000;
+
+/**
+ * Server-Sent Events to a set of listeners, grouped by a key (a user name, or one key for the
+ * instructors): the page opens an EventSource and the server pushes, so nothing polls.
+ */
+export class SseFeed {
+  readonly #listeners = new Map<string, Set<Response>>();
+
+  /** Turns the request into an event stream for `key` until the client leaves. */
+  open(key: string, req: Request, res: Response, first?: { event: string; data: unknown }): void {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no', Connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    if (first) write(res, first.event, first.data);
+    let set = this.#listeners.get(key);
+    if (!set) this.#listeners.set(key, (set = new Set()));
+    set.add(res);
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+    keepAlive.unref();
+    req.on('close', () => {
+      clearInterval(keepAlive);
+      set.delete(res);
+      if (set.size === 0 && this.#listeners.get(key) === set) this.#listeners.delete(key);
+    });
+  }
+
+  send(key: string, event: string, data: unknown): void {
+    for (const res of this.#listeners.get(key) ?? []) write(res, event, data);
+  }
+
+  sendAll(event: string, data: unknown): void {
+    for (const key of this.#listeners.keys()) this.send(key, event, data);
+  }
+
+  /** Whether anybody listens under `key`. */
+  has(key: string): boolean {
+    return (this.#listeners.get(key)?.size ?? 0) > 0;
+  }
+
+  /** Ends every stream (server shutdown). */
+  close(): void {
+    for (const set of this.#listeners.values()) for (const res of set) res.end();
+    this.#listeners.clear();
+  }
+}
+
+function write(res: Response, event: string, data: unknown): void {
+  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
