@@ -19,6 +19,8 @@ export async function bootWorkshop(main: HTMLElement, notebook: Notebook): Promi
   const top = document.createElement('div');
   top.className = 'rdn-workshop-page';
   top.dataset.pagefindIgnore = '';
+  // The local single user (no login) has no class around them: checks and progress, no help or time strip.
+  bar.element.hidden = me.user === 'local' && me.endsAt === null && !me.message;
   main.querySelector('h1')?.after(bar.element, top);
   const checks = new CheckButtons(main, slug, () => void refresh());
   const view = new ProgressView(top, slug, notebook.blocks.map((b) => ({ key: b.key, exit: b.expectedExit })), checks.keys);
