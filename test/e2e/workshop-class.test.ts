@@ -1,0 +1,197 @@
+/**
+ * A workshop class in Chromium, in password mode: an instructor and two attendees, each in their own
+ * browser context. The attendees run blocks and checks on two pages (one fails a check), the room
+ * shows both live with the failing one first, the instructor looks over that attendee's shoulder
+ * (read-only, then typing after "Ask for help"), restarts a sandbox and sends a message both see.
+ * The server is restarted between steps on the same state, and every result is still there.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../server/security/password.ts';
+import { startAppServer, type AppServer } from '../support/app-server.ts';
+import { launchBrowser } from '../support/browser.ts';
+import { requireEngine } from '../support/engine.ts';
+import { tempDbPath } from '../support/workshop.ts';
+
+const ATTENDEE_PASSWORD = 'class-of-today';
+const INSTRUCTOR_PASSWORD = 'the-instructor-knows';
+const RUNBOOK = '/writing/runbook-template/';
+const IMAGE = '/creating-an-image/';
+
+const db = tempDbPath();
+const env = { NOTES_PASSWORD_HASH: hashPassword(ATTENDEE_PASSWORD), INSTRUCTOR_PASSWORD_HASH: hashPassword(INSTRUCTOR_PASSWORD), WORKSHOP_DB: db.file };
+let app: AppServer | undefined;
+let browser: Browser;
+
+interface Person {
+  name: string;
+  password: string;
+  context: BrowserContext;
+  page: Page;
+}
+const people: Record<'ida' | 'alice' | 'bob', Person> = {} as never;
+
+/** Opens `pathname` as this person, signing in at the login page (again after a server restart) when sent there. */
+async function visit(p: Person, pathname: string): Promise<void> {
+  await p.page.goto(`${app!.server.url}${pathname}`);
+  if (new URL(p.page.url()).pathname === '/login') {
+    await p.page.fill('input[name="name"]', p.name);
+    await p.page.fill('input[name="password"]', p.password);
+    await p.page.click('button[type="submit"]');
+    await p.page.waitForURL((u) => u.pathname !== '/login');
+    await p.page.goto(`${app!.server.url}${pathname}`);
+  }
+  expect(new URL(p.page.url()).pathname, `${p.name} opening ${pathname}`).toBe(pathname);
+  if (pathname === '/instructor/') await p.page.waitForSelector('body[data-room-updated]');
+  else await p.page.waitForSelector('.rdn-progress', { state: 'attached' });
+}
+
+/** Runs block `i` of the open page with its Run button and waits until it ends as expected. */
+async function runBlock(page: Page, i: number): Promise<void> {
+  const block = page.locator('figure[data-run-command]').nth(i);
+  await block.locator('.rdn-run-button').click();
+  await expect.poll(() => block.getAttribute('data-run-state'), { timeout: 240_000, message: `block ${i} of ${page.url()} should end as expected` }).toMatch(/^(ok|failed)$/);
+  expect(await block.getAttribute('data-run-state'), `block ${i}: ${await block.locator('.rdn-run-status').innerText()}`).toBe('ok');
+}
+
+/** Presses a check's button and returns what it says when done. */
+async function check(page: Page, key: string): Promise<{ state: string; text: string }> {
+  const box = page.locator(`.rdn-check[data-check="${key}"]`);
+  await box.locator('.rdn-check-button').click();
+  await expect.poll(() => box.getAttribute('data-state'), { timeout: 60_000 }).toMatch(/^(passed|failed|error)$/);
+  return { state: (await box.getAttribute('data-state'))!, text: await box.locator('.rdn-check-result').innerText() };
+}
+
+/** The room's rows as the instructor sees them: user names in order. */
+const roomOrder = (page: Page) => page.locator('.room-table tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.user));
+
+async function restartServer(): Promise<void> {
+  await app!.close();
+  app = await startAppServer(env);
+}
+
+beforeAll(async () => {
+  await requireEngine();
+  app = await startAppServer(env);
+  browser = await launchBrowser();
+  for (const [key, name, password] of [['ida', 'Ida', INSTRUCTOR_PASSWORD], ['alice', 'Alice', ATTENDEE_PASSWORD], ['bob', 'Bob', ATTENDEE_PASSWORD]] as const) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    people[key] = { name, password, context, page: await context.newPage() };
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  db.remove();
+});
+
+describe('a workshop class: two attendees and their instructor', () => {
+  it('the attendees run blocks and checks on the first page; Bob fails his check', { timeout: 300_000 }, async () => {
+    const { alice, bob, ida } = people;
+    await visit(ida, '/instructor/');
+    await visit(alice, RUNBOOK);
+    await visit(bob, RUNBOOK);
+    // An attendee has no room: the instructor's page and calls are 404 to them.
+    const refused = await bob.page.request.get(`${app!.server.url}/instructor/`);
+    expect(refused.status(), "an attendee asking for the instructor's page").toBe(404);
+
+    await alice.page.locator('input.rdn-ph[data-ph="greeting"]').first().fill('Hello');
+    await runBlock(alice.page, 0);
+    expect(await check(alice.page, 'greet-written')).toEqual({ state: 'passed', text: '✓ Passed' });
+    await runBlock(bob.page, 1);
+    const failed = await check(bob.page, 'greet-written');
+    expect(failed.state).toBe('failed');
+    expect(failed.text, 'a failed check gives the hint, not the script').toMatch(/^Not yet: Run the page from the top/);
+    expect(failed.text).not.toContain('test -f');
+    await expect.poll(() => alice.page.locator('.rdn-progress-text').innerText()).toMatch(/1 of \d+ blocks run · 1 of 1 checks passed/);
+  });
+
+  it('a server restart keeps every result: the pages show them again after signing in', { timeout: 180_000 }, async () => {
+    const { alice, bob } = people;
+    await restartServer();
+    await visit(alice, RUNBOOK);
+    await expect.poll(() => alice.page.locator('.rdn-check[data-check="greet-written"]').getAttribute('data-state')).toBe('passed');
+    await expect.poll(() => alice.page.locator('.rdn-progress-text').innerText()).toMatch(/1 of \d+ blocks run · 1 of 1 checks passed/);
+    await visit(bob, RUNBOOK);
+    await expect.poll(() => bob.page.locator('.rdn-check[data-check="greet-written"]').getAttribute('data-state')).toBe('failed');
+  });
+
+  it('on the image page Alice builds and passes, Bob does not; the room shows both live, Bob first', { timeout: 480_000 }, async () => {
+    const { alice, bob, ida } = people;
+    await visit(ida, '/instructor/');
+    await visit(alice, IMAGE);
+    await visit(bob, IMAGE);
+    await runBlock(alice.page, 0);
+    await runBlock(alice.page, 1);
+    expect((await check(alice.page, 'image-built')).state).toBe('passed');
+    await runBlock(bob.page, 0);
+    const updates = await ida.page.evaluate(() => document.body.dataset.roomUpdated);
+    expect((await check(bob.page, 'image-built')).state).toBe('failed');
+    // The room was not reloaded: its feed brought the change.
+    await expect.poll(() => ida.page.evaluate(() => document.body.dataset.roomUpdated)).not.toBe(updates);
+    await expect.poll(() => roomOrder(ida.page)).toEqual(['Bob', 'Alice']);
+    const bobRow = ida.page.locator('.room-table tr[data-user="Bob"]');
+    expect(await bobRow.getAttribute('data-stuck')).toBe('true');
+    await expect.poll(() => bobRow.locator('.room-failure').innerText()).toMatch(/check image-built[\s\S]*Creating a Docker image: check image-built/);
+    const aliceRow = ida.page.locator('.room-table tr[data-user="Alice"]');
+    await expect.poll(() => aliceRow.locator('.room-page[data-page="creating-an-image"]').innerText()).toMatch(/Creating a Docker image: 2\/\d+ · ✓1\/3/);
+    expect(await aliceRow.locator('.room-page[data-page="writing/runbook-template"]').getAttribute('data-done')).toBe('false');
+  });
+
+  it("the instructor watches Bob's terminal read-only, and types into it once he asks for help", { timeout: 180_000 }, async () => {
+    const { bob, ida } = people;
+    await bob.page.locator('.rdn-terminal-toggle').click();
+    const bobTerm = bob.page.locator('.terminal-dock-body .xterm-rows');
+    await bob.page.keyboard.type('echo bob-was-here\r');
+    await expect.poll(() => bobTerm.innerText(), { timeout: 60_000 }).toContain('bob-was-here');
+    const bobRow = ida.page.locator('.room-table tr[data-user="Bob"]');
+    await expect.poll(() => bobRow.locator('button[data-action="Watch"]').isEnabled()).toBe(true);
+    await expect.poll(async () => (await roomOrder(ida.page))[0]).toBe('Bob');
+    await bobRow.locator('button[data-action="Watch"]').click();
+    const shoulder = ida.page.locator('.room-shoulder');
+    const pane = shoulder.locator('.room-shoulder-pane .xterm-rows');
+    await expect.poll(() => pane.innerText(), { timeout: 30_000 }).toContain('bob-was-here');
+    expect(await shoulder.locator('.room-shoulder-mode').innerText()).toMatch(/Read-only: Bob has not asked for help/);
+    await shoulder.locator('.room-shoulder-pane').click();
+    await ida.page.keyboard.type('echo typed-by-ida-early\r');
+    await bob.page.keyboard.type('echo still-bob\r');
+    await expect.poll(() => bobTerm.innerText()).toContain('still-bob');
+    expect(await bobTerm.innerText(), 'read-only: the instructor\'s keys must not reach Bob').not.toContain('typed-by-ida-early');
+
+    await bob.page.locator('.rdn-ws-help').click();
+    await expect.poll(() => bob.page.locator('.rdn-ws-help').innerText()).toBe("Thanks, I'm fine");
+    await expect.poll(() => shoulder.locator('.room-shoulder-mode').getAttribute('data-typing')).toBe('true');
+    expect(await bobRow.locator('.room-flag-help').innerText()).toBe('asks for help');
+    await shoulder.locator('.room-shoulder-pane').click();
+    await ida.page.keyboard.type('echo typed-by-ida\r');
+    await expect.poll(() => bobTerm.innerText(), { timeout: 30_000 }).toContain('typed-by-ida');
+    await expect.poll(() => pane.innerText()).toContain('typed-by-ida');
+  });
+
+  it("the instructor restarts Alice's sandbox and sends a message both attendees see", { timeout: 120_000 }, async () => {
+    const { alice, bob, ida } = people;
+    await ida.page.locator('.room-table tr[data-user="Alice"] button[data-action="Restart sandbox"]').click();
+    await expect.poll(() => alice.page.locator('.rdn-ws-notice').innerText(), { timeout: 30_000 }).toMatch(/The instructor restarted your sandbox/);
+    expect(await bob.page.locator('.rdn-ws-notice').isVisible(), 'only Alice was restarted').toBe(false);
+    // Her sandbox is new: the image she built is gone, her progress is not.
+    expect((await check(alice.page, 'image-built')).state).toBe('failed');
+    await ida.page.fill('#room-message-text', 'Break: back at eleven');
+    await ida.page.locator('.room-message button[type="submit"]').click();
+    for (const p of [alice, bob]) {
+      await expect.poll(() => p.page.locator('.rdn-ws-banner').innerText(), { timeout: 30_000, message: `${p.name} should see the message` }).toContain('Break: back at eleven');
+    }
+  });
+
+  it('after a second server restart the room still shows everyone\'s progress', { timeout: 180_000 }, async () => {
+    const { ida, alice } = people;
+    await restartServer();
+    await visit(ida, '/instructor/');
+    await expect.poll(() => roomOrder(ida.page)).toEqual(expect.arrayContaining(['Alice', 'Bob']));
+    const aliceRow = ida.page.locator('.room-table tr[data-user="Alice"]');
+    expect(await aliceRow.locator('.room-page[data-page="writing/runbook-template"]').innerText()).toMatch(/1\/\d+ · ✓1\/1/);
+    expect(await aliceRow.locator('.room-page[data-page="creating-an-image"]').innerText()).toMatch(/2\/\d+/);
+    await visit(alice, IMAGE);
+    await expect.poll(() => alice.page.locator('.rdn-ws-banner').innerText()).toContain('Break: back at eleven');
+  });
+});
