@@ -31,10 +31,14 @@ interface Person {
 }
 const people: Record<'ida' | 'alice' | 'bob', Person> = {} as never;
 
-/** Opens `pathname` as this person, signing in at the login page (again after a server restart) when sent there. */
+/**
+ * Opens `pathname` as this person, signing in at the login page first when the server does not
+ * know them (at the start, and after a restart): a page sends them to /login, the room is 404.
+ */
 async function visit(p: Person, pathname: string): Promise<void> {
-  await p.page.goto(`${app!.server.url}${pathname}`);
-  if (new URL(p.page.url()).pathname === '/login') {
+  const res = await p.page.goto(`${app!.server.url}${pathname}`);
+  if (new URL(p.page.url()).pathname === '/login' || res?.status() === 404) {
+    await p.page.goto(`${app!.server.url}/login`);
     await p.page.fill('input[name="name"]', p.name);
     await p.page.fill('input[name="password"]', p.password);
     await p.page.click('button[type="submit"]');
@@ -99,7 +103,7 @@ describe('a workshop class: two attendees and their instructor', () => {
     await alice.page.locator('input.rdn-ph[data-ph="greeting"]').first().fill('Hello');
     await runBlock(alice.page, 0);
     expect(await check(alice.page, 'greet-written')).toEqual({ state: 'passed', text: '✓ Passed' });
-    await runBlock(bob.page, 1);
+    // Bob checks before doing the step (running any block would write the page's file block first).
     const failed = await check(bob.page, 'greet-written');
     expect(failed.state).toBe('failed');
     expect(failed.text, 'a failed check gives the hint, not the script').toMatch(/^Not yet: Run the page from the top/);
@@ -181,6 +185,42 @@ describe('a workshop class: two attendees and their instructor', () => {
     for (const p of [alice, bob]) {
       await expect.poll(() => p.page.locator('.rdn-ws-banner').innerText(), { timeout: 30_000, message: `${p.name} should see the message` }).toContain('Break: back at eleven');
     }
+  });
+
+  it('time: the instructor gives Bob ten minutes, his page counts down, he asks for more and the room shows it', { timeout: 60_000 }, async () => {
+    const { bob, ida } = people;
+    const bobRow = () => ida.page.locator('.room-table tr[data-user="Bob"]');
+    await bobRow().locator('button[data-action="+10 min"]').click();
+    await expect.poll(() => bob.page.locator('.rdn-ws-time').innerText(), { timeout: 30_000 }).toMatch(/^Time left: (9|10):\d\d$/);
+    await bob.page.locator('.rdn-ws-more-time').click();
+    await expect.poll(() => bob.page.locator('.rdn-ws-more-time').innerText()).toBe('Asked for more time');
+    await expect.poll(() => bobRow().locator('.room-flag-time').count()).toBe(1);
+    // Preparing the room: the class size the instructor sets is what the room reports back.
+    await ida.page.fill('.room-settings input[name="classSize"]', '2');
+    await ida.page.locator('.room-settings button[type="submit"]').click();
+    await expect.poll(() => ida.page.locator('.room-pool').innerText()).toMatch(/class size 2\)/);
+  });
+
+  it('on a phone (390 px) the attendee\'s workshop strip, progress and checks fit the screen', { timeout: 60_000 }, async () => {
+    const { alice } = people;
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const p: Person = { ...alice, context: phone, page: await phone.newPage() };
+    await visit(p, IMAGE);
+    await expect.poll(() => p.page.locator('.rdn-ws-banner').isVisible()).toBe(true);
+    for (const sel of ['.rdn-ws-help', '.rdn-progress', '.rdn-check[data-check="image-built"] .rdn-check-button']) {
+      const box = await p.page.locator(sel).boundingBox();
+      expect(box, `${sel} is shown`).not.toBeNull();
+      expect(box!.x + box!.width, `${sel} ends inside the 390 px screen`).toBeLessThanOrEqual(390);
+    }
+    const overflow = await p.page.evaluate(() => document.documentElement.scrollWidth);
+    expect(overflow, 'the page does not scroll sideways').toBeLessThanOrEqual(390);
+    await p.page.screenshot({ path: '.cache/test-results/workshop-attendee-390.png' });
+    await p.page.locator('.rdn-check[data-check="image-built"]').scrollIntoViewIfNeeded();
+    await p.page.screenshot({ path: '.cache/test-results/workshop-check-390.png' });
+    // The handout (print) shows none of the workshop.
+    await p.page.emulateMedia({ media: 'print' });
+    for (const sel of ['.rdn-workshop', '.rdn-progress', '.rdn-check']) expect(await p.page.locator(sel).first().isVisible(), `${sel} in print`).toBe(false);
+    await phone.close();
   });
 
   it('after a second server restart the room still shows everyone\'s progress', { timeout: 180_000 }, async () => {

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { pageChecks } from '../../src/code-blocks/page-checks.ts';
 import { pluginRunButton } from '../../src/code-blocks/run-button-plugin.ts';
 import { runBlockCount, workshopManifest } from '../../src/workshop/workshop-manifest.ts';
+import { checksOfHtml, workshopSlug } from '../support/docs-blocks.ts';
 
 const engine = new ExpressiveCodeEngine({ plugins: [pluginRunButton()] });
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'checks-'));
@@ -123,5 +124,24 @@ describe('the workshop manifest', () => {
         'writing/runbook-template': { title: 'Runbook', blocks: ['/writing/runbook-template#0'], checks: {} },
       },
     });
+  });
+});
+
+describe('docs:test finds each check at its place in the built page', () => {
+  it('counts the file and run blocks above each check', async () => {
+    // As the site renders them: Expressive Code's frames make each block a <figure>; a check is the plugin's <div>.
+    const check = async (meta: string) =>
+      toHtml((await engine.render({ code: 'true', language: 'shell', meta, parentDocument: { sourceFilePath: pageFile(`\`\`\`shell ${meta}\ntrue\n\`\`\`\n`) } })).renderedGroupAst);
+    const html = [
+      '<figure class="frame" data-file="a.sh" data-file-content="echo a>b"></figure>',
+      await check('check id="first"'),
+      '<figure class="frame" data-run-command="ls 2>/dev/null"></figure><figure class="frame is-terminal"></figure>',
+      await check('check id="second"'),
+    ].join('\n');
+    expect(checksOfHtml(html)).toEqual([
+      { key: 'first', position: 1 },
+      { key: 'second', position: 2 },
+    ]);
+    expect([workshopSlug('/'), workshopSlug('/writing/runbook-template/')]).toEqual(['index', 'writing/runbook-template']);
   });
 });
