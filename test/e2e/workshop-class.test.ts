@@ -139,6 +139,7 @@ describe('a workshop class: two attendees and their instructor', () => {
     expect(await bobRow.getAttribute('data-stuck')).toBe('true');
     await expect.poll(() => bobRow.locator('.room-failure').innerText()).toMatch(/check image-built[\s\S]*Creating a Docker image: check image-built/);
     const aliceRow = ida.page.locator('.room-table tr[data-user="Alice"]');
+    expect(await aliceRow.getAttribute('data-stuck'), 'Alice passed her check after her last failure').toBe('false');
     await expect.poll(() => aliceRow.locator('.room-page[data-page="creating-an-image"]').innerText()).toMatch(/Creating a Docker image: 2\/\d+ · ✓1\/3/);
     expect(await aliceRow.locator('.room-page[data-page="writing/runbook-template"]').getAttribute('data-done')).toBe('false');
   });
@@ -147,6 +148,8 @@ describe('a workshop class: two attendees and their instructor', () => {
     const { bob, ida } = people;
     await bob.page.locator('.rdn-terminal-toggle').click();
     const bobTerm = bob.page.locator('.terminal-dock-body .xterm-rows');
+    // Type once the shell shows its prompt (keys before that may reach no one).
+    await expect.poll(() => bobTerm.innerText(), { timeout: 60_000 }).toMatch(/\$\s*$/);
     await bob.page.keyboard.type('echo bob-was-here\r');
     await expect.poll(() => bobTerm.innerText(), { timeout: 60_000 }).toContain('bob-was-here');
     const bobRow = ida.page.locator('.room-table tr[data-user="Bob"]');
@@ -199,6 +202,27 @@ describe('a workshop class: two attendees and their instructor', () => {
     await ida.page.fill('.room-settings input[name="classSize"]', '2');
     await ida.page.locator('.room-settings button[type="submit"]').click();
     await expect.poll(() => ida.page.locator('.room-pool').innerText()).toMatch(/class size 2\)/);
+  });
+
+  it('Catch me up sets the sandbox up for a page, and a finished page gets its tick in the sidebar', { timeout: 300_000 }, async () => {
+    const { alice, ida } = people;
+    await visit(alice, '/example-commands/');
+    const box = alice.page.locator('.rdn-catch-up');
+    await box.locator('.rdn-catch-up-button').click();
+    await expect.poll(() => box.getAttribute('data-state'), { timeout: 240_000 }).toMatch(/^(ok|failed)$/);
+    expect(await box.locator('.rdn-catch-up-status').innerText()).toMatch(/^Caught up/);
+    expect(await box.locator('.xterm-rows').innerText(), 'the catch-up streams into its pane').toMatch(/ubuntu/);
+    // The instructor sees the catch-up as the block Alice is on.
+    await expect.poll(() => ida.page.locator('.room-table tr[data-user="Alice"] .room-block').innerText()).toBe('Example commands: catch-up');
+    // A catch-up is not one of the page's blocks.
+    expect(await ida.page.locator('.room-table tr[data-user="Alice"] .room-page[data-page="example-commands"]').innerText()).toMatch(/: 0\/\d+/);
+    const home = alice.page.locator('.sidebar a[data-page="index"]');
+    expect(await home.locator('.rdn-tick').count(), 'no tick before the home page is done').toBe(0);
+    await visit(alice, '/');
+    await runBlock(alice.page, 0);
+    await expect.poll(() => home.locator('.rdn-tick').count()).toBe(1);
+    expect(await alice.page.locator('.sidebar a[data-page="creating-an-image"] .rdn-tick').count(), 'a page half done has no tick').toBe(0);
+    await ida.page.screenshot({ path: '.cache/test-results/workshop-room.png', fullPage: true });
   });
 
   it('on a phone (390 px) the attendee\'s workshop strip, progress and checks fit the screen', { timeout: 60_000 }, async () => {

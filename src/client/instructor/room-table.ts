@@ -36,7 +36,8 @@ function progressCell(a: RoomAttendee, pages: RoomPage[]): HTMLElement {
   for (const p of pages) {
     const mine = a.pages[p.slug];
     if (!mine) continue;
-    const ran = Object.values(mine.blocks).filter((b) => b.status === 'exited').length;
+    // Run blocks only: a catch-up (`#catch-up`) is not one of the page's blocks.
+    const ran = Object.entries(mine.blocks).filter(([key, b]) => /#\d+$/.test(key) && b.status === 'exited').length;
     const passed = p.checks.filter((c) => mine.checks[c]?.passed).length;
     const failedCheck = p.checks.some((c) => mine.checks[c] && !mine.checks[c]!.passed);
     const text = `${p.title}: ${Math.min(ran, p.blocks)}/${p.blocks}${p.checks.length ? ` · ✓${passed}/${p.checks.length}` : ''}`;
@@ -59,6 +60,17 @@ function blockName(key: string | undefined, pages: RoomPage[]): string {
   return n === 'catch-up' ? `${title}: catch-up` : `${title}: block ${Number(n) + 1}`;
 }
 
+/** Stuck: the last failure is newer than anything that went right since (the server sorts by the same rule). */
+function isStuck(a: RoomAttendee): boolean {
+  if (!a.lastFailure) return false;
+  let lastSuccess = 0;
+  for (const p of Object.values(a.pages)) {
+    for (const b of Object.values(p.blocks)) if (b.status === 'exited' && (b.exitCode ?? 0) === 0) lastSuccess = Math.max(lastSuccess, b.at);
+    for (const c of Object.values(p.checks)) if (c.passed) lastSuccess = Math.max(lastSuccess, c.at);
+  }
+  return a.lastFailure.at > lastSuccess;
+}
+
 /** The room's rows, in the server's order (help first, then stuck, then the longest idle). */
 export function renderRows(tbody: HTMLElement, attendees: RoomAttendee[], pages: RoomPage[], actions: RowActions): void {
   tbody.replaceChildren(
@@ -66,7 +78,7 @@ export function renderRows(tbody: HTMLElement, attendees: RoomAttendee[], pages:
       const tr = el('tr');
       tr.dataset.user = a.user;
       tr.dataset.help = String(a.help);
-      const stuck = !!a.lastFailure && !a.help;
+      const stuck = isStuck(a);
       tr.dataset.stuck = String(stuck);
       const who = el('td', { className: 'room-user' }, el('strong', { textContent: a.user }));
       if (a.help) who.append(el('span', { className: 'room-flag room-flag-help', textContent: 'asks for help' }));

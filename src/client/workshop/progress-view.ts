@@ -5,7 +5,8 @@ type PageProgress = Progress['pages'][string];
 /** A page is done when every Run block ended with exit status and every check passed. */
 function pageDone(p: PageProgress | undefined, blocks: number, checks: string[]): boolean {
   if (!p || blocks + checks.length === 0) return false;
-  const ran = Object.values(p.blocks).filter((b) => b.status === 'exited').length;
+  // Run blocks only: a catch-up (`#catch-up`) is not one of the page's blocks.
+  const ran = Object.entries(p.blocks).filter(([key, b]) => /#\d+$/.test(key) && b.status === 'exited').length;
   return ran >= blocks && checks.every((c) => p.checks[c]?.passed === true);
 }
 
