@@ -10,7 +10,8 @@ export function catchUpBox(host: HTMLElement, slug: string, onDone: () => void):
   const button = Object.assign(document.createElement('button'), { type: 'button', className: 'rdn-catch-up-button', textContent: 'Catch me up' });
   const status = Object.assign(document.createElement('span'), { className: 'rdn-catch-up-status', textContent: 'Arrived late, or your sandbox was reset? This sets it up as the earlier pages leave it.' });
   status.setAttribute('role', 'status');
-  const pane = Object.assign(document.createElement('div'), { className: 'rdn-pane', hidden: true });
+  // Its own class: `.rdn-pane` is a block's pane, and the page (and its tests) count those.
+  const pane = Object.assign(document.createElement('div'), { className: 'rdn-catch-up-pane', hidden: true });
   box.append(button, status, pane);
   host.append(box);
   let view: import('../terminal-view.ts').TerminalView | undefined;

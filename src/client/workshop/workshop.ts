@@ -3,6 +3,7 @@ import { catchUpBox } from './catch-up.ts';
 import { CheckButtons } from './check-buttons.ts';
 import { ProgressView } from './progress-view.ts';
 import { WorkshopBar } from './workshop-bar.ts';
+import { workshopFeed } from './workshop-feed.ts';
 import { getProgress, pageSlug, workshopMe } from './workshop-api.ts';
 
 /**
@@ -39,16 +40,16 @@ export async function bootWorkshop(main: HTMLElement, notebook: Notebook): Promi
   document.addEventListener('rdn:run-ended', () => void refresh());
   await refresh();
 
-  const events = new EventSource('/api/workshop/events', { withCredentials: true });
-  const data = (e: Event) => JSON.parse((e as MessageEvent<string>).data) as Record<string, unknown>;
-  events.addEventListener('message', (e) => bar.message(data(e) as { id: string; text: string; at: number }));
-  events.addEventListener('time', (e) => bar.setEndsAt((data(e)['endsAt'] as number | null) ?? null));
-  events.addEventListener('help', (e) => bar.setHelp(data(e)['help'] === true));
-  events.addEventListener('sandbox-restarted', () => {
+  const events = workshopFeed();
+  const data = (e: MessageEvent<string>) => JSON.parse(e.data) as Record<string, unknown>;
+  events.on('message', (e) => bar.message(data(e) as { id: string; text: string; at: number }));
+  events.on('time', (e) => bar.setEndsAt((data(e)['endsAt'] as number | null) ?? null));
+  events.on('help', (e) => bar.setHelp(data(e)['help'] === true));
+  events.on('sandbox-restarted', () => {
     bar.notice('The instructor restarted your sandbox: it is clean now. Your progress is kept; the next Run makes a new sandbox' + (main.dataset.catchUp !== undefined ? ', and "Catch me up" sets it up for this page.' : '.'));
     void refresh();
   });
-  events.addEventListener('session-ended', (e) => {
+  events.on('session-ended', (e) => {
     const reason = data(e)['reason'];
     bar.notice(`Your session was ended${typeof reason === 'string' && reason ? `: ${reason}` : ' by the instructor'}. Your progress is kept.`);
     document.body.dataset.workshopEnded = 'true';
