@@ -33,6 +33,8 @@ EXPOSE 4321
 # Runs as the unprivileged user `node`. The engine's socket must be mounted and readable by it:
 # add the socket's group (compose: group_add with `stat -c %g /var/run/docker.sock`), or, where the
 # socket allows only root (mode 0600), run the container as root (compose: user: root).
+# The workshop database's folder (compose.yaml mounts a volume here), the server's user's to write.
+RUN mkdir -p /var/lib/runnable-docker-notes && chown node /var/lib/runnable-docker-notes
 USER node
 
 # Healthy when the server answers and reaches the engine, and the sandbox image is there.

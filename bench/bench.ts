@@ -8,6 +8,7 @@
  *   5. concurrency: N sessions each making a run at once
  *   6. page weight: gzip JS/CSS before and after the first Run
  *   7. the sandbox boundary: rootless vs rootful (isolation.ts)
+ *   8. workshop mode: an attendee's run ending -> the instructor's room showing it, 50 attendees connected
  * BENCH_QUICK=1 runs fewer repetitions and smaller sizes (a smoke run).
  */
 import { spawn } from 'node:child_process';
@@ -26,6 +27,7 @@ import { interleavedRow, interleavedWarmClick, isolationRows, measureIsolation, 
 import { compareRatios, readRatios, type Ratios } from './compare.ts';
 import { LoadTrail } from './load-average.ts';
 import { pageWeight } from './page-weight.ts';
+import { measureRoomLatency } from './workshop-room.ts';
 import { fmt, ms, now, repeat, summarize, type Summary } from './stats.ts';
 import { rssBytes } from '../test/support/process-memory.ts';
 
@@ -257,6 +259,15 @@ try {
   load.mark('after 3');
 } finally {
   for (const s of [cold, pooled]) await s.close();
+}
+
+// ---- 8: workshop mode: an attendee's run ending -> the instructor's room showing it ----------------
+{
+  const room = await measureRoomLatency(50, QUICK ? 10 : 30, log);
+  row('8. workshop: run end -> instructor room event, 50 attendees connected', room.latency, 'includes the room feed\'s 200 ms debounce');
+  results.workshopRoom = room;
+  ratio('8. workshop run end -> room event, p95 ms', room.latency.p95);
+  load.mark('after 8');
 }
 
 // ---- 7: rootless vs rootful --------------------------------------------------------------------

@@ -30,10 +30,11 @@ const envSchema = z.object({
     .string()
     .regex(/^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/, 'a hash made by `node server/hash-password.ts`')
     .optional(),
-  INSTRUCTOR_PASSWORD_HASH: z
-    .string()
-    .regex(/^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/, 'a hash made by `node server/hash-password.ts`')
-    .optional(),
+  // Empty counts as unset: compose passes `${INSTRUCTOR_PASSWORD_HASH:-}` for a class without instructors.
+  INSTRUCTOR_PASSWORD_HASH: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/, 'a hash made by `node server/hash-password.ts`').optional(),
+  ),
   TRUSTED_PROXY_INSTRUCTORS: list,
   WORKSHOP_DB: z.string().min(1).optional(),
   WORKSHOP_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),

@@ -4,7 +4,7 @@ import type { LoginLimiter } from '../security/login-limiter.ts';
 import { originAllowed } from '../security/origin-check.ts';
 import { COOKIES, LOGIN_TTL_MS, newBrowserId, type RequestGuard } from '../security/request-guard.ts';
 import { cookieOptions } from './cookie-options.ts';
-import { loginIdentity, nameField } from '../workshop/login-identity.ts';
+import { loginIdentity, nameField, nameProblem } from '../workshop/login-identity.ts';
 
 function loginPage(message: string, status = '', nameInput = ''): string {
   const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -61,6 +61,8 @@ export function loginRoutes(
       return void sendPage(res, 429, page('Sign in with the password you were given.', why));
     }
     const password = typeof req.body?.password === 'string' ? req.body.password : '';
+    const badName = nameProblem(req.body?.name, instructorHash !== undefined);
+    if (badName) return void sendPage(res, 400, page('Sign in with the password you were given.', badName));
     // Counted before the slow check, so parallel guesses cannot all slip past the limit.
     limiter.fail(client);
     // Always a fresh id: a browser id planted by another site on this host must not be adopted.

@@ -12,6 +12,7 @@ export function openWorkshop(config: Config, pool: SandboxPool, runEnv: string[]
     db,
     siteDir: config.siteDir,
     proxyInstructors: config.trustedProxyInstructors,
+    hosted: config.passwordHash !== undefined || config.trustedProxyHeader !== undefined,
     pool,
     baseWarmPool: config.warmPool,
     poolCap: Math.min(config.warmPoolMax, config.maxSessions),

@@ -55,10 +55,12 @@ export class WorkshopDb {
   /** Opens (or creates) the file and brings its schema up to `upTo` (the latest by default). */
   constructor(file: string, upTo = WORKSHOP_MIGRATIONS.length) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // Attendees' names and results: readable by the server's user only. Made 0600 before SQLite
+    // opens it, so its -wal and -shm files (which take the database's mode) are too.
+    fs.closeSync(fs.openSync(file, 'a', 0o600));
+    fs.chmodSync(file, 0o600);
     this.#db = new DatabaseSync(file);
     this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
-    // Attendees' names and results: readable by the server's user only.
-    fs.chmodSync(file, 0o600);
     this.#migrate(upTo);
   }
 
@@ -159,12 +161,13 @@ export class WorkshopDb {
   }
 
   /**
-   * The user's latest failure (a block that did not exit 0, or a check that did not pass), when it
-   * is newer than their latest success: an attendee who moved on past a failure is not stuck.
+   * The user's latest failure (a block that failed or exited non-zero, or a check that did not pass;
+   * a run they stopped themselves is neither), and whether it is newer than their latest success:
+   * an attendee who moved on past a failure is not stuck.
    */
   lastFailure(user: string): { failure: Failure; stuck: boolean } | undefined {
     const block = this.#db
-      .prepare("SELECT page, block, status, exit_code, command, at FROM block_results WHERE user = ? AND (status = 'failed' OR exit_code <> 0) ORDER BY at DESC LIMIT 1")
+      .prepare("SELECT page, block, status, exit_code, command, at FROM block_results WHERE user = ? AND (status = 'failed' OR (status = 'exited' AND exit_code <> 0)) ORDER BY at DESC LIMIT 1")
       .get(user) as (RawBlock & { command: string }) | undefined;
     const check = this.#db.prepare('SELECT page, check_key, at FROM check_results WHERE user = ? AND passed = 0 ORDER BY at DESC LIMIT 1').get(user) as RawCheck | undefined;
     const fromBlock = block && { command: block.command, exitCode: block.exit_code ?? -1, at: block.at, page: block.page, block: block.block };

@@ -14,6 +14,9 @@ import { workshopUser } from './workshop-user.ts';
 
 /** Changes reach the room's feed at most this often (a Run all of 20 blocks is one update, not 20). */
 const ROOM_DEBOUNCE_MS = 200;
+/** An end time this far past is an earlier class's (a login lasts 12 h): the next session starts a new limit. */
+const STALE_END_MS = 12 * 3600_000;
+const stale = (endsAt: number) => Date.now() - endsAt > STALE_END_MS;
 /** The instructors' feed is one group. */
 const INSTRUCTORS = '\0instructors';
 
@@ -21,6 +24,8 @@ export interface WorkshopOptions {
   db: WorkshopDb;
   siteDir: string;
   proxyInstructors: readonly string[];
+  /** Hosted (password or proxy): the token is a script's, not a person's, and is no one in the room. */
+  hosted: boolean;
   /** The warm pool a class size grows, and its caps. */
   pool?: SandboxPool | undefined;
   baseWarmPool: number;
@@ -53,7 +58,7 @@ export class Workshop {
     this.db = o.db;
     this.runEnv = o.runEnv;
     this.manifest = new WorkshopManifest(o.siteDir, o.log);
-    this.#times = new TimeLimits(o.db, (user) => void this.#timeUp(user));
+    this.#times = new TimeLimits(o.db, (user) => void this.#timeUp(user).catch((err: Error) => o.log(`Workshop: ending the session of ${user} failed: ${err.message}`)));
     this.#sizePool(this.db.settings().classSize);
   }
 
@@ -65,6 +70,7 @@ export class Workshop {
   /** Who the caller is in the workshop; remembers them (and which sessions are theirs). */
   seen(p: Principal): { user: string; role: Role } {
     const who = workshopUser(p, this.#o.proxyInstructors);
+    if (p.kind === 'token' && this.#o.hosted) return who;
     const isNew = !this.db.user(who.user);
     this.db.touchUser(who.user, who.role);
     this.#owners.set(principalKey(p), { user: who.user, principal: p });
@@ -91,15 +97,24 @@ export class Workshop {
   runStarted(session: Session, run: Run): void {
     const user = this.userOfSession(session);
     if (!user) return;
-    this.db.touchUser(user, this.db.user(user)?.role ?? 'attendee');
-    this.roomChanged();
-    run.once('end', () => {
-      if (run.kind === 'block' && run.block) {
-        const status = run.stopped ? 'stopped' : run.status === 'exited' ? 'exited' : 'failed';
-        this.db.recordBlock(user, { page: pageOfBlock(run.block), block: run.block, status, exitCode: run.exitCode, command: run.command, at: Date.now() });
-      }
+    try {
       this.db.touchUser(user, this.db.user(user)?.role ?? 'attendee');
       this.roomChanged();
+    } catch (err) {
+      this.#o.log(`Workshop: could not record a run of ${user}: ${(err as Error).message}`);
+    }
+    run.once('end', () => {
+      // Inside the run's own end: a storage error must not keep the run from ending.
+      try {
+        if (run.kind === 'block' && run.block) {
+          const status = run.stopped ? 'stopped' : run.status === 'exited' ? 'exited' : 'failed';
+          this.db.recordBlock(user, { page: pageOfBlock(run.block), block: run.block, status, exitCode: run.exitCode, command: run.command, at: Date.now() });
+        }
+        this.db.touchUser(user, this.db.user(user)?.role ?? 'attendee');
+        this.roomChanged();
+      } catch (err) {
+        this.#o.log(`Workshop: could not record the end of run ${run.id.slice(0, 8)} for ${user}: ${(err as Error).message}`);
+      }
     });
   }
 
@@ -107,14 +122,14 @@ export class Workshop {
   sessionStarted(user: string): void {
     const limit = this.db.settings().timeLimitMinutes;
     const row = this.db.user(user);
-    if (limit === null || !row || row.role !== 'attendee' || row.endsAt !== null) return;
+    if (limit === null || !row || row.role !== 'attendee' || (row.endsAt !== null && !stale(row.endsAt))) return;
     this.#setEndsAt(user, Date.now() + limit * 60_000);
   }
 
   /** Whether the attendee's time is up (a new session is refused until the instructor extends it). */
   timeIsUp(user: string): boolean {
     const endsAt = this.db.user(user)?.endsAt;
-    return endsAt !== null && endsAt !== undefined && endsAt <= Date.now();
+    return endsAt !== null && endsAt !== undefined && endsAt <= Date.now() && !stale(endsAt);
   }
 
   setHelp(user: string, help: boolean): void {

@@ -140,6 +140,7 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean,
 
   // An instructor looking over an attendee's shoulder reads only, until that attendee asks for help.
   const readOnly = () => canType !== undefined && !canType();
+  let toldSize = false;
   ws.on('message', (raw: RawData, isBinary: boolean) => {
     const buf = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as ArrayBuffer);
     if (isBinary) {
@@ -152,8 +153,12 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean,
     const parsed = parseClientMessage(buf.toString('utf8'));
     if (!parsed.ok) return send(ws, { type: 'error', message: parsed.error });
     if (parsed.message.type === 'resize') {
-      // The terminal's size stays the attendee's, help or not.
-      if (canType) return send(ws, { type: 'error', message: 'The attendee\'s terminal keeps its own size; a watcher cannot resize it.' });
+      // The terminal's size stays the attendee's, help or not; said once (a pane resizes often).
+      if (canType) {
+        if (!toldSize) send(ws, { type: 'error', message: 'The attendee\'s terminal keeps its own size; a watcher cannot resize it.' });
+        toldSize = true;
+        return;
+      }
       run.resize(parsed.message.cols, parsed.message.rows);
     }
     else {

@@ -22,7 +22,7 @@ describe('the instructor\'s room', () => {
 
   beforeAll(async () => {
     await requireEngine();
-    app = await startAppServer({ NOTES_PASSWORD_HASH: hashPassword(CLASS_PASSWORD), INSTRUCTOR_PASSWORD_HASH: hashPassword(INSTRUCTOR_PASSWORD), SITE_DIR: site.dir });
+    app = await startAppServer({ NOTES_PASSWORD_HASH: hashPassword(CLASS_PASSWORD), INSTRUCTOR_PASSWORD_HASH: hashPassword(INSTRUCTOR_PASSWORD), SITE_DIR: site.dir, WARM_POOL_MAX: '1' });
     teacher = await Person.login(app, INSTRUCTOR_PASSWORD, 'teacher');
     ada = await Person.login(app, CLASS_PASSWORD, 'ada');
     bob = await Person.login(app, CLASS_PASSWORD, 'bob');
@@ -124,5 +124,14 @@ describe('the instructor\'s room', () => {
     await teacher.request('POST', '/api/instructor/settings', { timeLimitMinutes: null });
     expect((await bob.request('POST', '/api/sessions')).status, 'with no time limit, a session starts again').toBe(201);
     feed.close();
+  });
+
+  it('the class size grows the warm pool within WARM_POOL_MAX, and health shows how many are ready', async () => {
+    const set = await teacher.request('POST', '/api/instructor/settings', { classSize: 30 });
+    expect(set).toEqual({ status: 200, body: { classSize: 30, timeLimitMinutes: null } });
+    const health = async () => (await teacher.request('GET', '/api/health')).body.pool;
+    expect((await health()).size, 'a class of 30 on a host that allows 1 ready sandbox').toBe(1);
+    await expect.poll(async () => (await health()).ready, { timeout: 120_000 }).toBe(1);
+    expect((await teacher.request('GET', '/api/instructor/room')).body).toMatchObject({ classSize: 30, poolReady: 1 });
   });
 });

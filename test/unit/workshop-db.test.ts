@@ -49,6 +49,8 @@ describe('the workshop store', () => {
   it('uses WAL, and the file is readable by its owner only', () => {
     const file = tempFile();
     const db = new WorkshopDb(file);
+    db.touchUser('ada', 'attendee');
+    for (const f of [file, `${file}-wal`]) expect({ f: path.basename(f), other: fs.statSync(f).mode & 0o077 }).toEqual({ f: path.basename(f), other: 0 });
     db.close();
     const raw = new DatabaseSync(file);
     expect((raw.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toBe('wal');
@@ -78,6 +80,8 @@ describe('the workshop store', () => {
     db.touchUser('lin', 'attendee');
     db.recordBlock('lin', { page: 'images', block: '/images#1', status: 'exited', exitCode: 0, command: 'true', at: 100 });
     expect(db.lastFailure('lin')).toBeUndefined();
+    db.recordBlock('lin', { page: 'images', block: '/images#5', status: 'stopped', exitCode: 130, command: 'sleep 99', at: 150 });
+    expect(db.lastFailure('lin'), 'a run the attendee stopped is no failure').toBeUndefined();
     db.recordCheck('lin', { page: 'images', check: 'port', passed: false, at: 200 });
     expect(db.lastFailure('lin')).toEqual({ failure: { command: 'check port', exitCode: 1, at: 200, page: 'images', block: 'port' }, stuck: true });
     db.recordBlock('lin', { page: 'images', block: '/images#2', status: 'exited', exitCode: 0, command: 'true', at: 300 });
