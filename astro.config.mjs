@@ -4,6 +4,7 @@ import expressiveCode from 'astro-expressive-code';
 import { defineConfig } from 'astro/config';
 import { checkLinks } from './src/check-links-integration.ts';
 import { pluginRunButton } from './src/code-blocks/run-button-plugin.ts';
+import { workshopManifestFile } from './src/workshop/workshop-manifest-integration.ts';
 
 // A static site: the Express server (server/) serves dist/ and the API on one port.
 export default defineConfig({
@@ -21,6 +22,8 @@ export default defineConfig({
     mdx(),
     // A link to a page that does not exist fails the build, naming the file and line.
     checkLinks(),
+    // dist/workshop.json: block keys, checks and catch-up scripts of every page, for the server only.
+    workshopManifestFile(),
   ],
   trailingSlash: 'ignore',
   build: { format: 'directory' },

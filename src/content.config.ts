@@ -1,7 +1,7 @@
 import { defineCollection } from 'astro:content';
 import { glob } from 'astro/loaders';
 import { z } from 'astro/zod';
-import { pageTimeoutSchema, placeholdersSchema } from './code-blocks/page-frontmatter.ts';
+import { catchUpSchema, pageTimeoutSchema, placeholdersSchema } from './code-blocks/page-frontmatter.ts';
 
 /**
  * Every page of the site is an MDX (or Markdown) file under docs/; a folder is a sidebar section
@@ -18,6 +18,8 @@ const docs = defineCollection({
     placeholders: placeholdersSchema,
     /** Run timeout in seconds for the page's blocks that set none. */
     timeout: pageTimeoutSchema,
+    /** Workshop: a script that leaves the sandbox as the previous pages would ("Catch me up"). */
+    catchUp: catchUpSchema,
   }),
 });
 

@@ -182,6 +182,8 @@ export class BlockRunner {
   }
 
   #settle(end: RunEnd): boolean {
+    // The workshop's progress asks the server again when a run ends.
+    document.dispatchEvent(new CustomEvent('rdn:run-ended', { detail: { block: this.key } }));
     this.#busy = false;
     this.#runButton.disabled = false;
     this.#runButton.textContent = 'Run again';

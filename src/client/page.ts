@@ -32,6 +32,8 @@ export async function bootPage(): Promise<void> {
   const panel = new SessionPanel(notebook);
   if (sessionId) panel.connect(sessionId);
   notebook.onRunStarted = () => panel.connectSoon();
+  // Workshop mode (checks, progress, the instructor's messages): only when the server runs one.
+  void import('./workshop/workshop.ts').then((m) => m.bootWorkshop(main, notebook));
   const { TerminalDock } = await import('./terminal-dock.ts');
   new TerminalDock(() => panel.connectSoon());
 }

@@ -8,13 +8,13 @@ export interface BlockLocation {
 }
 
 /** A fence of a page's source: its opening line (1-based), info string and content. */
-interface SourceFence {
+export interface SourceFence {
   line: number;
   info: string;
   code: string;
 }
 
-function fencesOf(source: string): SourceFence[] {
+export function fencesOf(source: string): SourceFence[] {
   const lines = source.replace(/\r\n?/g, '\n').split('\n');
   const fences: SourceFence[] = [];
   for (let i = 0; i < lines.length; i++) {

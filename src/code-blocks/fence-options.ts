@@ -27,6 +27,11 @@ export const FENCE_OPTIONS: Record<string, FenceOption> = {
   reason: { kind: 'string', allowed: 'quoted text: why a norun block is not run, or why docs:test skips it', on: 'shell' },
   ci: { kind: 'string', allowed: 'ci=skip: docs:test does not run the block (say why with reason="...")', on: 'shell' },
   file: { kind: 'string', allowed: 'a workspace path, e.g. file=Dockerfile', on: 'any' },
+  // Workshop checks: the block is a Check button; its script runs in the attendee's sandbox, passes on exit 0.
+  check: { kind: 'flag', allowed: 'a bare flag: the block is a check, run by the server, passed on exit 0 (add hint="...")', on: 'shell' },
+  hint: { kind: 'string', allowed: 'quoted text: what a check tells the reader when it does not pass yet', on: 'shell' },
+  id: { kind: 'string', allowed: 'a check\'s name on its page: lower-case letters, digits and -, e.g. id="image-built"', on: 'shell' },
+  'show-output': { kind: 'flag', allowed: "a bare flag: a failed check shows the script's output (hidden otherwise)", on: 'shell' },
   // Expressive Code's own options (frames, text markers, wrapping).
   title: { kind: 'string', allowed: 'quoted text: the frame title', on: 'any' },
   frame: { kind: 'string', allowed: 'code, terminal, none or auto', on: 'any' },
@@ -115,6 +120,26 @@ export function fenceProblems(options: MetaOptionLike[], parseErrors: string[], 
       if (o.kind !== 'regexp') bad();
     } else if (o.kind !== 'string' || String(o.value).trim() === '') bad();
     else if (o.key === 'ci' && o.value !== 'skip') bad();
+    else if (o.key === 'id' && !CHECK_ID.test(String(o.value))) bad();
   }
+  if (shell) problems.push(...checkProblems(options));
   return problems;
+}
+
+/** A check's `id`: it names the check in progress and in the room, so it stays a plain slug. */
+export const CHECK_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** Options that make sense on a Run block only: a check is never run by the page itself. */
+const RUN_ONLY = ['exit', 'expect', 'timeout', 'interactive', 'login', 'norun', 'ci', 'file'];
+const CHECK_ONLY = ['hint', 'id', 'show-output'];
+
+/** A check fence mixes no Run options, and the check options come only with `check`. */
+function checkProblems(options: MetaOptionLike[]): FenceProblem[] {
+  const keys = new Set(options.map((o) => o.key).filter((k): k is string => !!k));
+  if (keys.has('check')) {
+    const mixed = RUN_ONLY.find((k) => keys.has(k));
+    return mixed ? [{ message: `\`${mixed}\` cannot be used on a check`, hint: 'A check is run by the server when the reader presses Check, and passes on exit 0; write the step it checks as a block of its own.' }] : [];
+  }
+  const stray = CHECK_ONLY.find((k) => keys.has(k));
+  return stray ? [{ message: `\`${stray}\` only applies to a check`, hint: `Add the bare flag \`check\` to make the block a check: \`\`\`shell check ${stray === 'hint' ? 'hint="..."' : stray}.` }] : [];
 }

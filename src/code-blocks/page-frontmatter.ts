@@ -21,6 +21,12 @@ export const placeholdersSchema = z.array(placeholderSchema).default([]);
 /** A page's own run timeout: seconds, for each block that sets none (Run and docs:test). */
 export const pageTimeoutSchema = z.number().int().min(1).max(3600).optional();
 
+/**
+ * A page's `catchUp`: a script that leaves the sandbox as the previous pages would, so a reader who
+ * arrives late (or whose sandbox was reset) can start at this page. Run by the server, never shown.
+ */
+export const catchUpSchema = z.string().trim().min(1, 'catchUp is a shell script: what the previous pages leave behind').optional();
+
 const cache = new Map<string, { mtimeMs: number; frontmatter: Record<string, unknown> }>();
 
 /** A page's frontmatter, read from its source file (the Run plugin sees only the block). */
@@ -32,6 +38,12 @@ function frontmatterOf(sourceFile: string | undefined): Record<string, unknown> 
   const { frontmatter } = parseFrontmatter(fs.readFileSync(sourceFile, 'utf8'));
   cache.set(sourceFile, { mtimeMs, frontmatter });
   return frontmatter;
+}
+
+/** The page's `catchUp` script, when it declares a valid one. */
+export function pageCatchUp(sourceFile: string | undefined): string | undefined {
+  const parsed = catchUpSchema.safeParse(frontmatterOf(sourceFile)['catchUp']);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** The page's `timeout` in seconds, when it sets a valid one. */

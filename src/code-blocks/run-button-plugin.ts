@@ -3,6 +3,7 @@ import { h, type Element, type ElementContent } from '@expressive-code/core/hast
 import { BLOCK_ATTRIBUTES as A, hastProperty, type BlockAttribute } from './block-attributes.ts';
 import { AuthoringError, blockLocation } from './block-location.ts';
 import { fenceProblems, type MetaOptionLike } from './fence-options.ts';
+import { checkOfBlock, renderCheck } from './check-block.ts';
 import { declarationHint, declaredPlaceholders, pageTimeout, type PlaceholderDeclaration } from './page-frontmatter.ts';
 import { PLACEHOLDER, placeholderNames } from './placeholders.ts';
 import { RUNNABLE_LANGUAGES, shellCommand } from './shell-command.ts';
@@ -67,6 +68,8 @@ function inlinePlaceholders(block: Element, declared: Map<string, PlaceholderDec
  * - `<name>` placeholders become inline inputs; the page declares each in its frontmatter;
  * - every option is checked at build time against FENCE_OPTIONS: a mistake fails the build
  *   with the file, the line and what is allowed;
+ * - `check hint="..." id="..." show-output` makes a shell block a workshop check: a Check button
+ *   and its result, without the script (check-block.ts);
  * - a block with `file=PATH` (or `title="PATH"` on a non-shell block) is a file block: the page
  *   writes it into the session's workspace before any later block runs.
  */
@@ -83,6 +86,8 @@ export function pluginRunButton(): ExpressiveCodePlugin {
         }
         const first = problems[0];
         if (first) throw new AuthoringError(blockLocation(codeBlock), first.message, first.hint);
+        // A check's key must be one of its page's (a duplicate throws, naming the line).
+        if (shell && meta.getBoolean('check')) return void checkOfBlock(codeBlock);
         if (!shell || meta.getBoolean('norun') || meta.getString('file')) return;
         const declared = new Set(declaredPlaceholders(codeBlock.parentDocument?.sourceFilePath).map((d) => d.name));
         const missing = placeholderNames(shellCommand(codeBlock.code)).find((n) => !declared.has(n));
@@ -95,6 +100,8 @@ export function pluginRunButton(): ExpressiveCodePlugin {
         // The frame's screen-reader label ("Terminal window") is not part of the notes: keep it out of search.
         for (const label of findAll(block, 'sr-only')) label.properties.dataPagefindIgnore = '';
         const shell = RUNNABLE_LANGUAGES.has(codeBlock.language);
+        // A check renders as its button only: the script stays out of the HTML (the server runs it).
+        if (shell && meta.getBoolean('check')) return void (renderData.blockAst = renderCheck(checkOfBlock(codeBlock)));
         const file = meta.getString('file') ?? (!shell ? meta.getString('title') : undefined);
         if (file) {
           set(A.file, file);

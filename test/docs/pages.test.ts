@@ -14,7 +14,8 @@ import { fillPlaceholders } from '../../src/code-blocks/placeholders.ts';
 import type { PageRecordings } from '../../src/client/static-fallback.ts';
 import type { ApiClient } from '../support/api-client.ts';
 import { startAppServer, type AppServer } from '../support/app-server.ts';
-import { builtPages, plainText, selectedUrls, withRegistryPlaceholder, type PageBlock } from '../support/docs-blocks.ts';
+import type { WorkshopManifest } from '../../src/workshop/workshop-manifest.ts';
+import { builtPages, checksOfHtml, plainText, selectedUrls, withRegistryPlaceholder, workshopSlug, type PageBlock } from '../support/docs-blocks.ts';
 import { requireEngine } from '../support/engine.ts';
 import { authRegistry } from '../support/registry.ts';
 import type { StartedServer } from '../support/server.ts';
@@ -28,12 +29,14 @@ if (selection.length && pages.length === 0) throw new Error(`docs:test found no 
 const registry = authRegistry();
 /** `$REGISTRY_USER` in a page's test values: the user of the site registry's account. */
 const testValue = (v: string) => v.replaceAll('$REGISTRY_USER', registry.user);
+/** The build's workshop manifest: each page's checks and catch-up, run here as the server runs them for a reader. */
+const manifest = JSON.parse(fs.readFileSync(path.join(siteDir, 'workshop.json'), 'utf8')) as WorkshopManifest;
 const recordingsDirs = [path.join(projectRoot, 'public', 'recordings'), path.join(siteDir, 'recordings')];
 
 let app: AppServer | undefined;
 let server: StartedServer;
 let api: ApiClient;
-const counts = { blocks: 0, files: 0 };
+const counts = { blocks: 0, files: 0, checks: 0 };
 const skippedInCi: string[] = [];
 let siteRegistry = '';
 
@@ -45,7 +48,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  console.log(`docs: ran ${counts.blocks} blocks and wrote ${counts.files} file blocks on ${pages.length} pages`);
+  console.log(`docs: ran ${counts.blocks} blocks and ${counts.checks} checks and wrote ${counts.files} file blocks on ${pages.length} pages`);
   for (const s of skippedInCi) console.log(`docs: not run (ci=skip): ${s}`);
   await app?.close();
 });
@@ -92,14 +95,57 @@ async function runBlock(session: string, block: Extract<PageBlock, { kind: 'run'
   return { text, exitCode: end?.type === 'exit' ? end.exitCode : undefined, error: end?.type === 'error' ? end.message : undefined };
 }
 
+/** Follows a run to its end: its plain output and exit code. */
+async function followRun(runId: string) {
+  const seen = await api.follow(runId, 0, () => undefined);
+  const end = seen.messages.at(-1);
+  return { text: plainText(seen.output.toString()), exitCode: end?.type === 'exit' ? end.exitCode : undefined };
+}
+
 for (const page of pages) {
   describe(`page ${page.url} (${page.title})`, () => {
     let session: string;
+    const slug = workshopSlug(page.url);
+    const html = fs.readFileSync(path.join(siteDir, page.url, 'index.html'), 'utf8');
+    const checks = checksOfHtml(html);
+
+    it('is in the workshop manifest as the page renders it: its block keys and its checks', () => {
+      const entry = manifest.pages[slug];
+      expect(entry, `dist/workshop.json has no page "${slug}"; it has ${Object.keys(manifest.pages).join(', ')}`).toBeDefined();
+      const pathname = slug === 'index' ? '/' : `/${slug}`;
+      const runs = page.blocks.filter((b) => b.kind === 'run');
+      expect(entry!.blocks, 'the manifest\'s block keys are the ones the page sends with its runs').toEqual(runs.map((_, i) => `${pathname}#${i}`));
+      expect(Object.keys(entry!.checks), 'the manifest\'s checks are the page\'s Check buttons, in order').toEqual(checks.map((c) => c.key));
+      for (const [key, c] of Object.entries(entry!.checks)) expect(html, `the script of check ${key} must not be in the page`).not.toContain(c.script);
+    });
+
+    // A check runs at its place in the page, after the blocks above it, and must pass there.
+    const checkAt = (position: number) => {
+      for (const c of checks.filter((x) => x.position === position)) {
+        it(`check ${c.key} passes`, { timeout: 60_000 }, async () => {
+          const r = await api.request('POST', `/api/sessions/${session}/checks`, { page: slug, check: c.key });
+          expect(r.status, JSON.stringify(r.body)).toBe(200);
+          counts.checks++;
+          const script = manifest.pages[slug]!.checks[c.key]!.script;
+          expect(r.body.passed, `${page.url} check ${c.key} did not pass after the blocks above it; hint: ${r.body.hint}\n--- script ---\n${script}${r.body.output !== undefined ? `\n--- output ---\n${r.body.output}` : ''}`).toBe(true);
+        });
+      }
+    };
     const recordings: PageRecordings = { recordedAt: new Date().toISOString(), blocks: {} };
 
     beforeAll(async () => {
       session = await api.createSession();
     });
+
+    // A page that declares what the previous pages leave behind is tested from there: its catch-up first.
+    if (manifest.pages[slug]?.catchUp) {
+      it('catches up (its frontmatter catchUp) in a fresh sandbox', { timeout: 300_000 }, async () => {
+        const r = await api.request('POST', `/api/sessions/${session}/catch-up`, { page: slug });
+        expect(r.status, JSON.stringify(r.body)).toBe(201);
+        const end = await followRun(r.body.id);
+        expect(end.exitCode, `${page.url} catch-up ended with exit ${end.exitCode}, expected 0\n--- output ---\n${end.text}`).toBe(0);
+      });
+    }
 
     afterAll(async () => {
       if (session) await api.deleteSession(session);
@@ -111,6 +157,7 @@ for (const page of pages) {
     });
 
     page.blocks.forEach((block, i) => {
+      checkAt(i);
       if (block.kind === 'file') {
         it(`writes file block ${block.path}`, async () => {
           const r = await api.request('PUT', `/api/sessions/${session}/files`, { path: block.path, content: block.content });
@@ -135,5 +182,6 @@ for (const page of pages) {
         expect(r.text, `${where}: the session's state machinery printed into the output`).not.toMatch(/\/run\/rdn\//);
       });
     });
+    checkAt(page.blocks.length);
   });
 }

@@ -196,6 +196,8 @@ describe('site chrome on every page', () => {
         expect(content, `${url} is indexed with Run button labels`).not.toMatch(/Run to here|RunRun/);
         expect(content, `${url} is indexed with the file blocks' note`).not.toMatch(/written to your workspace before the blocks below run/);
         expect(content, `${url} is indexed with the code frames' screen-reader label`).not.toMatch(/Terminal window/);
+        expect(content, `${url} is indexed with a workshop check's label`).not.toMatch(/The image pythonhello exists/);
+        expect(url, "the instructor's room is not in search").not.toMatch(/instructor/);
       }
       const all = contents.map((c) => c.content).join('\n');
       expect(all, 'the code of the blocks should stay searchable').toContain('docker build -t pythonhello');

@@ -122,3 +122,27 @@ export function plainText(raw: string): string {
 export function withRegistryPlaceholder(text: string, registry: string): string {
   return registry ? text.replaceAll(registry, '<registry>') : text;
 }
+
+/** A check of a built page: its key and where it sits (the number of file and run blocks above it). */
+export interface PageCheckPlace {
+  key: string;
+  /** How many of the page's blocks (as blocksOfHtml lists them) come before the check. */
+  position: number;
+}
+
+/** The checks of a built page, in page order, from the Check buttons the plugin rendered (the scripts are not in the page). */
+export function checksOfHtml(html: string): PageCheckPlace[] {
+  const checks: PageCheckPlace[] = [];
+  let position = 0;
+  for (const m of html.matchAll(/<(figure|div)\b(?:[^>"]|"[^"]*")*>/g)) {
+    const a = attrs(m[0]);
+    if (m[1] === 'figure' && (a['data-file'] !== undefined || a['data-run-command'] !== undefined)) position++;
+    else if (m[1] === 'div' && a['data-check'] !== undefined) checks.push({ key: a['data-check'], position });
+  }
+  return checks;
+}
+
+/** A built page's slug as the workshop names it (`/` -> `index`, `/writing/x/` -> `writing/x`). */
+export function workshopSlug(url: string): string {
+  return url.replace(/^\/+|\/+$/g, '') || 'index';
+}

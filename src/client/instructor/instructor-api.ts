@@ -1,0 +1,40 @@
+/** The instructor's calls (same origin, the instructor's login cookie). */
+import { workshopCall } from '../workshop/workshop-api.ts';
+import type { Progress } from '../workshop/workshop-api.ts';
+
+export interface RoomRun {
+  id: string;
+  block?: string;
+  kind: 'block' | 'terminal';
+  status: string;
+  exitCode?: number;
+  createdAt: number;
+}
+
+export interface RoomAttendee {
+  user: string;
+  pages: Progress['pages'];
+  lastFailure?: { command: string; exitCode: number; at: number; page: string; block: string };
+  idleMs: number;
+  help: boolean;
+  moreTime: boolean;
+  endsAt: number | null;
+  currentBlock?: string;
+  sessionId?: string;
+  runs: RoomRun[];
+}
+
+export interface Room {
+  attendees: RoomAttendee[];
+  classSize: number;
+  poolReady: number;
+}
+
+const at = (user: string) => `/api/instructor/attendees/${encodeURIComponent(user)}`;
+
+export const getRoom = () => workshopCall<Room>('GET', '/api/instructor/room');
+export const restartSandbox = (user: string) => workshopCall<unknown>('POST', `${at(user)}/restart`);
+export const extendTime = (user: string, minutes: number) => workshopCall<{ endsAt: number }>('POST', `${at(user)}/extend`, { minutes });
+export const endSession = (user: string) => workshopCall<unknown>('POST', `${at(user)}/end`);
+export const sendMessage = (text: string) => workshopCall<{ id: string; at: number }>('POST', '/api/instructor/message', { text });
+export const saveSettings = (s: { classSize?: number; timeLimitMinutes?: number | null }) => workshopCall<Record<string, unknown>>('POST', '/api/instructor/settings', s);
