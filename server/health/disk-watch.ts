@@ -54,9 +54,13 @@ export class DiskWatch {
     try {
       where = await this.#o.locate();
     } catch (err) {
-      return (this.#latest = { known: false, reason: `the engine did not say where its data is (${(err as Error).message.split('\n')[0]})` });
+      this.#latest = { known: false, reason: `the engine did not say where its data is (${(err as Error).message.split('\n')[0]})` };
+      return this.#latest;
     }
-    if ('reason' in where) return (this.#latest = { known: false, reason: where.reason });
+    if ('reason' in where) {
+      this.#latest = { known: false, reason: where.reason };
+      return this.#latest;
+    }
     try {
       const st = await fs.statfs(where.path);
       const freeBytes = st.bavail * st.bsize;
@@ -74,7 +78,8 @@ export class DiskWatch {
       }
       return report;
     } catch (err) {
-      return (this.#latest = { known: false, reason: `cannot measure ${where.path}: ${(err as Error).message}` });
+      this.#latest = { known: false, reason: `cannot measure ${where.path}: ${(err as Error).message}` };
+      return this.#latest;
     }
   }
 }

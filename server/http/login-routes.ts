@@ -6,12 +6,12 @@ import { cookieOptions } from './cookie-options.ts';
 import { loginIdentity, nameField, nameProblem } from '../workshop/login-identity.ts';
 
 function loginPage(message: string, status = '', nameInput = ''): string {
-  const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign in · Runnable Docker notes</title>
 <style>body{font:16px system-ui,sans-serif;max-width:24rem;margin:12vh auto;padding:0 1rem}input,button{font:inherit;padding:.4rem .6rem;width:100%;box-sizing:border-box;margin:.3rem 0}
 button{background:#1f883d;color:#fff;border:0;border-radius:6px}.msg{color:#cf222e}</style></head>
-<body><h1>Runnable Docker notes</h1><p>${escape(message)}</p>${status ? `<p class="msg" role="alert">${escape(status)}</p>` : ''}
+<body><h1>Runnable Docker notes</h1><p>${escapeHtml(message)}</p>${status ? `<p class="msg" role="alert">${escapeHtml(status)}</p>` : ''}
 <form method="post" action="/login">${nameInput}<label>Password <input type="password" name="password" autocomplete="current-password" autofocus required></label>
 <button type="submit">Sign in</button></form></body></html>`;
 }

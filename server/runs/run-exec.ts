@@ -19,6 +19,7 @@ const WRAPPER = [
   '[ -f /run/rdn/state.sh ] && . /run/rdn/state.sh',
   // Engines before API 1.42 start a TTY exec at 0x0: set the pane's size here, before the command
   // (one stty, instead of waiting for the server's resize call to land).
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion in the script, not a template
   '[ -n "${RDN_COLS-}" ] && stty cols "$RDN_COLS" rows "$RDN_ROWS" 2>/dev/null',
   '__rdn_c=$RDN_COMMAND; unset RDN_COMMAND RDN_RUN_ID RDN_COLS RDN_ROWS',
   'eval "$__rdn_c"',

@@ -46,7 +46,7 @@ RDN_BASE_FUNCS=" $(compgen -A function | tr '\\n' ' ') "
 # Sourced at the top level, not in a function: there \`declare\` would make the variables local.
 [ -f "$RDN_STATE" ] && . "$RDN_STATE"
 __rdn_last=$(__rdn_state_text 2>/dev/null)
-PROMPT_COMMAND="__rdn_save_if_changed\${PROMPT_COMMAND:+; \$PROMPT_COMMAND}"
+PROMPT_COMMAND="__rdn_save_if_changed\${PROMPT_COMMAND:+; $PROMPT_COMMAND}"
 `;
 
 /** Files installed under /run/rdn when a sandbox is created. */

@@ -1,4 +1,3 @@
-import type { Readable, Writable } from 'node:stream';
 import type { Engine } from '../docker/engine.ts';
 import { ImageMissingError } from '../docker/engine-error.ts';
 import { LABELS, projectLabels } from '../docker/labels.ts';
@@ -118,6 +117,7 @@ export class Sandbox implements SessionSandbox {
    */
   async writeFile(relativePath: string, content: string): Promise<void> {
     const r = await this.run(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion in the script, not a template
       ['/bin/bash', '-c', 'set -e; /usr/bin/mkdir -p -- "${1%/*}"; /usr/bin/cat >"$1"', 'write-file', `${WORKSPACE}/${relativePath}`],
       content,
     );

@@ -1,8 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { SandboxFile } from './tar-files.ts';
 
-import type { Phase } from '../protocol.ts';
-
 /** A progress step shown to the reader while a sandbox gets ready: the protocol's, sent as it is. */
 export type { Phase } from '../protocol.ts';
 

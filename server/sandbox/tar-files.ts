@@ -24,7 +24,7 @@ export async function tarFiles(files: SandboxFile[], owner?: { uid: number; gid:
     const dirs = new Set<string>();
     for (const f of files) {
       const parts = f.path.split('/').slice(0, -1);
-      parts.forEach((_, i) => dirs.add(parts.slice(0, i + 1).join('/')));
+      for (let i = 1; i <= parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
     }
     for (const d of [...dirs].sort()) p.entry({ name: `${d}/`, type: 'directory', mode: 0o755, mtime: new Date(), ...owner });
   }

@@ -16,7 +16,10 @@ export class SseFeed {
     res.write(': connected\n\n');
     if (first) write(res, first.event, first.data);
     let set = this.#listeners.get(key);
-    if (!set) this.#listeners.set(key, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(key, set);
+    }
     set.add(res);
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
     keepAlive.unref();

@@ -6,7 +6,10 @@ const RECHECK_MS = 10_000;
 /** In host mode every Run acts on the host's real engine: say so where nobody can miss it. */
 function showHostModeBanner(show: boolean): void {
   let banner = document.querySelector<HTMLElement>('.host-mode-banner');
-  if (!show) return banner?.remove();
+  if (!show) {
+    banner?.remove();
+    return;
+  }
   if (banner) return;
   banner = document.createElement('div');
   banner.className = 'host-mode-banner';

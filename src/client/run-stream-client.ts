@@ -235,12 +235,14 @@ export class RunStreamClient {
     if (this.#stopped || this.#ended || code === CLOSE.runFailed) {
       // A run that failed said so in an error frame before this close.
       if (!this.#ended && !this.#stopped) this.#end({ kind: 'failed', message: reason ?? LOST_CONNECTION });
-      return this.#finish(code);
+      this.#finish(code);
+      return;
     }
     // Lost mid-run (network, server restart, a reader held too long): resume from the bytes we have.
     if (this.#attempt >= (this.#o.reconnects ?? 0)) {
       this.#end({ kind: 'failed', message: reason ?? LOST_CONNECTION });
-      return this.#finish(code);
+      this.#finish(code);
+      return;
     }
     const delay = (this.#o.reconnectDelayMs ?? 250) * 2 ** this.#attempt++;
     setTimeout(() => {
@@ -271,7 +273,7 @@ export class RunStreamClient {
     return (n) => {
       processed += n;
       if (processed - acked >= ACK_BYTES) flush();
-      else timer ??= setTimeout(flush, ACK_DELAY_MS);
+      else if (timer === undefined) timer = setTimeout(flush, ACK_DELAY_MS);
     };
   }
 }

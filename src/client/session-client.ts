@@ -65,10 +65,10 @@ async function admitted(): Promise<string> {
   for (;;) {
     const r = await call<{ id?: string; queued?: boolean; position?: number }>('POST', '/api/sessions');
     if (r.id) {
-      queueWatchers.forEach((w) => w(undefined));
+      for (const w of queueWatchers) w(undefined);
       return r.id;
     }
-    queueWatchers.forEach((w) => w(r.position));
+    for (const w of queueWatchers) w(r.position);
     await new Promise((resolve) => setTimeout(resolve, 3000));
   }
 }

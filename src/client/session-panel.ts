@@ -200,7 +200,9 @@ export class SessionPanel {
       const failed = b.el.dataset.runState === 'failed';
       const ports = failed ? [] : publishedPorts(b.el.getAttribute(A.command) ?? '').filter((p) => live.has(p));
       const bar = b.el.querySelector('.rdn-run');
-      bar?.querySelectorAll('.rdn-port-link').forEach((a) => a.remove());
+      bar?.querySelectorAll('.rdn-port-link').forEach((a) => {
+        a.remove();
+      });
       for (const p of ports) bar?.append(this.#portLink(p));
     }
   }

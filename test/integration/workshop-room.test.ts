@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../server/security/password.ts';
+import type { Room } from '../../server/workshop/room.ts';
 import { startAppServer, type AppServer } from '../support/app-server.ts';
 import { requireEngine } from '../support/engine.ts';
 import { Person, siteWithManifest } from '../support/workshop.ts';
@@ -67,8 +68,8 @@ describe('the instructor\'s room', () => {
     const from = feed.events.length;
     const session = await bob.session();
     const run = await bob.run(session, 'echo fixed', '/images#0');
-    const room = await feed.next('room', (r) => r.attendees.some((a: any) => a.user === 'bob' && a.runs.some((x: any) => x.id === run.id && x.status === 'exited')), from);
-    expect(room.attendees.find((a: any) => a.user === 'bob').pages.images.blocks['/images#0']).toMatchObject({ status: 'exited', exitCode: 0 });
+    const room = await feed.next('room', (r) => r.attendees.some((a) => a.user === 'bob' && a.runs.some((x) => x.id === run.id && x.status === 'exited')), from);
+    expect(room.attendees.find((a) => a.user === 'bob')?.pages.images?.blocks['/images#0']).toMatchObject({ status: 'exited', exitCode: 0 });
     feed.close();
   });
 
@@ -119,8 +120,8 @@ describe('the instructor\'s room', () => {
     expect(refused.status).toBe(403);
     expect(refused.body.error).toContain('Ask the instructor for more time');
     expect((await bob.request('POST', '/api/workshop/more-time')).status).toBe(204);
-    const asking = (await teacher.request('GET', '/api/instructor/room')).body.attendees.find((a: any) => a.user === 'bob');
-    expect(asking.moreTime).toBe(true);
+    const asking = ((await teacher.request('GET', '/api/instructor/room')).body as Room).attendees.find((a) => a.user === 'bob');
+    expect(asking?.moreTime).toBe(true);
     await teacher.request('POST', '/api/instructor/settings', { timeLimitMinutes: null });
     expect((await bob.request('POST', '/api/sessions')).status, 'with no time limit, a session starts again').toBe(201);
     feed.close();

@@ -1,5 +1,6 @@
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerMessage } from '../../server/protocol.ts';
 import { hashPassword } from '../../server/security/password.ts';
 import { startAppServer, type AppServer } from '../support/app-server.ts';
 import { requireEngine } from '../support/engine.ts';
@@ -53,15 +54,15 @@ async function raw(app: AppServer, method: string, path: string, headers: Record
 }
 
 /** The first frame of a type on a socket, or the close. */
-function nextFrame(ws: WebSocket, match: (m: any) => boolean): Promise<any> {
+function nextFrame<T extends ServerMessage['type']>(ws: WebSocket, type: T): Promise<Extract<ServerMessage, { type: T }>> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no matching frame within 30 s')), 30_000);
     ws.on('message', (data: Buffer, binary) => {
       if (binary) return;
-      const m = JSON.parse(data.toString());
-      if (match(m)) {
+      const m = JSON.parse(data.toString()) as ServerMessage;
+      if (m.type === type) {
         clearTimeout(timer);
-        resolve(m);
+        resolve(m as Extract<ServerMessage, { type: T }>);
       }
     });
   });
@@ -149,15 +150,15 @@ describe('workshop roles in password mode', () => {
     const output: Buffer[] = [];
     ws.on('message', (data: Buffer, binary) => binary && output.push(data));
     await new Promise((r) => ws.once('open', r));
-    const readOnly = nextFrame(ws, (m) => m.type === 'error');
+    const readOnly = nextFrame(ws, 'error');
     ws.send(Buffer.from('sneaky\n'), { binary: true });
     expect((await readOnly).message).toContain('Read-only');
-    const resize = nextFrame(ws, (m) => m.type === 'error');
+    const resize = nextFrame(ws, 'error');
     ws.send(JSON.stringify({ type: 'resize', cols: 100, rows: 30 }));
     expect((await resize).message).toContain('size');
 
     expect((await ada.request('POST', '/api/workshop/help', { help: true })).status).toBe(204);
-    const exit = nextFrame(ws, (m) => m.type === 'exit');
+    const exit = nextFrame(ws, 'exit');
     ws.send(Buffer.from('helped\n'), { binary: true });
     expect(await exit).toMatchObject({ exitCode: 0 });
     expect(Buffer.concat(output).toString(), 'the run took the instructor\'s line, not the refused one').toContain('got-helped');

@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { projectRoot } from '../../server/config.ts';
+import type { Room } from '../../server/workshop/room.ts';
+import type { Message } from '../../server/workshop/workshop-db.ts';
 import type { AppServer } from './app-server.ts';
 import { rawRequest } from './raw-http.ts';
 
@@ -50,6 +52,7 @@ export class Person {
     return new URL(this.app.server.url).origin;
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: a raw answer of any route; each test reads the fields of the one it called
   async request(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
     const res = await fetch(`${this.app.server.url}${p}`, {
       method,
@@ -119,9 +122,19 @@ export function loginForm(app: AppServer, password: string, name: string) {
   });
 }
 
+/** The data of each event the workshop's feeds send (the attendee's and the instructor's room feed). */
+export interface FeedEvents {
+  room: Room;
+  message: Message;
+  help: { help: boolean };
+  time: { endsAt: number | null };
+  'session-ended': { reason: string };
+  'sandbox-restarted': Record<string, never>;
+}
+
 /** The events of an SSE stream as they come, parsed; `next` waits for one that matches. */
 export class EventReader {
-  readonly events: Array<{ event: string; data: any }> = [];
+  readonly events: Array<{ event: string; data: unknown }> = [];
   readonly #controller = new AbortController();
   readonly #waiters = new Set<() => void>();
   readonly opened: Promise<number>;
@@ -141,8 +154,7 @@ export class EventReader {
     try {
       for await (const chunk of body) {
         buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
           const event = /^event: (.*)$/m.exec(block)?.[1];
@@ -159,14 +171,15 @@ export class EventReader {
   }
 
   /** Resolves with the first event (from `from` on) of that name for which `match` holds. */
-  next(event: string, match: (data: any) => boolean = () => true, from = 0, timeoutMs = 30_000): Promise<any> {
+  next<E extends keyof FeedEvents>(event: E, match: (data: FeedEvents[E]) => boolean = () => true, from = 0, timeoutMs = 30_000): Promise<FeedEvents[E]> {
     return new Promise((resolve, reject) => {
       const look = () => {
-        const found = this.events.slice(from).find((e) => e.event === event && match(e.data));
+        // The server names each event after its data's type (FeedEvents), so the name says what the data is.
+        const found = this.events.slice(from).find((e) => e.event === event && match(e.data as FeedEvents[E]));
         if (!found) return false;
         this.#waiters.delete(look);
         clearTimeout(timer);
-        resolve(found.data);
+        resolve(found.data as FeedEvents[E]);
         return true;
       };
       const timer = setTimeout(() => {

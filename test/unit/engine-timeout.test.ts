@@ -7,7 +7,9 @@ import { Engine } from '../../server/docker/engine.ts';
 import { EngineUnreachableError } from '../../server/docker/engine-error.ts';
 
 const cleanups: Array<() => void> = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
 
 /** A unix socket that takes connections and never answers, like a hung engine. */
 async function silentEngineSocket(): Promise<{ socketPath: string; connectionClosed: Promise<void> }> {

@@ -9,8 +9,14 @@ function countingEngine() {
   const later = <T>(v: T) => new Promise<T>((r) => setTimeout(() => r(v), 5));
   const engine = {
     connection: { url: 'unix:///var/run/docker.sock' },
-    version: () => (calls.version++, later({ version: '27.0.0', apiVersion: '1.46' })),
-    imagePresent: () => (calls.imagePresent++, later(true)),
+    version: () => {
+      calls.version++;
+      return later({ version: '27.0.0', apiVersion: '1.46' });
+    },
+    imagePresent: () => {
+      calls.imagePresent++;
+      return later(true);
+    },
   } as unknown as Engine;
   return { engine, calls };
 }
