@@ -171,7 +171,10 @@ export class BlockRunner {
   #running(): void {
     const state = this.el.dataset.runState;
     if (state === 'stopping' || state === 'waiting') return;
-    if (!this.interactive) return this.setState('running', 'Running');
+    if (!this.interactive) {
+      this.setState('running', 'Running');
+      return;
+    }
     this.setState('waiting', WAITING_TEXT);
     this.onWaiting?.(true);
     if (!this.#startedHere) return;
@@ -214,7 +217,7 @@ export class BlockRunner {
   /** A failed run: its status, the next step when its output has a known shape, and no port links (it published nothing). */
   #failed(text: string): void {
     this.setState('failed', text);
-    this.el.querySelectorAll('.rdn-port-link').forEach((a) => a.remove());
+    for (const a of this.el.querySelectorAll('.rdn-port-link')) a.remove();
     this.#showHint(failureHint(this.#view?.unwrappedText ?? ''));
   }
 }

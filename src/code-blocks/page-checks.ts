@@ -42,7 +42,11 @@ export function pageChecks(source: string): PageCheck[] {
 /** The first key used by two checks of a page (progress could not tell them apart). */
 export function duplicateCheckKey(checks: PageCheck[]): PageCheck | undefined {
   const seen = new Set<string>();
-  return checks.find((c) => (seen.has(c.key) ? true : (seen.add(c.key), false)));
+  return checks.find((c) => {
+    if (seen.has(c.key)) return true;
+    seen.add(c.key);
+    return false;
+  });
 }
 
 /**

@@ -42,7 +42,7 @@ function frontmatterOf(sourceFile: string | undefined): Record<string, unknown> 
 
 /** The page's `catchUp` script, when it declares a valid one. */
 export function pageCatchUp(sourceFile: string | undefined): string | undefined {
-  const parsed = catchUpSchema.safeParse(frontmatterOf(sourceFile)['catchUp']);
+  const parsed = catchUpSchema.safeParse(frontmatterOf(sourceFile).catchUp);
   return parsed.success ? parsed.data : undefined;
 }
 

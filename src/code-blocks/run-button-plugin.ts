@@ -101,7 +101,10 @@ export function pluginRunButton(): ExpressiveCodePlugin {
         for (const label of findAll(block, 'sr-only')) label.properties.dataPagefindIgnore = '';
         const shell = RUNNABLE_LANGUAGES.has(codeBlock.language);
         // A check renders as its button only: the script stays out of the HTML (the server runs it).
-        if (shell && meta.getBoolean('check')) return void (renderData.blockAst = renderCheck(checkOfBlock(codeBlock)));
+        if (shell && meta.getBoolean('check')) {
+          renderData.blockAst = renderCheck(checkOfBlock(codeBlock));
+          return;
+        }
         const file = meta.getString('file') ?? (!shell ? meta.getString('title') : undefined);
         if (file) {
           set(A.file, file);

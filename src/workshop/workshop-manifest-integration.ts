@@ -25,10 +25,10 @@ export function manifestInputs(root: string, siteDir: string): ManifestInput[] {
     const source = fs.readFileSync(file, 'utf8');
     const { frontmatter } = parseFrontmatter(source);
     const htmlFile = path.join(siteDir, id === 'index' ? '' : id, 'index.html');
-    const catchUp = catchUpSchema.safeParse(frontmatter['catchUp']);
+    const catchUp = catchUpSchema.safeParse(frontmatter.catchUp);
     return {
       id,
-      title: typeof frontmatter['title'] === 'string' ? frontmatter['title'] : id,
+      title: typeof frontmatter.title === 'string' ? frontmatter.title : id,
       catchUp: catchUp.success ? catchUp.data : undefined,
       source,
       html: fs.existsSync(htmlFile) ? fs.readFileSync(htmlFile, 'utf8') : '',

@@ -20,7 +20,7 @@ export function workshopFeed(url = '/api/workshop/events'): { on(event: string, 
     es.addEventListener('error', () => {
       es.close();
       if (source === es) source = undefined;
-      retry ??= window.setTimeout(open, 3000);
+      if (retry === undefined) retry = window.setTimeout(open, 3000);
     });
     source = es;
   };

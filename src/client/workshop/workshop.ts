@@ -43,14 +43,15 @@ export async function bootWorkshop(main: HTMLElement, notebook: Notebook): Promi
   const events = workshopFeed();
   const data = (e: MessageEvent<string>) => JSON.parse(e.data) as Record<string, unknown>;
   events.on('message', (e) => bar.message(data(e) as { id: string; text: string; at: number }));
-  events.on('time', (e) => bar.setEndsAt((data(e)['endsAt'] as number | null) ?? null));
-  events.on('help', (e) => bar.setHelp(data(e)['help'] === true));
+  events.on('time', (e) => bar.setEndsAt((data(e).endsAt as number | null) ?? null));
+  events.on('help', (e) => bar.setHelp(data(e).help === true));
   events.on('sandbox-restarted', () => {
-    bar.notice('The instructor restarted your sandbox: it is clean now. Your progress is kept; the next Run makes a new sandbox' + (main.dataset.catchUp !== undefined ? ', and "Catch me up" sets it up for this page.' : '.'));
+    const next = main.dataset.catchUp !== undefined ? ', and "Catch me up" sets it up for this page.' : '.';
+    bar.notice(`The instructor restarted your sandbox: it is clean now. Your progress is kept; the next Run makes a new sandbox${next}`);
     void refresh();
   });
   events.on('session-ended', (e) => {
-    const reason = data(e)['reason'];
+    const reason = data(e).reason;
     bar.notice(`Your session was ended${typeof reason === 'string' && reason ? `: ${reason}` : ' by the instructor'}. Your progress is kept.`);
     document.body.dataset.workshopEnded = 'true';
   });
