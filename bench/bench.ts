@@ -73,7 +73,6 @@ async function drain(api: ApiClient, id: string, onBytes?: (total: number) => vo
   return { bytes, seconds: ms(t) / 1000, exit };
 }
 
-
 // ---- 1 & 2: the floor and the warm figure -------------------------------------------------------
 load.mark('start');
 const warm = await startAppServer({ WARM_POOL: '0', MAX_SESSIONS: '80', RUN_OUTPUT_BYTES: '1m' });
@@ -148,7 +147,11 @@ try {
   const rawRate = rawBytes / rawSeconds / 1e6;
   const apiRate = apiRun.bytes / apiRun.seconds / 1e6;
   row('4. raw exec stream (TTY)', `${fmt(rawRate)} MB/s (${Math.round(rawBytes / 2 ** 20)} MiB in ${fmt(rawSeconds)} s)`);
-  row('4. through the API + WebSocket', `${fmt(apiRate)} MB/s (${Math.round(apiRun.bytes / 2 ** 20)} MiB)`, `${fmt((100 * apiRate) / rawRate, 0)} % of raw (goal >= 90 %)`);
+  row(
+    '4. through the API + WebSocket',
+    `${fmt(apiRate)} MB/s (${Math.round(apiRun.bytes / 2 ** 20)} MiB)`,
+    `${fmt((100 * apiRate) / rawRate, 0)} % of raw (goal >= 90 %)`,
+  );
   row('4. server RSS growth during it', `${fmt((rssPeak - rssBefore) / 2 ** 20)} MiB`, 'goal <= 64 MiB');
   log('Stop during a `yes` flood');
   const stop = await repeat(QUICK ? 3 : 5, async () => {
@@ -164,7 +167,11 @@ try {
     return took;
   });
   row('4. Stop -> end of run, during `yes`', stop, 'goal <= 250 ms');
-  Object.assign(results, { throughput: { rawMBps: rawRate, apiMBps: apiRate, rawBytes, apiBytes: apiRun.bytes }, rssGrowthBytes: rssPeak - rssBefore, stop });
+  Object.assign(results, {
+    throughput: { rawMBps: rawRate, apiMBps: apiRate, rawBytes, apiBytes: apiRun.bytes },
+    rssGrowthBytes: rssPeak - rssBefore,
+    stop,
+  });
   ratio('4. stream through the API, % of raw exec', (100 * apiRate) / rawRate, false);
   ratio('4. server RSS growth, MiB per GiB streamed', (rssPeak - rssBefore) / 2 ** 20 / (apiRun.bytes / 2 ** 30));
   ratio('4. Stop -> end during `yes`, p95 ms', stop.p95);
@@ -193,26 +200,37 @@ try {
     const okCount = outcomes.filter((o) => o.ok).length;
     // Memory of an idle session: its sandbox container (cgroup) and the server's share.
     const stats = await Promise.all(
-      outcomes.filter((o) => o.session).map(async (o) => {
-        const [id] = (await engine.listLabelled({ [LABELS.session]: o.session })).containers;
-        if (!id) return 0;
-        return engine.memoryUsed(id);
-      }),
+      outcomes
+        .filter((o) => o.session)
+        .map(async (o) => {
+          const [id] = (await engine.listLabelled({ [LABELS.session]: o.session })).containers;
+          if (!id) return 0;
+          return engine.memoryUsed(id);
+        }),
     );
     const perSandbox = stats.reduce((a, b) => a + b, 0) / Math.max(1, stats.length);
     const serverPer = (rssBytes(pid) - rssIdleBefore) / n;
-    row(`5. ${n} sessions at once`, `${okCount}/${n} ok; p50 ${fmt(lat.median / 1000)} s, p95 ${fmt(lat.p95 / 1000)} s, all in ${fmt(wall / 1000)} s`, `idle: ${fmt(perSandbox / 2 ** 20)} MiB/sandbox + ${fmt(serverPer / 2 ** 20, 2)} MiB server`);
+    row(
+      `5. ${n} sessions at once`,
+      `${okCount}/${n} ok; p50 ${fmt(lat.median / 1000)} s, p95 ${fmt(lat.p95 / 1000)} s, all in ${fmt(wall / 1000)} s`,
+      `idle: ${fmt(perSandbox / 2 ** 20)} MiB/sandbox + ${fmt(serverPer / 2 ** 20, 2)} MiB server`,
+    );
     concurrency[n] = { ok: okCount, latency: lat, wallMs: wall, sandboxMemBytes: perSandbox, serverBytesPerSession: serverPer };
     await Promise.all(outcomes.filter((o) => o.session).map((o) => api.deleteSession(o.session)));
   }
   results.concurrency = concurrency;
-  for (const [n, c] of Object.entries(concurrency) as Array<[string, { latency: Summary }]>) ratio(`5. ${n} sessions at once, p95 s`, c.latency.p95 / 1000);
+  for (const [n, c] of Object.entries(concurrency) as Array<[string, { latency: Summary }]>)
+    ratio(`5. ${n} sessions at once, p95 s`, c.latency.p95 / 1000);
   load.mark('after 5');
 
   // ---- 6: page weight ------------------------------------------------------------------------------
   log('page weight in Chromium');
   const weight = await pageWeight(warm.server.url, warm.token, path.join(projectRoot, 'dist'), '/example-commands/', chromiumPath);
-  row('6. page JS/CSS before the first Run (gzip)', `${fmt(weight.beforeRun.js / 1024)} KB JS + ${fmt(weight.beforeRun.css / 1024)} KB CSS`, 'goal: JS <= 40 KB');
+  row(
+    '6. page JS/CSS before the first Run (gzip)',
+    `${fmt(weight.beforeRun.js / 1024)} KB JS + ${fmt(weight.beforeRun.css / 1024)} KB CSS`,
+    'goal: JS <= 40 KB',
+  );
   row('6. after the first Run (gzip)', `${fmt(weight.afterRun.js / 1024)} KB JS + ${fmt(weight.afterRun.css / 1024)} KB CSS`);
   results.pageWeight = weight;
   ratio('6. JS before the first Run, KB gzip', weight.beforeRun.js / 1024);
@@ -250,7 +268,7 @@ try {
 // ---- 8: workshop mode: an attendee's run ending -> the instructor's room showing it ----------------
 {
   const room = await measureRoomLatency(50, QUICK ? 10 : 30, log);
-  row('8. workshop: run end -> instructor room event, 50 attendees connected', room.latency, 'includes the room feed\'s 200 ms debounce');
+  row('8. workshop: run end -> instructor room event, 50 attendees connected', room.latency, "includes the room feed's 200 ms debounce");
   results.workshopRoom = room;
   ratio('8. workshop run end -> room event, p95 ms', room.latency.p95);
   load.mark('after 8');

@@ -8,5 +8,6 @@ const log = (line: string) => console.error(`· ${line}`);
 const figures: IsolationFigures[] = [];
 for (const isolation of ['rootless', 'rootful'] as const) figures.push(await measureIsolation(engine, isolation, apiFirstByte, 20, log));
 const warm = await interleavedWarmClick(apiFirstByte, 40, log);
-for (const [what, value, ratio] of [...isolationRows(figures), interleavedRow(warm)]) console.log(`${what!.padEnd(50)} ${value!.padEnd(44)} ${ratio}`);
+for (const [what, value, ratio] of [...isolationRows(figures), interleavedRow(warm)])
+  console.log(`${what!.padEnd(50)} ${value!.padEnd(44)} ${ratio}`);
 console.log(`\nJSON: ${JSON.stringify({ figures, interleavedWarmClick: warm })}`);

@@ -48,7 +48,13 @@ async function idleMemory(engine: Engine, session: string): Promise<number> {
 }
 
 /** Measures one isolation: a cold server and a pooled one, a few sessions each. */
-export async function measureIsolation(engine: Engine, isolation: SandboxIsolation, firstByte: FirstByte, reps: number, log: (l: string) => void): Promise<IsolationFigures> {
+export async function measureIsolation(
+  engine: Engine,
+  isolation: SandboxIsolation,
+  firstByte: FirstByte,
+  reps: number,
+  log: (l: string) => void,
+): Promise<IsolationFigures> {
   const env = { SANDBOX_ISOLATION: isolation };
   const cold = await startAppServer({ ...env, WARM_POOL: '0' });
   try {
@@ -120,7 +126,10 @@ export function isolationRows(figures: IsolationFigures[]): string[][] {
  * rootful server, so drift in the machine's load falls on both alike.
  */
 export async function interleavedWarmClick(firstByte: FirstByte, reps: number, log: (l: string) => void): Promise<Record<SandboxIsolation, Summary>> {
-  const servers = { rootless: await startAppServer({ SANDBOX_ISOLATION: 'rootless' }), rootful: await startAppServer({ SANDBOX_ISOLATION: 'rootful' }) };
+  const servers = {
+    rootless: await startAppServer({ SANDBOX_ISOLATION: 'rootless' }),
+    rootful: await startAppServer({ SANDBOX_ISOLATION: 'rootful' }),
+  };
   try {
     const sessions = { rootless: await servers.rootless.api.createSession(), rootful: await servers.rootful.api.createSession() };
     log('warm click, rootless and rootful alternately');
@@ -140,5 +149,9 @@ export async function interleavedWarmClick(firstByte: FirstByte, reps: number, l
 
 /** The row comparing the interleaved warm clicks. */
 export function interleavedRow(w: Record<SandboxIsolation, Summary>): string[] {
-  return ['7. warm click, interleaved: rootless (rootful)', `${line(w.rootless)} (${fmt(w.rootful.median)} ms median)`, `${fmt(w.rootless.median / w.rootful.median, 2)}x rootful (goal <= 1.25x)`];
+  return [
+    '7. warm click, interleaved: rootless (rootful)',
+    `${line(w.rootless)} (${fmt(w.rootful.median)} ms median)`,
+    `${fmt(w.rootless.median / w.rootful.median, 2)}x rootful (goal <= 1.25x)`,
+  ];
 }

@@ -17,7 +17,10 @@ const gz = (file: string) => zlib.gzipSync(fs.readFileSync(file), { level: 9 }).
  * load on the first Run). Sizes are of the built files, gzipped at level 9.
  */
 export async function pageWeight(serverUrl: string, token: string, siteDir: string, pagePath: string, chromiumPath: string): Promise<PageWeight> {
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
   const seen = new Set<string>();
   try {
     const page = await browser.newPage();
@@ -29,7 +32,9 @@ export async function pageWeight(serverUrl: string, token: string, siteDir: stri
     await page.waitForLoadState('networkidle');
     const before = [...seen];
     await page.locator('.rdn-run-button').first().click();
-    await page.waitForSelector('figure[data-run-command][data-run-state="ok"], figure[data-run-command][data-run-state="failed"]', { timeout: 120_000 });
+    await page.waitForSelector('figure[data-run-command][data-run-state="ok"], figure[data-run-command][data-run-state="failed"]', {
+      timeout: 120_000,
+    });
     await page.waitForLoadState('networkidle');
     const after = [...seen];
     const weigh = (files: string[]) => ({

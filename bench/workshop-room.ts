@@ -11,7 +11,11 @@ const TEACHER = 'bench-teacher-password';
  * instructor's room feed showing that run ended, with `attendees` people signed in, each with
  * their event feed open, as in a class. One attendee runs `true` as a page block, `reps` times.
  */
-export async function measureRoomLatency(attendees: number, reps: number, log: (line: string) => void): Promise<{ attendees: number; latency: Summary }> {
+export async function measureRoomLatency(
+  attendees: number,
+  reps: number,
+  log: (line: string) => void,
+): Promise<{ attendees: number; latency: Summary }> {
   const app = await startAppServer({
     NOTES_PASSWORD_HASH: hashPassword(CLASS),
     INSTRUCTOR_PASSWORD_HASH: hashPassword(TEACHER),
@@ -48,9 +52,13 @@ export async function measureRoomLatency(attendees: number, reps: number, log: (
         ws.on('message', (data: Buffer, binary) => {
           if (!binary && JSON.parse(data.toString()).type === 'exit') resolve(now());
         });
-        ws.on('close', () => reject(new Error('the run\'s stream closed before its exit frame')));
+        ws.on('close', () => reject(new Error("the run's stream closed before its exit frame")));
       });
-      await room.next('room', (r) => r.attendees.some((a: { runs: Array<{ id: string; status: string }> }) => a.runs.some((x) => x.id === id && x.status === 'exited')), from);
+      await room.next(
+        'room',
+        (r) => r.attendees.some((a: { runs: Array<{ id: string; status: string }> }) => a.runs.some((x) => x.id === id && x.status === 'exited')),
+        from,
+      );
       samples.push(Math.max(0, ms(ended)));
     }
     return { attendees, latency: summarize(samples) };

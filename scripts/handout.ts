@@ -37,7 +37,8 @@ try {
     margin: { top: '16mm', bottom: '16mm', left: '14mm', right: '14mm' },
     displayHeaderFooter: true,
     headerTemplate: '<span></span>',
-    footerTemplate: '<div style="font-size:8px;width:100%;text-align:center;color:#666">Runnable Docker notes · <span class="pageNumber"></span> / <span class="totalPages"></span></div>',
+    footerTemplate:
+      '<div style="font-size:8px;width:100%;text-align:center;color:#666">Runnable Docker notes · <span class="pageNumber"></span> / <span class="totalPages"></span></div>',
   });
   console.log(`Handout written: ${out} (${Math.round(fs.statSync(out).size / 1024)} KiB)`);
 } finally {

@@ -20,12 +20,52 @@ const MANIFEST_TYPES = ['application/vnd.docker.distribution.manifest.v2+json', 
 
 /** `docker run` flags that take a value (as the next word, or attached with `=`). */
 const RUN_VALUE_FLAGS = new Set([
-  '-p', '--publish', '-v', '--volume', '-e', '--env', '--env-file', '--name', '-w', '--workdir',
-  '-m', '--memory', '--cpus', '--network', '--entrypoint', '-u', '--user', '--mount', '-l', '--label',
-  '--label-file', '--platform', '--restart', '-h', '--hostname', '--expose', '--add-host',
-  '--pids-limit', '--shm-size', '--ulimit', '--cap-add', '--cap-drop', '--device', '--tmpfs',
-  '--log-driver', '--log-opt', '--security-opt', '--stop-signal', '--stop-timeout', '--cidfile',
-  '--ipc', '--pid', '--uts', '--userns', '--cgroup-parent', '--cgroupns',
+  '-p',
+  '--publish',
+  '-v',
+  '--volume',
+  '-e',
+  '--env',
+  '--env-file',
+  '--name',
+  '-w',
+  '--workdir',
+  '-m',
+  '--memory',
+  '--cpus',
+  '--network',
+  '--entrypoint',
+  '-u',
+  '--user',
+  '--mount',
+  '-l',
+  '--label',
+  '--label-file',
+  '--platform',
+  '--restart',
+  '-h',
+  '--hostname',
+  '--expose',
+  '--add-host',
+  '--pids-limit',
+  '--shm-size',
+  '--ulimit',
+  '--cap-add',
+  '--cap-drop',
+  '--device',
+  '--tmpfs',
+  '--log-driver',
+  '--log-opt',
+  '--security-opt',
+  '--stop-signal',
+  '--stop-timeout',
+  '--cidfile',
+  '--ipc',
+  '--pid',
+  '--uts',
+  '--userns',
+  '--cgroup-parent',
+  '--cgroupns',
 ]);
 /** `docker pull` flags that take a value. */
 const PULL_VALUE_FLAGS = new Set(['--platform']);
@@ -167,7 +207,10 @@ function dockerfileBases(text: string): string[] {
   for (const line of text.split('\n')) {
     const m = /^\s*FROM\s+(.+)$/i.exec(line);
     if (!m) continue;
-    const words = m[1]!.trim().split(/\s+/).filter((w) => !w.startsWith('--'));
+    const words = m[1]!
+      .trim()
+      .split(/\s+/)
+      .filter((w) => !w.startsWith('--'));
     const image = words[0];
     if (words[1]?.toLowerCase() === 'as' && words[2]) stages.add(words[2].toLowerCase());
     if (image && image !== 'scratch' && !stages.has(image.toLowerCase())) bases.push(image);
@@ -231,7 +274,10 @@ function pageFiles(dir: string): string[] {
 
 /** The registry's own platform names for this machine's, which the sandbox engines share. */
 function hostArchitecture(): string {
-  return ({ x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[process.arch] ?? process.arch;
+  return (
+    ({ x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[process.arch] ??
+    process.arch
+  );
 }
 
 interface Descriptor {

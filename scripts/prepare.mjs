@@ -28,8 +28,7 @@ if (!engineUp()) {
 
 const image = process.env.SANDBOX_IMAGE ?? 'runnable-docker-notes/sandbox:latest';
 const imagesReady = () =>
-  quiet('docker', ['image', 'inspect', image]) &&
-  (!forTests || quiet('docker', ['container', 'inspect', 'runnable-docker-notes-auth-registry']));
+  quiet('docker', ['image', 'inspect', image]) && (!forTests || quiet('docker', ['container', 'inspect', 'runnable-docker-notes-auth-registry']));
 if (engineUp() && (forTests || !imagesReady())) {
   if (isRoot && has('debootstrap')) sh('bash', ['scripts/build-images.sh']);
   else if (!imagesReady()) {

@@ -28,12 +28,18 @@ for (const layer of layers) {
   fs.rmSync(out, { force: true });
   console.log(`\n=== ${layer} tests ===`);
   const only = layer === 'docs' && pagesArgs.length ? ['test/docs/pages.test.ts'] : [];
-  const r = spawnSync(process.execPath, [vitest, 'run', '--project', layer, ...only, '--reporter=default', '--reporter=json', `--outputFile=${out}`], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, ...(only.length ? { DOCS_PAGES: pagesArgs.join('\n') } : {}) },
-  });
-  let passed = 0, failed = 0, skipped = 0;
+  const r = spawnSync(
+    process.execPath,
+    [vitest, 'run', '--project', layer, ...only, '--reporter=default', '--reporter=json', `--outputFile=${out}`],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, ...(only.length ? { DOCS_PAGES: pagesArgs.join('\n') } : {}) },
+    },
+  );
+  let passed = 0,
+    failed = 0,
+    skipped = 0;
   if (fs.existsSync(out)) {
     const j = JSON.parse(fs.readFileSync(out, 'utf8'));
     passed = j.numPassedTests;

@@ -101,7 +101,7 @@ export function createApp(config: Config, deps: AppDeps) {
       const who = deps.guard.identify(req);
       if (who && !('refused' in who)) return next();
       if (config.passwordHash) return res.redirect(303, '/login');
-      res.status(401).type('text/plain').send('Sign in through the site\'s login (the reverse proxy did not name a user).');
+      res.status(401).type('text/plain').send("Sign in through the site's login (the reverse proxy did not name a user).");
     });
   }
   app.use(express.static(config.siteDir, { extensions: ['html'] }));

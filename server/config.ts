@@ -33,13 +33,19 @@ const envSchema = z.object({
   // Empty counts as unset: compose passes `${INSTRUCTOR_PASSWORD_HASH:-}` for a class without instructors.
   INSTRUCTOR_PASSWORD_HASH: z.preprocess(
     (v) => (v === '' ? undefined : v),
-    z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/, 'a hash made by `node server/hash-password.ts`').optional(),
+    z
+      .string()
+      .regex(/^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/, 'a hash made by `node server/hash-password.ts`')
+      .optional(),
   ),
   TRUSTED_PROXY_INSTRUCTORS: list,
   WORKSHOP_DB: z.string().min(1).optional(),
   WORKSHOP_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   WARM_POOL_MAX: z.coerce.number().int().min(0).max(100).default(10),
-  TRUSTED_PROXY_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name such as X-Forwarded-User').optional(),
+  TRUSTED_PROXY_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name such as X-Forwarded-User')
+    .optional(),
   TRUSTED_PROXIES: list,
   MAX_SESSIONS_PER_USER: z.coerce.number().int().min(1).default(3),
   ALLOWED_HOSTS: list,
@@ -54,10 +60,20 @@ const envSchema = z.object({
   REGISTRY_MIRROR: z.string().url().optional(),
   MIRROR_CONTAINER: z.string().default('runnable-docker-notes-mirror'),
   INSECURE_REGISTRIES: list,
-  SANDBOX_SUBNETS: z.string().regex(/^(\d+)\.(\d+)\.0\.0\/16$/, 'a /16 such as 10.213.0.0/16, or "default"').or(z.literal('default')).default('10.213.0.0/16'),
+  SANDBOX_SUBNETS: z
+    .string()
+    .regex(/^(\d+)\.(\d+)\.0\.0\/16$/, 'a /16 such as 10.213.0.0/16, or "default"')
+    .or(z.literal('default'))
+    .default('10.213.0.0/16'),
   ATTACH_CONTAINERS: list,
-  NOTES_REGISTRY: z.string().regex(/^[\w.-]+(:\d+)?$/, 'a registry host such as docker.io or registry.example:5000').optional(),
-  AUTH_REGISTRY_CONTAINER: z.string().regex(/^[\w.-]{1,128}$/, 'a container name').default('runnable-docker-notes-auth-registry'),
+  NOTES_REGISTRY: z
+    .string()
+    .regex(/^[\w.-]+(:\d+)?$/, 'a registry host such as docker.io or registry.example:5000')
+    .optional(),
+  AUTH_REGISTRY_CONTAINER: z
+    .string()
+    .regex(/^[\w.-]{1,128}$/, 'a container name')
+    .default('runnable-docker-notes-auth-registry'),
   RDN_STATE_DIR: z.string().min(1).optional(),
   XDG_STATE_HOME: z.string().min(1).optional(),
   HOME: z.string().min(1).optional(),
@@ -69,7 +85,10 @@ const envSchema = z.object({
   RUN_TIMEOUT_MS: ms.default(10 * 60_000),
   RUN_TIMEOUT_MAX_MS: ms.default(2 * 3600_000),
   SESSION_IDLE_MS: ms.min(1000).default(30 * 60_000),
-  INSTANCE: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'letters, digits, _ . -').default('local'),
+  INSTANCE: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'letters, digits, _ . -')
+    .default('local'),
   SITE_DIR: z.string().min(1).default(path.join(projectRoot, 'dist')),
   DOCKER_HOST: z.string().optional(),
   DOCKER_TLS_VERIFY: z.string().optional(),
@@ -175,18 +194,29 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new Error('Invalid configuration:\n  TRUSTED_PROXIES: list the reverse proxy addresses whose TRUSTED_PROXY_HEADER is believed.');
   }
   if (e.INSTRUCTOR_PASSWORD_HASH && !e.NOTES_PASSWORD_HASH) {
-    throw new Error('Invalid configuration:\n  INSTRUCTOR_PASSWORD_HASH: set NOTES_PASSWORD_HASH too (the attendees\' password, at the same login page).');
+    throw new Error(
+      "Invalid configuration:\n  INSTRUCTOR_PASSWORD_HASH: set NOTES_PASSWORD_HASH too (the attendees' password, at the same login page).",
+    );
   }
   if (e.TRUSTED_PROXY_INSTRUCTORS.length > 0 && !e.TRUSTED_PROXY_HEADER) {
-    throw new Error('Invalid configuration:\n  TRUSTED_PROXY_INSTRUCTORS: set TRUSTED_PROXY_HEADER too (the instructors are named by the signing-in proxy).');
+    throw new Error(
+      'Invalid configuration:\n  TRUSTED_PROXY_INSTRUCTORS: set TRUSTED_PROXY_HEADER too (the instructors are named by the signing-in proxy).',
+    );
   }
   const badInstructor = e.TRUSTED_PROXY_INSTRUCTORS.find((n) => !/^[\w.@+-]{1,128}$/.test(n));
   if (badInstructor) {
-    throw new Error(`Invalid configuration:\n  TRUSTED_PROXY_INSTRUCTORS: "${badInstructor}" is not a user name the proxy header can carry (letters, digits, . _ @ + -).`);
-  }
-  if (e.SANDBOX_ISOLATION === 'rootful' && e.SANDBOX_MODE === 'isolated' && (e.NOTES_PASSWORD_HASH || e.TRUSTED_PROXY_HEADER) && e.SANDBOX_ROOTFUL_HOSTED !== '1') {
     throw new Error(
-      'Refusing SANDBOX_ISOLATION=rootful in hosted mode: a reader\'s commands would run as root in a container that holds\n' +
+      `Invalid configuration:\n  TRUSTED_PROXY_INSTRUCTORS: "${badInstructor}" is not a user name the proxy header can carry (letters, digits, . _ @ + -).`,
+    );
+  }
+  if (
+    e.SANDBOX_ISOLATION === 'rootful' &&
+    e.SANDBOX_MODE === 'isolated' &&
+    (e.NOTES_PASSWORD_HASH || e.TRUSTED_PROXY_HEADER) &&
+    e.SANDBOX_ROOTFUL_HOSTED !== '1'
+  ) {
+    throw new Error(
+      "Refusing SANDBOX_ISOLATION=rootful in hosted mode: a reader's commands would run as root in a container that holds\n" +
         'nearly every capability, which is a way to root on this host. Unset SANDBOX_ISOLATION (rootless is the default),\n' +
         'or set SANDBOX_ROOTFUL_HOSTED=1 if every person who can sign in may have root on this machine.',
     );
@@ -225,7 +255,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sandboxSubnets: e.SANDBOX_SUBNETS === 'default' ? undefined : e.SANDBOX_SUBNETS,
     attachContainers: e.ATTACH_CONTAINERS.map((pair) => {
       const [container, alias] = pair.split('=');
-      if (!container || !alias || !/^[\w.-]+$/.test(alias)) throw new Error(`Invalid configuration:\n  ATTACH_CONTAINERS: "${pair}" must be container=alias`);
+      if (!container || !alias || !/^[\w.-]+$/.test(alias))
+        throw new Error(`Invalid configuration:\n  ATTACH_CONTAINERS: "${pair}" must be container=alias`);
       return { container, alias };
     }),
     notesRegistry: e.NOTES_REGISTRY,

@@ -32,7 +32,9 @@ async function main(): Promise<void> {
     .removeLabelled({ [LABELS.instance]: config.instance })
     .catch((e: unknown) => logger.warn(`could not remove what an earlier run of instance ${config.instance} left`, e));
   if (swept && swept.containers.length + swept.networks.length + swept.volumes.length > 0) {
-    log(`Removed what an earlier run left: ${swept.containers.length} containers, ${swept.networks.length} networks, ${swept.volumes.length} volumes.`);
+    log(
+      `Removed what an earlier run left: ${swept.containers.length} containers, ${swept.networks.length} networks, ${swept.volumes.length} volumes.`,
+    );
   }
 
   const registry = await resolveSiteRegistry(
@@ -104,7 +106,10 @@ async function main(): Promise<void> {
     everyMs: config.diskCheckMs,
     onLow: async (r) => {
       const low = `the host ran low on disk (${gib(r.freeBytes)} free, below ${gib(r.minFreeBytes)})`;
-      const evicted = await store.evictLargest(await engine.diskUsageBy(LABELS.session), (bytes) => `Your sandbox used the most disk (${gib(bytes)}) when ${low}`);
+      const evicted = await store.evictLargest(
+        await engine.diskUsageBy(LABELS.session),
+        (bytes) => `Your sandbox used the most disk (${gib(bytes)}) when ${low}`,
+      );
       if (evicted) log(`Disk: ${low}; removed the sandbox of session ${evicted.id.slice(0, 8)}, which used ${gib(evicted.bytes)}.`);
       else log(`Warning: ${low} on ${r.path}, and no session of this server holds disk to free there.`);
     },
@@ -127,7 +132,9 @@ async function main(): Promise<void> {
     log('WARNING: SANDBOX_ISOLATION=rootful: commands run as root beside a root engine; whoever can Run can reach root on this host.');
   } else log('Sandboxes: a rootless engine; commands run as an unprivileged user (SANDBOX_ISOLATION=rootless).');
   if (guard.hosted) {
-    log(`Hosted mode (${config.passwordHash ? 'password login at /login' : `users named by ${config.trustedProxyHeader} from ${config.trustedProxies.join(', ')}`}); scripts use the token.`);
+    log(
+      `Hosted mode (${config.passwordHash ? 'password login at /login' : `users named by ${config.trustedProxyHeader} from ${config.trustedProxies.join(', ')}`}); scripts use the token.`,
+    );
   }
   log(`Runnable Docker notes: ${running.url}/?token=${token}`);
 
@@ -135,7 +142,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    log('Stopping: removing the sessions\' sandboxes ...');
+    log("Stopping: removing the sessions' sandboxes ...");
     await running.close();
     process.exit(0);
   };

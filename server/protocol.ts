@@ -169,9 +169,12 @@ export const TERMINAL_LIMITS = { minCols: 2, maxCols: 500, minRows: 1, maxRows: 
 export function validSize(cols: unknown, rows: unknown): boolean {
   const L = TERMINAL_LIMITS;
   return (
-    Number.isInteger(cols) && Number.isInteger(rows) &&
-    (cols as number) >= L.minCols && (cols as number) <= L.maxCols &&
-    (rows as number) >= L.minRows && (rows as number) <= L.maxRows
+    Number.isInteger(cols) &&
+    Number.isInteger(rows) &&
+    (cols as number) >= L.minCols &&
+    (cols as number) <= L.maxCols &&
+    (rows as number) >= L.minRows &&
+    (rows as number) <= L.maxRows
   );
 }
 
@@ -189,12 +192,16 @@ export function parseClientMessage(text: string): { ok: true; message: ClientMes
   const m = value as Record<string, unknown>;
   if (m.type === 'resize') {
     if (!validSize(m.cols, m.rows)) {
-      return { ok: false, error: `resize needs integer cols (${TERMINAL_LIMITS.minCols}-${TERMINAL_LIMITS.maxCols}) and rows (${TERMINAL_LIMITS.minRows}-${TERMINAL_LIMITS.maxRows}).` };
+      return {
+        ok: false,
+        error: `resize needs integer cols (${TERMINAL_LIMITS.minCols}-${TERMINAL_LIMITS.maxCols}) and rows (${TERMINAL_LIMITS.minRows}-${TERMINAL_LIMITS.maxRows}).`,
+      };
     }
     return { ok: true, message: { type: 'resize', cols: m.cols as number, rows: m.rows as number } };
   }
   if (m.type === 'ack') {
-    if (!Number.isSafeInteger(m.bytes) || (m.bytes as number) < 0) return { ok: false, error: 'ack needs "bytes": the total output bytes processed.' };
+    if (!Number.isSafeInteger(m.bytes) || (m.bytes as number) < 0)
+      return { ok: false, error: 'ack needs "bytes": the total output bytes processed.' };
     return { ok: true, message: { type: 'ack', bytes: m.bytes as number } };
   }
   return { ok: false, error: `Unknown message type ${JSON.stringify(String(m.type)).slice(0, 40)}; known ones are "resize" and "ack".` };
@@ -219,7 +226,8 @@ export function parseRunRequest(
   const b = body as Record<string, unknown>;
   const extra: Pick<RunRequest, 'block' | 'timeoutMs'> = {};
   if (b.block !== undefined) {
-    if (typeof b.block !== 'string' || !BLOCK_KEY.test(b.block)) return { ok: false, status: 400, error: '"block" must be up to 200 letters, digits or ./#:_-' };
+    if (typeof b.block !== 'string' || !BLOCK_KEY.test(b.block))
+      return { ok: false, status: 400, error: '"block" must be up to 200 letters, digits or ./#:_-' };
     extra.block = b.block;
   }
   if (b.timeoutMs !== undefined) {

@@ -22,7 +22,11 @@ const posix = (p: string) => p.split(path.sep).join('/');
 
 /** The id of a page file (`docs/runbooks/deploy.mdx` -> `runbooks/deploy`), as the glob loader names it. */
 function idOf(docsDir: string, file: string): string {
-  return posix(path.relative(docsDir, file)).replace(/\.mdx?$/, '').replace(/(^|\/)index$/, '') || 'index';
+  return (
+    posix(path.relative(docsDir, file))
+      .replace(/\.mdx?$/, '')
+      .replace(/(^|\/)index$/, '') || 'index'
+  );
 }
 
 /**
@@ -35,7 +39,11 @@ export function brokenLinks(root: string): BrokenLink[] {
   const pages = filesUnder(docsDir, (n) => /\.mdx?$/.test(n));
   const urls = new Set(pages.map((f) => idOf(docsDir, f)).map((id) => (id === 'index' ? '/' : `/${id}/`)));
   for (const f of filesUnder(path.join(root, 'src', 'pages'), (n) => n.endsWith('.astro') && !n.includes('['))) {
-    urls.add(`/${posix(path.relative(path.join(root, 'src', 'pages'), f)).replace(/\.astro$/, '').replace(/(^|\/)index$/, '')}/`.replace(/\/+$/, '/'));
+    urls.add(
+      `/${posix(path.relative(path.join(root, 'src', 'pages'), f))
+        .replace(/\.astro$/, '')
+        .replace(/(^|\/)index$/, '')}/`.replace(/\/+$/, '/'),
+    );
   }
   const publicDir = path.join(root, 'public');
   const exists = (url: string) => urls.has(url.endsWith('/') ? url : `${url}/`) || fs.existsSync(path.join(publicDir, decodeURIComponent(url)));

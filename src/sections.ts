@@ -31,7 +31,9 @@ export function sectionOf(folder: string): Section {
   if (!fs.existsSync(file)) return { folder, title: titleOf(folder), order: 100 };
   const parsed = sectionSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
   if (!parsed.success) {
-    throw new Error(`docs/${folder}/_section.json: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}\n  Hint: write {"title": "Runbooks", "order": 20}`);
+    throw new Error(
+      `docs/${folder}/_section.json: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}\n  Hint: write {"title": "Runbooks", "order": 20}`,
+    );
   }
   return { folder, ...parsed.data };
 }

@@ -64,7 +64,14 @@ export class DiskWatch {
     try {
       const st = await fs.statfs(where.path);
       const freeBytes = st.bavail * st.bsize;
-      const report = { known: true as const, path: where.path, freeBytes, totalBytes: st.blocks * st.bsize, minFreeBytes: this.#o.minFreeBytes, low: freeBytes < this.#o.minFreeBytes };
+      const report = {
+        known: true as const,
+        path: where.path,
+        freeBytes,
+        totalBytes: st.blocks * st.bsize,
+        minFreeBytes: this.#o.minFreeBytes,
+        low: freeBytes < this.#o.minFreeBytes,
+      };
       this.#latest = report;
       if (report.low && !this.#freeing) {
         this.#freeing = true;

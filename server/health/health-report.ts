@@ -11,7 +11,13 @@ export function limitsOf(c: Config): Limits {
       pids: c.limits.pids,
       disk: `no quota (the local volume driver has none); below ${Math.round(c.diskFreeMin / 2 ** 20)} MiB free where the engine keeps its data, the sandbox using the most is removed`,
     },
-    run: { timeoutMs: c.runTimeoutMs, maxTimeoutMs: c.runTimeoutMaxMs, outputBytes: c.runOutputBytes, stopGraceMs: c.stopGraceMs, detachedGraceMs: c.runDetachedGraceMs },
+    run: {
+      timeoutMs: c.runTimeoutMs,
+      maxTimeoutMs: c.runTimeoutMaxMs,
+      outputBytes: c.runOutputBytes,
+      stopGraceMs: c.stopGraceMs,
+      detachedGraceMs: c.runDetachedGraceMs,
+    },
     sessions: { max: c.maxSessions, perUser: c.maxSessionsPerUser, idleMs: c.sessionIdleMs },
   };
 }

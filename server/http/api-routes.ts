@@ -53,7 +53,14 @@ export function apiRoutes(deps: ApiDeps): express.Router {
     }
     // How readers sign in, so the page can offer a way out (password) or back in.
     const auth = guard.passwordLogin ? 'password' : guard.hosted ? 'proxy' : 'token';
-    const body: HealthResponse = { ...report, auth, disk: deps.disk?.() ?? { known: false, reason: 'not watched' }, limits: deps.limits, queue: store.queueLength, pool: deps.pool() };
+    const body: HealthResponse = {
+      ...report,
+      auth,
+      disk: deps.disk?.() ?? { known: false, reason: 'not watched' },
+      limits: deps.limits,
+      queue: store.queueLength,
+      pool: deps.pool(),
+    };
     res.json(body);
   });
 

@@ -75,7 +75,11 @@ export function instructorRoutes(workshop: Workshop, json: RequestHandler): expr
     const current = workshop.db.settings();
     const classSize = b.classSize === undefined ? current.classSize : wholeNumber(b.classSize, 'classSize', 0, 500);
     const timeLimitMinutes =
-      b.timeLimitMinutes === undefined ? current.timeLimitMinutes : b.timeLimitMinutes === null ? null : minutesField(b.timeLimitMinutes, 'timeLimitMinutes', 0.05, 1440);
+      b.timeLimitMinutes === undefined
+        ? current.timeLimitMinutes
+        : b.timeLimitMinutes === null
+          ? null
+          : minutesField(b.timeLimitMinutes, 'timeLimitMinutes', 0.05, 1440);
     res.json(workshop.saveSettings({ classSize, timeLimitMinutes }));
   });
 

@@ -55,7 +55,9 @@ export function loginRoutes(
     if (wait > 0) {
       const s = Math.ceil(wait / 1000);
       res.setHeader('Retry-After', String(s));
-      const why = everyone ? `Too many failed sign-ins on this site just now. Try again in ${s} s.` : `Too many failed attempts. Try again in ${s} s.`;
+      const why = everyone
+        ? `Too many failed sign-ins on this site just now. Try again in ${s} s.`
+        : `Too many failed attempts. Try again in ${s} s.`;
       return void sendPage(res, 429, page('Sign in with the password you were given.', why));
     }
     const password = typeof req.body?.password === 'string' ? req.body.password : '';

@@ -52,10 +52,22 @@ const REQUEST_ALLOWED = new Set([
 ]);
 
 /** A WebSocket handshake also needs its own headers (Connection and Upgrade only then). */
-const REQUEST_UPGRADE_ALLOWED = new Set([...REQUEST_ALLOWED, 'connection', 'upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions']);
+const REQUEST_UPGRADE_ALLOWED = new Set([
+  ...REQUEST_ALLOWED,
+  'connection',
+  'upgrade',
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-protocol',
+  'sec-websocket-extensions',
+]);
 
 /** The headers a container gets for a visitor's request: allow-listed ones, and its own Host. */
-export function portRequestHeaders(headers: http.IncomingHttpHeaders, upgrade: boolean, target: { host: string; port: number }): http.OutgoingHttpHeaders {
+export function portRequestHeaders(
+  headers: http.IncomingHttpHeaders,
+  upgrade: boolean,
+  target: { host: string; port: number },
+): http.OutgoingHttpHeaders {
   const out = pick(headers, upgrade ? REQUEST_UPGRADE_ALLOWED : REQUEST_ALLOWED);
   out.host = `${target.host}:${target.port}`;
   return out;
@@ -97,7 +109,11 @@ export function rewriteLocation(location: string, requestPath: string, prefix: s
   } catch {
     return undefined;
   }
-  const own = resolved.origin === base || (['localhost', '127.0.0.1', target.host].includes(resolved.hostname) && Number(resolved.port || 80) === target.port && resolved.protocol === 'http:');
+  const own =
+    resolved.origin === base ||
+    (['localhost', '127.0.0.1', target.host].includes(resolved.hostname) &&
+      Number(resolved.port || 80) === target.port &&
+      resolved.protocol === 'http:');
   if (!own) return undefined;
   return `${prefix}${resolved.pathname.slice(1)}${resolved.search}${resolved.hash}`;
 }
@@ -119,7 +135,11 @@ export function portResponseHeaders(
 
 /** The head of a proxied WebSocket handshake answer (101), as the browser gets it. */
 export function upgradeResponseHead(res: http.IncomingMessage): string {
-  const lines = ['HTTP/1.1 101 Switching Protocols', 'Connection: Upgrade', `Upgrade: ${SAFE_VALUE.test(res.headers.upgrade ?? '') ? res.headers.upgrade : 'websocket'}`];
+  const lines = [
+    'HTTP/1.1 101 Switching Protocols',
+    'Connection: Upgrade',
+    `Upgrade: ${SAFE_VALUE.test(res.headers.upgrade ?? '') ? res.headers.upgrade : 'websocket'}`,
+  ];
   for (const [k, v] of Object.entries(pick(res.headers, UPGRADE_ALLOWED))) lines.push(`${k}: ${String(v)}`);
   return `${lines.join('\r\n')}\r\n\r\n`;
 }

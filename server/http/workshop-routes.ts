@@ -18,7 +18,8 @@ const SLUG = /^[\w.-]+(\/[\w.-]+)*$/;
 const KEY = /^[\w.:-]{1,100}$/;
 
 /** The caller, when the guard let them through (see the first middleware). */
-export const callerOf = (res: Response) => res.locals.workshopCaller as { principal: Principal; user: string; role: 'attendee' | 'instructor' } | undefined;
+export const callerOf = (res: Response) =>
+  res.locals.workshopCaller as { principal: Principal; user: string; role: 'attendee' | 'instructor' } | undefined;
 
 /** A handler that needs a signed-in caller; anyone else gets the guard's refusal. */
 function signedIn(res: Response) {
@@ -101,7 +102,8 @@ export function workshopRoutes(deps: WorkshopRouteDeps): express.Router {
     const check = (req.body as { check?: unknown }).check;
     if (typeof check !== 'string' || !KEY.test(check)) throw new HttpError(400, '"check" must be the check\'s key (its id="..." or check-<n>).');
     const spec = workshop.manifest.page(page)?.checks[check];
-    if (!spec || typeof spec.script !== 'string') throw new HttpError(404, `The page "${page}" has no check "${check}" (the site may need a rebuild).`);
+    if (!spec || typeof spec.script !== 'string')
+      throw new HttpError(404, `The page "${page}" has no check "${check}" (the site may need a rebuild).`);
     const sandbox = await session.sandbox(() => undefined);
     const result = await runCheck(sandbox, spec.script, workshop.runEnv);
     workshop.db.recordCheck(caller.user, { page, check, passed: result.passed, at: Date.now() });

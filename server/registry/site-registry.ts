@@ -67,12 +67,16 @@ export async function resolveSiteRegistry(engine: Engine, o: SiteRegistryOptions
   try {
     running = await engine.containerRunning(o.container);
   } catch (err) {
-    log(`Pages push to Docker Hub: the engine did not answer whether ${o.container} runs (${(err as Error).message.split('\n')[0]}). Restart the server once the engine runs to use the local registry.`);
+    log(
+      `Pages push to Docker Hub: the engine did not answer whether ${o.container} runs (${(err as Error).message.split('\n')[0]}). Restart the server once the engine runs to use the local registry.`,
+    );
     return hub;
   }
   if (!running) return hub;
   if (o.hosted) {
-    log(`Pages push to Docker Hub: in hosted mode the local registry (${o.container}) is not chosen by default, since all readers would share one account. Set NOTES_REGISTRY to a registry with an account per person.`);
+    log(
+      `Pages push to Docker Hub: in hosted mode the local registry (${o.container}) is not chosen by default, since all readers would share one account. Set NOTES_REGISTRY to a registry with an account per person.`,
+    );
     return hub;
   }
   const account = readRegistryCredentials(o.credentialsFile);

@@ -26,12 +26,7 @@ const WRAPPER = [
 ].join('\n');
 
 /** The exec of one run: bash in the workspace, with a TTY of the pane's size. */
-export function runExecOptions(
-  runId: string,
-  command: string,
-  size?: { cols: number; rows: number },
-  env: string[] = [],
-): ExecOptions {
+export function runExecOptions(runId: string, command: string, size?: { cols: number; rows: number }, env: string[] = []): ExecOptions {
   return {
     cmd: ['/bin/bash', '-c', WRAPPER],
     env: [

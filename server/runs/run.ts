@@ -318,7 +318,9 @@ export class Run extends EventEmitter<RunEvents> {
       if (!(await this.#endsWithin(sandbox.run(signalRunCommand(this.id, 'INT'))))) {
         if (!(await this.#endsWithin(sandbox.run(signalRunCommand(this.id, 'KILL')), KILL_SETTLE_MS))) {
           // Signals could not end it (trapped, or a fork bomb at the pids limit): end the whole sandbox.
-          this.#killedSandbox = sandbox.kill().catch((e: unknown) => this.#log.warn('Stop could not kill the sandbox of a run that ignored its signals', e));
+          this.#killedSandbox = sandbox
+            .kill()
+            .catch((e: unknown) => this.#log.warn('Stop could not kill the sandbox of a run that ignored its signals', e));
           await this.#killedSandbox;
         }
       }

@@ -115,7 +115,10 @@ export function sandboxFactory(
     }
     for (const a of registry.attach) {
       if (await engine.containerRunning(a.container)) attach.push(a);
-      else log(`Warning: the local registry ${a.container} stopped since start-up; $REGISTRY (${a.alias}) will not answer. Start it again with scripts/build-images.sh.`);
+      else
+        log(
+          `Warning: the local registry ${a.container} stopped since start-up; $REGISTRY (${a.alias}) will not answer. Start it again with scripts/build-images.sh.`,
+        );
     }
     const settings: SandboxSettings = {
       instance: opts.instance,

@@ -42,7 +42,10 @@ export class SandboxPool {
 
   /** Hands one pooled sandbox (ready first, else one being made) to a new session, never twice. */
   take(): PooledSandbox | undefined {
-    const i = Math.max(0, this.#entries.findIndex((e) => e.ready));
+    const i = Math.max(
+      0,
+      this.#entries.findIndex((e) => e.ready),
+    );
     const [entry] = this.#entries.splice(i, 1);
     this.#failures = 0; // a new visitor is a reason to try again after failures
     // Refill a little later: making a sandbox now would compete with the new session's first Run.
@@ -80,12 +83,14 @@ export class SandboxPool {
     this.#closed = true;
     const entries = this.#entries;
     this.#entries = [];
-    await Promise.all(entries.map(async (e) => {
-      // A creation that failed was logged by fill(); what it left is removed just below all the same.
-      await e.sandbox.catch(() => undefined);
-      await this.#remove(e.sessionId).catch((err: unknown) =>
-        this.#log.child({ session: e.sessionId }).warn('Warm pool: could not remove a pooled sandbox (the next start-up sweeps it)', err),
-      );
-    }));
+    await Promise.all(
+      entries.map(async (e) => {
+        // A creation that failed was logged by fill(); what it left is removed just below all the same.
+        await e.sandbox.catch(() => undefined);
+        await this.#remove(e.sessionId).catch((err: unknown) =>
+          this.#log.child({ session: e.sessionId }).warn('Warm pool: could not remove a pooled sandbox (the next start-up sweeps it)', err),
+        );
+      }),
+    );
   }
 }

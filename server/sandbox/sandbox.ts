@@ -172,12 +172,7 @@ export async function removeSessionObjects(engine: Engine, sessionId: string): P
  * Creates and starts a session's sandbox and waits until its engine answers, reporting phases.
  * On any failure everything created so far is removed before the error is rethrown.
  */
-export async function createSandbox(
-  engine: Engine,
-  sessionId: string,
-  settings: SandboxSettings,
-  opts: CreateSandboxOptions = {},
-): Promise<Sandbox> {
+export async function createSandbox(engine: Engine, sessionId: string, settings: SandboxSettings, opts: CreateSandboxOptions = {}): Promise<Sandbox> {
   const phase = opts.onPhase ?? (() => undefined);
   const names = sandboxNames(sessionId);
   const labels = projectLabels({ [LABELS.session]: sessionId, [LABELS.instance]: settings.instance });
@@ -250,8 +245,7 @@ async function waitForInnerEngine(sandbox: Sandbox, timeoutMs: number): Promise<
   if (outcome === 'ready') return;
   const log = await sandbox.run(['/usr/bin/tail', '-n', '15', '/var/log/dockerd.log']).catch(() => ({ output: '' }));
   throw new Error(
-    `The sandbox's Docker engine did not start within ${Math.round(timeoutMs / 1000)} s (${last}).\n` +
-      `Its log ends with:\n${log.output.trim()}`,
+    `The sandbox's Docker engine did not start within ${Math.round(timeoutMs / 1000)} s (${last}).\n` + `Its log ends with:\n${log.output.trim()}`,
   );
 }
 

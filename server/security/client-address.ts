@@ -44,7 +44,10 @@ function ipv6Prefix64(a: string): string {
   // An embedded IPv4 tail counts as two groups; it is past the first 64 bits anyway.
   const rightGroups = right.reduce((n, g) => n + (g.includes('.') ? 2 : 1), 0);
   const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - rightGroups).fill('0'), ...right];
-  return groups.slice(0, 4).map((g) => (g || '0').toLowerCase().replace(/^0+(?=.)/, '')).join(':');
+  return groups
+    .slice(0, 4)
+    .map((g) => (g || '0').toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':');
 }
 
 /**

@@ -15,8 +15,14 @@ export class LoginLimiter {
   readonly #failures = new Map<string, number[]>();
 
   constructor(
-    perClient: Window[] = [{ ms: 60_000, max: 2 }, { ms: 3_600_000, max: 12 }],
-    global: Window[] = [{ ms: 60_000, max: 20 }, { ms: 3_600_000, max: 100 }],
+    perClient: Window[] = [
+      { ms: 60_000, max: 2 },
+      { ms: 3_600_000, max: 12 },
+    ],
+    global: Window[] = [
+      { ms: 60_000, max: 20 },
+      { ms: 3_600_000, max: 100 },
+    ],
   ) {
     this.#perClient = perClient;
     this.#global = global;

@@ -25,8 +25,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [, n, r, p, salt, hash] = stored.split('$');
   const expected = Buffer.from(hash!, 'base64url');
   const actual = await new Promise<Buffer>((resolve, reject) =>
-    crypto.scrypt(password, Buffer.from(salt!, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: MAXMEM }, (err, key) =>
-      err ? reject(err) : resolve(key),
+    crypto.scrypt(
+      password,
+      Buffer.from(salt!, 'base64url'),
+      expected.length,
+      { N: Number(n), r: Number(r), p: Number(p), maxmem: MAXMEM },
+      (err, key) => (err ? reject(err) : resolve(key)),
     ),
   );
   return crypto.timingSafeEqual(actual, expected);

@@ -176,7 +176,10 @@ export class SessionStore {
     this.#opts.onRun?.(session, run);
     run.on('output', () => session.touch());
     run.on('input', () => session.touch());
-    void run.start((onPhase) => session.sandbox(onPhase), () => session.sandboxLost());
+    void run.start(
+      (onPhase) => session.sandbox(onPhase),
+      () => session.sandboxLost(),
+    );
     return run;
   }
 
@@ -220,7 +223,8 @@ export class SessionStore {
   async reapIdle(now = Date.now()): Promise<number> {
     const idle = [...this.#sessions.values()].filter((s) => !s.busy && now - s.lastUsed > this.#opts.sessionIdleMs);
     for (const s of idle) {
-      if (await this.#remove(s, 'idle')) this.#opts.logger.info(`Removed session ${s.id.slice(0, 8)}, idle for ${Math.round((now - s.lastUsed) / 1000)} s.`);
+      if (await this.#remove(s, 'idle'))
+        this.#opts.logger.info(`Removed session ${s.id.slice(0, 8)}, idle for ${Math.round((now - s.lastUsed) / 1000)} s.`);
     }
     return idle.length;
   }

@@ -126,7 +126,9 @@ export class Session extends EventEmitter<SessionEvents> {
       (s) => {
         // Made for a session deleted meanwhile: nobody will remove it later, so remove it now.
         if (this.#closed) {
-          return void this.#deps.removeObjects(this.id).catch((e: unknown) => this.#log.warn('could not remove a sandbox made for a session closed meanwhile', e));
+          return void this.#deps
+            .removeObjects(this.id)
+            .catch((e: unknown) => this.#log.warn('could not remove a sandbox made for a session closed meanwhile', e));
         }
         this.#current = s;
         this.#follow(s);
@@ -151,7 +153,7 @@ export class Session extends EventEmitter<SessionEvents> {
       if (this.#inventory !== inv) return;
       inv.start().catch(async (e: unknown) => {
         // Expected when the sandbox died meanwhile (the next Run replaces it, with a new feed).
-        if (await sandbox.running()) this.#log.warn('the session panel\'s inventory feed did not start', e);
+        if (await sandbox.running()) this.#log.warn("the session panel's inventory feed did not start", e);
       });
     }, INVENTORY_DELAY_MS).unref();
   }
@@ -167,9 +169,11 @@ export class Session extends EventEmitter<SessionEvents> {
       phase: 'replacing-sandbox',
       message: `${why}, so its files, containers and variables are gone. Creating a new one`,
     });
-    await this.#deps.removeObjects(this.id).catch((e: unknown) =>
-      this.#log.warn(`could not remove what the stopped sandbox ${dead.containerId.slice(0, 12)} left; making a new one anyway`, e),
-    );
+    await this.#deps
+      .removeObjects(this.id)
+      .catch((e: unknown) =>
+        this.#log.warn(`could not remove what the stopped sandbox ${dead.containerId.slice(0, 12)} left; making a new one anyway`, e),
+      );
     return this.#create();
   }
 

@@ -37,14 +37,17 @@ export class TimeLimits {
     this.#timers.delete(user);
     if (endsAt === null) return;
     const wait = endsAt - Date.now();
-    const timer = setTimeout(() => {
-      this.#timers.delete(user);
-      // Still the end time in the store (not moved meanwhile), and come: time is up.
-      const current = this.#db.user(user)?.endsAt ?? null;
-      if (current === null) return;
-      if (current > Date.now()) return this.#arm(user, current);
-      this.#onTimeUp(user);
-    }, Math.max(0, Math.min(wait, MAX_TIMER_MS)));
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(user);
+        // Still the end time in the store (not moved meanwhile), and come: time is up.
+        const current = this.#db.user(user)?.endsAt ?? null;
+        if (current === null) return;
+        if (current > Date.now()) return this.#arm(user, current);
+        this.#onTimeUp(user);
+      },
+      Math.max(0, Math.min(wait, MAX_TIMER_MS)),
+    );
     timer.unref();
     this.#timers.set(user, timer);
   }

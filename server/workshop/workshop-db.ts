@@ -8,10 +8,13 @@ export type BlockStatus = 'exited' | 'failed' | 'stopped';
 
 /** `GET /api/progress`: the last result of each block and check, per page. */
 export interface Progress {
-  pages: Record<string, {
-    blocks: Record<string, { status: BlockStatus; exitCode?: number; at: number }>;
-    checks: Record<string, { passed: boolean; at: number }>;
-  }>;
+  pages: Record<
+    string,
+    {
+      blocks: Record<string, { status: BlockStatus; exitCode?: number; at: number }>;
+      checks: Record<string, { passed: boolean; at: number }>;
+    }
+  >;
 }
 
 export interface UserRow {
@@ -95,7 +98,8 @@ export class WorkshopDb {
       'DELETE FROM check_results WHERE at < ?',
       'DELETE FROM messages WHERE at < ?',
       'DELETE FROM users WHERE last_active < ?',
-    ]) n += Number(this.#db.prepare(sql).run(before).changes);
+    ])
+      n += Number(this.#db.prepare(sql).run(before).changes);
     return n;
   }
 
@@ -114,7 +118,9 @@ export class WorkshopDb {
   }
 
   users(role?: Role): UserRow[] {
-    const rows = (role ? this.#db.prepare('SELECT * FROM users WHERE role = ? ORDER BY user').all(role) : this.#db.prepare('SELECT * FROM users ORDER BY user').all()) as unknown as RawUser[];
+    const rows = (role
+      ? this.#db.prepare('SELECT * FROM users WHERE role = ? ORDER BY user').all(role)
+      : this.#db.prepare('SELECT * FROM users ORDER BY user').all()) as unknown as RawUser[];
     return rows.map(toUser);
   }
 
@@ -130,7 +136,10 @@ export class WorkshopDb {
     this.#db.prepare('UPDATE users SET ends_at = ? WHERE user = ?').run(endsAt, user);
   }
 
-  recordBlock(user: string, r: { page: string; block: string; status: BlockStatus; exitCode?: number | undefined; command: string; at: number }): void {
+  recordBlock(
+    user: string,
+    r: { page: string; block: string; status: BlockStatus; exitCode?: number | undefined; command: string; at: number },
+  ): void {
     this.#db
       .prepare(
         `INSERT INTO block_results (user, page, block, status, exit_code, command, at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -151,10 +160,14 @@ export class WorkshopDb {
   progress(user: string): Progress {
     const pages: Progress['pages'] = {};
     const page = (slug: string) => (pages[slug] ??= { blocks: {}, checks: {} });
-    for (const b of this.#db.prepare('SELECT page, block, status, exit_code, at FROM block_results WHERE user = ? ORDER BY at').all(user) as unknown as RawBlock[]) {
+    for (const b of this.#db
+      .prepare('SELECT page, block, status, exit_code, at FROM block_results WHERE user = ? ORDER BY at')
+      .all(user) as unknown as RawBlock[]) {
       page(b.page).blocks[b.block] = { status: b.status, ...(b.exit_code !== null ? { exitCode: b.exit_code } : {}), at: b.at };
     }
-    for (const c of this.#db.prepare('SELECT page, check_key, passed, at FROM check_results WHERE user = ? ORDER BY at').all(user) as unknown as RawCheck[]) {
+    for (const c of this.#db
+      .prepare('SELECT page, check_key, passed, at FROM check_results WHERE user = ? ORDER BY at')
+      .all(user) as unknown as RawCheck[]) {
       page(c.page).checks[c.check_key] = { passed: c.passed === 1, at: c.at };
     }
     return { pages };
@@ -167,9 +180,13 @@ export class WorkshopDb {
    */
   lastFailure(user: string): { failure: Failure; stuck: boolean } | undefined {
     const block = this.#db
-      .prepare("SELECT page, block, status, exit_code, command, at FROM block_results WHERE user = ? AND (status = 'failed' OR (status = 'exited' AND exit_code <> 0)) ORDER BY at DESC LIMIT 1")
+      .prepare(
+        "SELECT page, block, status, exit_code, command, at FROM block_results WHERE user = ? AND (status = 'failed' OR (status = 'exited' AND exit_code <> 0)) ORDER BY at DESC LIMIT 1",
+      )
       .get(user) as (RawBlock & { command: string }) | undefined;
-    const check = this.#db.prepare('SELECT page, check_key, at FROM check_results WHERE user = ? AND passed = 0 ORDER BY at DESC LIMIT 1').get(user) as RawCheck | undefined;
+    const check = this.#db
+      .prepare('SELECT page, check_key, at FROM check_results WHERE user = ? AND passed = 0 ORDER BY at DESC LIMIT 1')
+      .get(user) as RawCheck | undefined;
     const fromBlock = block && { command: block.command, exitCode: block.exit_code ?? -1, at: block.at, page: block.page, block: block.block };
     const fromCheck = check && { command: `check ${check.check_key}`, exitCode: 1, at: check.at, page: check.page, block: check.check_key };
     const failure = !fromCheck || (fromBlock && fromBlock.at >= fromCheck.at) ? fromBlock : fromCheck;

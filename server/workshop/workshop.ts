@@ -58,7 +58,10 @@ export class Workshop {
     this.db = o.db;
     this.runEnv = o.runEnv;
     this.manifest = new WorkshopManifest(o.siteDir, o.log);
-    this.#times = new TimeLimits(o.db, (user) => void this.#timeUp(user).catch((err: Error) => o.log(`Workshop: ending the session of ${user} failed: ${err.message}`)));
+    this.#times = new TimeLimits(
+      o.db,
+      (user) => void this.#timeUp(user).catch((err: Error) => o.log(`Workshop: ending the session of ${user} failed: ${err.message}`)),
+    );
     this.#sizePool(this.db.settings().classSize);
   }
 
@@ -108,7 +111,14 @@ export class Workshop {
       try {
         if (run.kind === 'block' && run.block) {
           const status = run.stopped ? 'stopped' : run.status === 'exited' ? 'exited' : 'failed';
-          this.db.recordBlock(user, { page: pageOfBlock(run.block), block: run.block, status, exitCode: run.exitCode, command: run.command, at: Date.now() });
+          this.db.recordBlock(user, {
+            page: pageOfBlock(run.block),
+            block: run.block,
+            status,
+            exitCode: run.exitCode,
+            command: run.command,
+            at: Date.now(),
+          });
         }
         this.db.touchUser(user, this.db.user(user)?.role ?? 'attendee');
         this.roomChanged();

@@ -139,7 +139,10 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean,
     if (isBinary) {
       if (readOnly()) return send(ws, { type: 'error', message: READ_ONLY });
       if (!run.write(buf)) {
-        send(ws, { type: 'error', message: run.finished ? 'This run has ended; it takes no more input.' : 'Too much input typed ahead of the start; it was dropped.' });
+        send(ws, {
+          type: 'error',
+          message: run.finished ? 'This run has ended; it takes no more input.' : 'Too much input typed ahead of the start; it was dropped.',
+        });
       }
       return limitInput();
     }
@@ -148,13 +151,12 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean,
     if (parsed.message.type === 'resize') {
       // The terminal's size stays the attendee's, help or not; said once (a pane resizes often).
       if (canType) {
-        if (!toldSize) send(ws, { type: 'error', message: 'The attendee\'s terminal keeps its own size; a watcher cannot resize it.' });
+        if (!toldSize) send(ws, { type: 'error', message: "The attendee's terminal keeps its own size; a watcher cannot resize it." });
         toldSize = true;
         return;
       }
       run.resize(parsed.message.cols, parsed.message.rows);
-    }
-    else {
+    } else {
       flow.acknowledge(parsed.message.bytes);
       check();
     }

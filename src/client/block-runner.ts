@@ -15,7 +15,9 @@ function formatDuration(ms: number): string {
 
 /** `a `b` c` as text and <code> elements, without going through HTML. */
 function withCode(text: string): Node[] {
-  return text.split('`').map((part, i) => (i % 2 ? Object.assign(document.createElement('code'), { textContent: part }) : document.createTextNode(part)));
+  return text
+    .split('`')
+    .map((part, i) => (i % 2 ? Object.assign(document.createElement('code'), { textContent: part }) : document.createTextNode(part)));
 }
 
 /**

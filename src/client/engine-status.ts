@@ -15,8 +15,8 @@ function showHostModeBanner(show: boolean): void {
   banner.className = 'host-mode-banner';
   banner.setAttribute('role', 'alert');
   banner.textContent =
-    'Host mode: commands on this page run against the host\'s real Docker engine. ' +
-    '`docker rm $(docker ps -a -q)` here deletes the host\'s containers.';
+    "Host mode: commands on this page run against the host's real Docker engine. " +
+    "`docker rm $(docker ps -a -q)` here deletes the host's containers.";
   document.body.prepend(banner);
 }
 

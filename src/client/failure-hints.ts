@@ -29,13 +29,14 @@ export const FAILURE_SHAPES: readonly FailureShape[] = [
   },
   {
     id: 'image-not-found',
-    pattern: /(?:pull access denied for ([\w./:@-]+),|manifest for ([\w./:@-]+) not found|No such image: ([\w./:@-]+)|Unable to find image '([^']+)' locally)/,
+    pattern:
+      /(?:pull access denied for ([\w./:@-]+),|manifest for ([\w./:@-]+) not found|No such image: ([\w./:@-]+)|Unable to find image '([^']+)' locally)/,
     hint: 'The image $1 is not in your sandbox and could not be pulled: check its name, or build it first (a block above may do that).',
   },
   {
     id: 'no-space',
     pattern: /no space left on device/i,
-    hint: 'The sandbox\'s disk is full: remove what you no longer need (`docker system prune -af`), or Restart session.',
+    hint: "The sandbox's disk is full: remove what you no longer need (`docker system prune -af`), or Restart session.",
   },
 ];
 

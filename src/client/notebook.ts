@@ -44,8 +44,12 @@ export class Notebook {
     this.#bar?.querySelector('.rdn-stop-all')?.addEventListener('click', () => void this.stopAll());
     this.#bar?.querySelector('.rdn-restart')?.addEventListener('click', () => void this.restart());
     queueWatchers.add((position) => {
-      this.#say(position === undefined ? '' : `All sandboxes are in use: you are number ${position} in the queue. Your run starts when one frees up.`);
-      for (const b of this.blocks) if (position !== undefined && b.el.dataset.runState === 'starting') b.setState('queued', `Waiting for a sandbox: number ${position} in the queue`);
+      this.#say(
+        position === undefined ? '' : `All sandboxes are in use: you are number ${position} in the queue. Your run starts when one frees up.`,
+      );
+      for (const b of this.blocks)
+        if (position !== undefined && b.el.dataset.runState === 'starting')
+          b.setState('queued', `Waiting for a sandbox: number ${position} in the queue`);
     });
   }
 

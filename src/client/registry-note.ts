@@ -42,7 +42,7 @@ export async function showRegistryAccount(root: ParentNode): Promise<void> {
       note.append(
         'This page pushes to ',
         code(info.registry),
-        ": log in with your own account there. Your sandbox must reach it; if it cannot, ask whoever hosts this site to set NOTES_REGISTRY.",
+        ': log in with your own account there. Your sandbox must reach it; if it cannot, ask whoever hosts this site to set NOTES_REGISTRY.',
       );
     }
     (figure.closest('.expressive-code') ?? figure).before(note);

@@ -44,10 +44,13 @@ export async function retry<T>(attempt: (n: number) => Promise<T | undefined>, o
         clock.clearTimeout(handle);
         resolve(false);
       };
-      const handle = clock.setTimeout(() => {
-        o.signal?.removeEventListener('abort', onAbort);
-        resolve(true);
-      }, backoffMs(n, o));
+      const handle = clock.setTimeout(
+        () => {
+          o.signal?.removeEventListener('abort', onAbort);
+          resolve(true);
+        },
+        backoffMs(n, o),
+      );
       o.signal?.addEventListener('abort', onAbort, { once: true });
     });
     if (!waited) return undefined;

@@ -5,7 +5,8 @@ import { ApiError, existingSession, sessionEventsUrl } from './session-client.ts
 import { BLOCK_ATTRIBUTES as A } from '../code-blocks/block-attributes.ts';
 
 /** What the panel says once its session is gone for good. */
-export const SESSION_ENDED = 'This session ended (restarted in another tab, or the server restarted), and its sandbox with it. Run a block to start a new one.';
+export const SESSION_ENDED =
+  'This session ended (restarted in another tab, or the server restarted), and its sandbox with it. Run a block to start a new one.';
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string) => {
   const e = document.createElement(tag);
@@ -173,12 +174,33 @@ export class SessionPanel {
       s.append(ul);
       return s;
     };
-    sections.push(simple('Images', inv.images.map((i) => `${i.repository}:${i.tag} · ${i.id.replace(/^sha256:/, '').slice(0, 12)} · ${i.size}`)));
-    sections.push(simple('Networks', inv.networks.map((n) => `${n.name} (${n.driver})`)));
-    sections.push(simple('Volumes', inv.volumes.map((v) => v.name)));
+    sections.push(
+      simple(
+        'Images',
+        inv.images.map((i) => `${i.repository}:${i.tag} · ${i.id.replace(/^sha256:/, '').slice(0, 12)} · ${i.size}`),
+      ),
+    );
+    sections.push(
+      simple(
+        'Networks',
+        inv.networks.map((n) => `${n.name} (${n.driver})`),
+      ),
+    );
+    sections.push(
+      simple(
+        'Volumes',
+        inv.volumes.map((v) => v.name),
+      ),
+    );
     this.#body.replaceChildren(...sections);
-    this.#suggest('container_id', inv.containers.flatMap((c) => [c.name, c.id.slice(0, 12)]));
-    this.#suggest('image_id', inv.images.flatMap((i) => [i.repository !== '<none>' ? `${i.repository}:${i.tag}` : '', i.id.replace(/^sha256:/, '').slice(0, 12)]));
+    this.#suggest(
+      'container_id',
+      inv.containers.flatMap((c) => [c.name, c.id.slice(0, 12)]),
+    );
+    this.#suggest(
+      'image_id',
+      inv.images.flatMap((i) => [i.repository !== '<none>' ? `${i.repository}:${i.tag}` : '', i.id.replace(/^sha256:/, '').slice(0, 12)]),
+    );
     this.#linkPortsUnderBlocks(inv);
   }
 

@@ -80,8 +80,6 @@ export async function showRecordings(blocks: HTMLElement[], pathname = location.
 /** The handout: every page's blocks get their recorded output, page by page. */
 export async function showHandoutRecordings(): Promise<void> {
   const sections = [...document.querySelectorAll<HTMLElement>('section[data-page-path]')];
-  await Promise.all(
-    sections.map((s) => showRecordings([...s.querySelectorAll<HTMLElement>(`[${A.command}]`)], s.dataset.pagePath)),
-  );
+  await Promise.all(sections.map((s) => showRecordings([...s.querySelectorAll<HTMLElement>(`[${A.command}]`)], s.dataset.pagePath)));
   document.body.dataset.recordingsReady = 'true';
 }

@@ -96,7 +96,9 @@ export class TerminalView {
       reconnects: RECONNECTS,
       // A refused upgrade shows only as a close: ask why, since retrying cannot help a signed-out browser.
       beforeReconnect: async () =>
-        (await checkSignedIn()) === false ? 'Signed out, so this run\'s output cannot be followed here: sign in again, then reload the page.' : undefined,
+        (await checkSignedIn()) === false
+          ? "Signed out, so this run's output cannot be followed here: sign in again, then reload the page."
+          : undefined,
     });
     let errorShown = false;
     client.on('dropped', (n) => this.note(`[${n} earlier bytes were dropped: the server keeps the last part of each run]`));

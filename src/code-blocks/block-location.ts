@@ -43,7 +43,12 @@ export function fenceLine(source: string, language: string, meta: string, code: 
 }
 
 /** The location of a block, from the parent document Expressive Code passes to its plugins. */
-export function blockLocation(block: { language: string; meta: string; code: string; parentDocument?: { sourceFilePath?: string | undefined } | undefined }): BlockLocation {
+export function blockLocation(block: {
+  language: string;
+  meta: string;
+  code: string;
+  parentDocument?: { sourceFilePath?: string | undefined } | undefined;
+}): BlockLocation {
   const abs = block.parentDocument?.sourceFilePath;
   if (!abs) return { file: '(unknown page)', line: undefined };
   const file = path.relative(process.cwd(), abs).split(path.sep).join('/');

@@ -21,10 +21,19 @@ export function checkOfBlock(codeBlock: CodeBlockLike): PageCheck {
   const checks = source && fs.existsSync(source) ? pageChecks(fs.readFileSync(source, 'utf8')) : [];
   const twice = duplicateCheckKey(checks);
   if (twice) {
-    throw new AuthoringError({ file: location.file, line: twice.line }, `check id "${twice.key}" is used twice on this page`, 'Give each check of a page its own id="...", or leave id out (the checks are then numbered).');
+    throw new AuthoringError(
+      { file: location.file, line: twice.line },
+      `check id "${twice.key}" is used twice on this page`,
+      'Give each check of a page its own id="...", or leave id out (the checks are then numbered).',
+    );
   }
   const check = checks.find((c) => c.line === location.line);
-  if (!check) throw new AuthoringError(location, 'this check fence was not found in the page source', 'Write a check as a plain ```shell check fence at the top level of the page.');
+  if (!check)
+    throw new AuthoringError(
+      location,
+      'this check fence was not found in the page source',
+      'Write a check as a plain ```shell check fence at the top level of the page.',
+    );
   return check;
 }
 

@@ -138,8 +138,22 @@ function checkProblems(options: MetaOptionLike[]): FenceProblem[] {
   const keys = new Set(options.map((o) => o.key).filter((k): k is string => !!k));
   if (keys.has('check')) {
     const mixed = RUN_ONLY.find((k) => keys.has(k));
-    return mixed ? [{ message: `\`${mixed}\` cannot be used on a check`, hint: 'A check is run by the server when the reader presses Check, and passes on exit 0; write the step it checks as a block of its own.' }] : [];
+    return mixed
+      ? [
+          {
+            message: `\`${mixed}\` cannot be used on a check`,
+            hint: 'A check is run by the server when the reader presses Check, and passes on exit 0; write the step it checks as a block of its own.',
+          },
+        ]
+      : [];
   }
   const stray = CHECK_ONLY.find((k) => keys.has(k));
-  return stray ? [{ message: `\`${stray}\` only applies to a check`, hint: `Add the bare flag \`check\` to make the block a check: \`\`\`shell check ${stray === 'hint' ? 'hint="..."' : stray}.` }] : [];
+  return stray
+    ? [
+        {
+          message: `\`${stray}\` only applies to a check`,
+          hint: `Add the bare flag \`check\` to make the block a check: \`\`\`shell check ${stray === 'hint' ? 'hint="..."' : stray}.`,
+        },
+      ]
+    : [];
 }

@@ -82,7 +82,10 @@ export function pluginRunButton(): ExpressiveCodePlugin {
         const shell = RUNNABLE_LANGUAGES.has(codeBlock.language);
         const problems = fenceProblems(meta.list() as MetaOptionLike[], meta.errors ?? [], shell);
         if (shell && meta.getString('ci') && !meta.getString('reason')) {
-          problems.push({ message: '`ci=skip` without a reason', hint: 'Say why docs:test skips the block: ci=skip reason="needs a real cloud account".' });
+          problems.push({
+            message: '`ci=skip` without a reason',
+            hint: 'Say why docs:test skips the block: ci=skip reason="needs a real cloud account".',
+          });
         }
         const first = problems[0];
         if (first) throw new AuthoringError(blockLocation(codeBlock), first.message, first.hint);
@@ -91,7 +94,8 @@ export function pluginRunButton(): ExpressiveCodePlugin {
         if (!shell || meta.getBoolean('norun') || meta.getString('file')) return;
         const declared = new Set(declaredPlaceholders(codeBlock.parentDocument?.sourceFilePath).map((d) => d.name));
         const missing = placeholderNames(shellCommand(codeBlock.code)).find((n) => !declared.has(n));
-        if (missing) throw new AuthoringError(blockLocation(codeBlock), `placeholder <${missing}> is not declared by the page`, declarationHint(missing));
+        if (missing)
+          throw new AuthoringError(blockLocation(codeBlock), `placeholder <${missing}> is not declared by the page`, declarationHint(missing));
       },
       postprocessRenderedBlock: ({ codeBlock, renderData }) => {
         const meta = codeBlock.metaOptions;

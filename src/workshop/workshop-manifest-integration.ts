@@ -12,7 +12,13 @@ function pageFiles(docsDir: string, dir = docsDir, out: Array<{ id: string; file
     const p = path.join(dir, e.name);
     if (e.isDirectory()) pageFiles(docsDir, p, out);
     else if (/\.mdx?$/.test(e.name)) {
-      const id = path.relative(docsDir, p).split(path.sep).join('/').replace(/\.mdx?$/, '').replace(/(^|\/)index$/, '') || 'index';
+      const id =
+        path
+          .relative(docsDir, p)
+          .split(path.sep)
+          .join('/')
+          .replace(/\.mdx?$/, '')
+          .replace(/(^|\/)index$/, '') || 'index';
       out.push({ id, file: p });
     }
   }

@@ -29,7 +29,11 @@ afterAll(async () => {
 });
 
 /** A fresh browser (its own cookie, so its own session), signed in with the token link. */
-function reader(pathname: string, viewport: { width: number; height: number }, on: AppServer = app): Promise<{ context: BrowserContext; page: Page }> {
+function reader(
+  pathname: string,
+  viewport: { width: number; height: number },
+  on: AppServer = app,
+): Promise<{ context: BrowserContext; page: Page }> {
   return openReader(browser, { url: on.server.url, token: on.token }, pathname, viewport);
 }
 
@@ -44,7 +48,10 @@ function block(page: Page, i: number) {
 
 /** Index of the first runnable block whose command satisfies `test` (a string to find in it). */
 function indexOf(page: Page, part: string): Promise<number> {
-  return page.evaluate((p) => [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runCommand!.includes(p)), part);
+  return page.evaluate(
+    (p) => [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runCommand!.includes(p)),
+    part,
+  );
 }
 
 /** Starts `command` in block i as the page does, without waiting for its end. */
@@ -61,50 +68,57 @@ async function freePort(): Promise<number> {
 }
 
 describe('block states in Chromium', () => {
-  it.each(WIDTHS)('a run the reader stops says "Stopped" in a neutral colour, also after a reload; a run that is killed by itself is still a failure ($name)', async (vp) => {
-    const { context, page } = await reader('/example-commands/', vp);
-    const b = block(page, 0);
-    await startIn(page, 0, 'echo started; sleep 120');
-    await expect.poll(b.state, { timeout: 120_000 }).toBe('running');
-    await b.figure.locator('.rdn-stop-button').click();
-    await expect.poll(b.state, { timeout: 30_000 }).toBe('stopped');
-    expect(await b.status()).toMatch(/^Stopped · exit 1[23]\d · \d/);
-    const colours = await b.figure.evaluate((f) => {
-      const status = getComputedStyle(f.querySelector('.rdn-run-status')!).color;
-      const probe = document.createElement('span');
-      probe.style.color = 'var(--bad)';
-      document.body.append(probe);
-      const bad = getComputedStyle(probe).color;
-      probe.remove();
-      return { status, bad };
-    });
-    expect(colours.status, 'a stopped run must not use the failure colour').not.toBe(colours.bad);
-    await page.screenshot({ path: path.join(shots, `block-stopped-${vp.name}.png`) });
-    await page.reload();
-    await page.waitForFunction(() => 'rdnNotebook' in window);
-    await expect.poll(b.state, { timeout: 30_000 }).toBe('stopped');
-    expect(await b.status()).toMatch(/^Stopped · exit 1[23]\d · \d/);
-    // Killed by itself (nobody pressed Stop): a failure, as before.
-    await startIn(page, 0, 'kill -9 $$');
-    await expect.poll(b.state, { timeout: 60_000 }).toBe('failed');
-    expect(await b.status()).toMatch(/^exit 137 · \d/);
-    await context.close();
-  });
+  it.each(WIDTHS)(
+    'a run the reader stops says "Stopped" in a neutral colour, also after a reload; a run that is killed by itself is still a failure ($name)',
+    async (vp) => {
+      const { context, page } = await reader('/example-commands/', vp);
+      const b = block(page, 0);
+      await startIn(page, 0, 'echo started; sleep 120');
+      await expect.poll(b.state, { timeout: 120_000 }).toBe('running');
+      await b.figure.locator('.rdn-stop-button').click();
+      await expect.poll(b.state, { timeout: 30_000 }).toBe('stopped');
+      expect(await b.status()).toMatch(/^Stopped · exit 1[23]\d · \d/);
+      const colours = await b.figure.evaluate((f) => {
+        const status = getComputedStyle(f.querySelector('.rdn-run-status')!).color;
+        const probe = document.createElement('span');
+        probe.style.color = 'var(--bad)';
+        document.body.append(probe);
+        const bad = getComputedStyle(probe).color;
+        probe.remove();
+        return { status, bad };
+      });
+      expect(colours.status, 'a stopped run must not use the failure colour').not.toBe(colours.bad);
+      await page.screenshot({ path: path.join(shots, `block-stopped-${vp.name}.png`) });
+      await page.reload();
+      await page.waitForFunction(() => 'rdnNotebook' in window);
+      await expect.poll(b.state, { timeout: 30_000 }).toBe('stopped');
+      expect(await b.status()).toMatch(/^Stopped · exit 1[23]\d · \d/);
+      // Killed by itself (nobody pressed Stop): a failure, as before.
+      await startIn(page, 0, 'kill -9 $$');
+      await expect.poll(b.state, { timeout: 60_000 }).toBe('failed');
+      expect(await b.status()).toMatch(/^exit 137 · \d/);
+      await context.close();
+    },
+  );
 
   it('Run to here on an interactive block says it waits for the reader, in the block and the bar, and puts the cursor in its terminal (desktop)', async () => {
     const { context, page } = await reader('/example-commands/', WIDTHS[0]);
-    const i = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runInteractive === 'true'));
+    const i = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runInteractive === 'true'),
+    );
     const b = block(page, i);
     await b.figure.locator('.rdn-to-here-button').click();
     await expect.poll(b.status, { timeout: 180_000 }).toBe('Waiting for you: type in the terminal below');
     expect(await page.locator('.rdn-bar-status').innerText()).toMatch(/Waiting for you: type in the terminal below/);
-    await expect.poll(() => page.evaluate((n) => !!document.activeElement && document.querySelectorAll('.rdn-pane')[n]!.contains(document.activeElement), i)).toBe(true);
+    await expect
+      .poll(() => page.evaluate((n) => !!document.activeElement && document.querySelectorAll('.rdn-pane')[n]!.contains(document.activeElement), i))
+      .toBe(true);
     // The page scrolls smoothly to the pane: wait for the scroll to settle there.
     const paneInView = async () => {
       const box = await page.locator('.rdn-pane').nth(i).boundingBox();
       return box !== null && box.y >= 0 && box.y < WIDTHS[0].height;
     };
-    await expect.poll(paneInView, { message: 'the waiting block\'s pane should scroll into the viewport' }).toBe(true);
+    await expect.poll(paneInView, { message: "the waiting block's pane should scroll into the viewport" }).toBe(true);
     await page.screenshot({ path: path.join(shots, 'block-waiting-run-all-desktop.png') });
     // Typing goes straight into the terminal: no click needed.
     await page.keyboard.type('exit');
@@ -122,7 +136,9 @@ describe('block states in Chromium', () => {
     await b.figure.locator('.rdn-run-button').click();
     await expect.poll(b.status, { timeout: 180_000 }).toBe('Waiting for you: type in the terminal below');
     expect(await page.locator('.rdn-bar-status').innerText()).toMatch(/Waiting for you/);
-    await expect.poll(() => page.evaluate((n) => !!document.activeElement && document.querySelectorAll('.rdn-pane')[n]!.contains(document.activeElement), i)).toBe(true);
+    await expect
+      .poll(() => page.evaluate((n) => !!document.activeElement && document.querySelectorAll('.rdn-pane')[n]!.contains(document.activeElement), i))
+      .toBe(true);
     await page.screenshot({ path: path.join(shots, 'block-waiting-phone.png') });
     await page.keyboard.type('exit');
     await page.keyboard.press('Enter');
@@ -152,7 +168,11 @@ describe('block states in Chromium', () => {
     const runIdx = await indexOf(page, 'docker run -d -p 4000:80 --name pythonhello pythonhello');
     expect(runIdx, 'the image page runs pythonhello on port 4000').toBeGreaterThanOrEqual(0);
     // What an earlier partial run leaves: a container named pythonhello holding port 4000.
-    await startIn(page, 0, 'docker pull -q ubuntu && docker tag ubuntu pythonhello && docker run -d -p 4000:80 --name pythonhello pythonhello sleep 600');
+    await startIn(
+      page,
+      0,
+      'docker pull -q ubuntu && docker tag ubuntu pythonhello && docker run -d -p 4000:80 --name pythonhello pythonhello sleep 600',
+    );
     await expect.poll(() => block(page, 0).state(), { timeout: 180_000 }).toBe('ok');
     // A reload connects the session panel to the session that now exists.
     await page.reload();
@@ -165,7 +185,9 @@ describe('block states in Chromium', () => {
     await expect.poll(b.state, { timeout: 60_000 }).toBe('failed');
     expect(await b.status()).toMatch(/^exit 125/);
     const hint = b.figure.locator('.rdn-hint');
-    await expect.poll(() => hint.innerText().catch(() => '')).toBe('A container named pythonhello is left from an earlier run: run docker rm -f pythonhello, or Restart session.');
+    await expect
+      .poll(() => hint.innerText().catch(() => ''))
+      .toBe('A container named pythonhello is left from an earlier run: run docker rm -f pythonhello, or Restart session.');
     expect(await hint.locator('code').first().innerText()).toBe('docker rm -f pythonhello');
     // The panel's next inventory (the container is running, on the block's port) must not link it under the failed block.
     await startIn(page, 0, 'docker ps');
@@ -255,7 +277,11 @@ describe('block states in Chromium', () => {
       const context = await browser.newContext({ viewport: WIDTHS[1] });
       const page = await context.newPage();
       // Logged in through the form's POST with the Origin a browser sends (the login page itself is not under test here).
-      const login = await context.request.post(`${hosted.server.url}/login`, { form: { password }, headers: { Origin: hosted.server.url }, maxRedirects: 0 });
+      const login = await context.request.post(`${hosted.server.url}/login`, {
+        form: { password },
+        headers: { Origin: hosted.server.url },
+        maxRedirects: 0,
+      });
       expect(login.status(), await login.text()).toBe(303);
       await page.goto(`${hosted.server.url}/example-commands/`);
       await page.waitForFunction(() => 'rdnNotebook' in window);

@@ -83,9 +83,7 @@ describe('npm run handout', () => {
     const long = outputs.map((o) => o.replace(/\n$/, '').split('\n').length).filter((n) => n > FOLD_LINES + FOLD_SLACK);
     expect(long.length, 'the recordings should hold long outputs (docker inspect)').toBeGreaterThan(0);
     const folds = [...text.matchAll(/… (\d+) more lines/g)].map((m) => Number(m[1]));
-    expect(folds.sort(), 'one "… N more lines" per long output, N = its lines past the first ones').toEqual(
-      long.map((n) => n - FOLD_LINES).sort(),
-    );
+    expect(folds.sort(), 'one "… N more lines" per long output, N = its lines past the first ones').toEqual(long.map((n) => n - FOLD_LINES).sort());
   });
 
   it('wraps wide output lines between words, not inside them', () => {
@@ -106,7 +104,7 @@ describe('npm run handout', () => {
   });
 
   it('shows no test-only registry host name', () => {
-    expect(text, 'the handout should show <registry>, not the test run\'s registry host').not.toMatch(/registry-auth/);
+    expect(text, "the handout should show <registry>, not the test run's registry host").not.toMatch(/registry-auth/);
     expect(text).toContain('<registry>/notes/pythonhello');
   });
 });

@@ -59,7 +59,11 @@ describe('a docs page as a notebook, in Chromium', () => {
 
   it('takes typing into an interactive run (docker run -t -i ubuntu /bin/bash)', async () => {
     const { context, page } = await reader('/example-commands/');
-    const i = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runCommand === 'docker run -t -i ubuntu /bin/bash'));
+    const i = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex(
+        (f) => f.dataset.runCommand === 'docker run -t -i ubuntu /bin/bash',
+      ),
+    );
     const b = block(page, i);
     await b.figure.locator('.rdn-run-button').click();
     await expect.poll(b.text, { timeout: 120_000 }).toMatch(/root@\w+:\/#/);
@@ -77,9 +81,13 @@ describe('a docs page as a notebook, in Chromium', () => {
   it('Run all stops at the first block that cannot end as expected; the blocks after it are not run', async () => {
     const { context, page } = await reader('/example-commands/');
     const count = await page.locator('figure[data-run-command]').count();
-    const stopAt = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runCommand!.includes('<container_id>')));
+    const stopAt = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runCommand!.includes('<container_id>')),
+    );
     // The interactive block waits for typing: leave it as soon as it opens.
-    const interactive = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runInteractive === 'true'));
+    const interactive = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runInteractive === 'true'),
+    );
     await page.click('.rdn-run-all');
     await expect.poll(() => block(page, interactive).text(), { timeout: 120_000 }).toMatch(/root@\w+:\/#/);
     await page.locator('.rdn-pane').nth(interactive).locator('.xterm').click();
@@ -103,7 +111,9 @@ describe('a docs page as a notebook, in Chromium', () => {
     expect(await page.locator('input.rdn-ph[data-ph="username"]').first().inputValue()).toBe(registry.user);
     const typed = await note.locator('code').nth(2).innerText();
     await page.click('.rdn-run-all');
-    const login = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runCommand!.startsWith('docker login')));
+    const login = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runCommand!.startsWith('docker login')),
+    );
     await expect.poll(() => block(page, login).text(), { timeout: 180_000 }).toMatch(/Password:\s*$/);
     await page.locator('.rdn-pane').nth(login).locator('.xterm').click();
     await page.keyboard.type(typed);
@@ -113,7 +123,10 @@ describe('a docs page as a notebook, in Chromium', () => {
     expect(await files.count()).toBe(2);
     for (const f of await files.all()) expect(await f.locator('.rdn-run-status').innerText()).toMatch(/written to \/workspace\//);
     const states = await page.locator('figure[data-run-command]').evaluateAll((fs) => fs.map((f) => (f as HTMLElement).dataset.runState));
-    expect(states.every((s) => s === 'ok'), states.join(',')).toBe(true);
+    expect(
+      states.every((s) => s === 'ok'),
+      states.join(','),
+    ).toBe(true);
     await page.screenshot({ path: path.join(shots, 'image-page-run-all.png'), fullPage: true });
     await context.close();
   });
@@ -125,7 +138,11 @@ describe('a docs page as a notebook, in Chromium', () => {
     const containers = panel.locator('section').first();
     await page.locator('figure[data-file]').first().waitFor();
     // Build and run the app: the file blocks are written first, by the page itself.
-    const runIdx = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runCommand!.startsWith('docker run -d -p 4000:80')));
+    const runIdx = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) =>
+        f.dataset.runCommand!.startsWith('docker run -d -p 4000:80'),
+      ),
+    );
     await block(page, runIdx).figure.locator('.rdn-to-here-button').click();
     await expect.poll(() => block(page, runIdx).state(), { timeout: 180_000 }).toBe('ok');
     await containers.locator('li', { hasText: 'pythonhello' }).first().waitFor({ timeout: 30_000 });
@@ -181,7 +198,7 @@ describe('a docs page as a notebook, in Chromium', () => {
     await context.close();
   });
 
-  it('the static build, with no server, shows each block\'s recorded output and says why Run cannot work', async () => {
+  it("the static build, with no server, shows each block's recorded output and says why Run cannot work", async () => {
     const site: http.Server = await serveStatic(path.join(projectRoot, 'dist'));
     const { port } = site.address() as { port: number };
     const context = await browser.newContext();

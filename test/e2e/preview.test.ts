@@ -15,7 +15,9 @@ const PAGE = 'docs/preview-check.mdx';
 const page = (line: string) => `---\ntitle: Preview check\norder: 99\n---\n\n${line}\n\n\`\`\`shell expect=/preview-ok/\necho preview-ok\n\`\`\`\n`;
 
 function withoutTestRunner(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && k !== 'NODE_ENV' && k !== 'TEST' && !k.startsWith('VITEST'))) as Record<string, string>;
+  return Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => v !== undefined && k !== 'NODE_ENV' && k !== 'TEST' && !k.startsWith('VITEST')),
+  ) as Record<string, string>;
 }
 
 let site: SiteCopy;
@@ -31,7 +33,14 @@ beforeAll(async () => {
   preview = spawn(process.execPath, ['scripts/dev.ts'], {
     cwd: site.root,
     // As a person starts it: without the test runner's NODE_ENV=test and VITEST* (Astro's dev server reads them).
-    env: { ...withoutTestRunner(process.env), PORT: '0', HOST: '127.0.0.1', SKIP_PREPARE: '1', INSTANCE: `test-preview-${process.pid}`, WARM_POOL: '0' },
+    env: {
+      ...withoutTestRunner(process.env),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SKIP_PREPARE: '1',
+      INSTANCE: `test-preview-${process.pid}`,
+      WARM_POOL: '0',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const reap = () => preview?.kill('SIGKILL');
@@ -69,13 +78,26 @@ describe('npm run dev', () => {
     tab.on('response', (r) => void (r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`)));
     await tab.goto(`${origin}/preview-check/?token=${new URL(openUrl).searchParams.get('token')}`);
     expect(tab.url(), 'the token link is traded for the cookie and dropped from the address').toBe(`${origin}/preview-check/`);
-    await tab.waitForFunction(() => 'rdnNotebook' in window, undefined, { timeout: 120_000 }).catch((e: Error) => {
-      throw new Error(`the previewed page's script did not start: ${e.message}\nproblems: ${problems.join('\n')}\npreview output:\n${output.slice(-3000)}`);
-    });
+    await tab
+      .waitForFunction(() => 'rdnNotebook' in window, undefined, { timeout: 120_000 })
+      .catch((e: Error) => {
+        throw new Error(
+          `the previewed page's script did not start: ${e.message}\nproblems: ${problems.join('\n')}\npreview output:\n${output.slice(-3000)}`,
+        );
+      });
     expect(await tab.locator('main').innerText()).toContain('First version of the text.');
 
     site.write(PAGE, page('Second version, saved while the page is open.'));
-    await expect.poll(() => tab.locator('main').innerText().catch(() => ''), { timeout: 60_000 }).toContain('Second version, saved while the page is open.');
+    await expect
+      .poll(
+        () =>
+          tab
+            .locator('main')
+            .innerText()
+            .catch(() => ''),
+        { timeout: 60_000 },
+      )
+      .toContain('Second version, saved while the page is open.');
 
     await tab.waitForFunction(() => 'rdnNotebook' in window, undefined, { timeout: 120_000 });
     const figure = tab.locator('figure[data-run-command]').first();

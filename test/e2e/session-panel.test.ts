@@ -62,7 +62,10 @@ describe('the session panel when its session ends elsewhere', () => {
     const second = await currentSession(page);
     expect(second, 'the second Run made a new session').not.toBe(first);
     expect(feeds, 'the panel connects to the new session').toContain(second);
-    expect(feeds.filter((id) => id === first).length, `feeds opened to the ended session ${first} after it ended (all feeds: ${feeds.join(', ')})`).toBe(feedsToFirst);
+    expect(
+      feeds.filter((id) => id === first).length,
+      `feeds opened to the ended session ${first} after it ended (all feeds: ${feeds.join(', ')})`,
+    ).toBe(feedsToFirst);
     await context.close();
   });
 });

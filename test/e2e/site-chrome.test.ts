@@ -181,7 +181,7 @@ describe('site chrome on every page', () => {
     }
   });
 
-  it('the search index holds the blocks\' code but not their Run controls', async () => {
+  it("the search index holds the blocks' code but not their Run controls", async () => {
     const { context, page } = await reader(WIDTHS[0], '/');
     try {
       // A string, so that the test runner leaves the browser's own import() alone.

@@ -19,7 +19,11 @@ const RUNBOOK = '/writing/runbook-template/';
 const IMAGE = '/creating-an-image/';
 
 const db = tempDbPath();
-const env = { NOTES_PASSWORD_HASH: hashPassword(ATTENDEE_PASSWORD), INSTRUCTOR_PASSWORD_HASH: hashPassword(INSTRUCTOR_PASSWORD), WORKSHOP_DB: db.file };
+const env = {
+  NOTES_PASSWORD_HASH: hashPassword(ATTENDEE_PASSWORD),
+  INSTRUCTOR_PASSWORD_HASH: hashPassword(INSTRUCTOR_PASSWORD),
+  WORKSHOP_DB: db.file,
+};
 let app: AppServer | undefined;
 let browser: Browser;
 
@@ -54,7 +58,9 @@ async function visit(p: Person, pathname: string): Promise<void> {
 async function runBlock(page: Page, i: number): Promise<void> {
   const block = page.locator('figure[data-run-command]').nth(i);
   await block.locator('.rdn-run-button').click();
-  await expect.poll(() => block.getAttribute('data-run-state'), { timeout: 240_000, message: `block ${i} of ${page.url()} should end as expected` }).toMatch(/^(ok|failed)$/);
+  await expect
+    .poll(() => block.getAttribute('data-run-state'), { timeout: 240_000, message: `block ${i} of ${page.url()} should end as expected` })
+    .toMatch(/^(ok|failed)$/);
   expect(await block.getAttribute('data-run-state'), `block ${i}: ${await block.locator('.rdn-run-status').innerText()}`).toBe('ok');
 }
 
@@ -78,7 +84,11 @@ beforeAll(async () => {
   await requireEngine();
   app = await startAppServer(env);
   browser = await launchBrowser();
-  for (const [key, name, password] of [['ida', 'Ida', INSTRUCTOR_PASSWORD], ['alice', 'Alice', ATTENDEE_PASSWORD], ['bob', 'Bob', ATTENDEE_PASSWORD]] as const) {
+  for (const [key, name, password] of [
+    ['ida', 'Ida', INSTRUCTOR_PASSWORD],
+    ['alice', 'Alice', ATTENDEE_PASSWORD],
+    ['bob', 'Bob', ATTENDEE_PASSWORD],
+  ] as const) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     people[key] = { name, password, context, page: await context.newPage() };
   }
@@ -137,10 +147,14 @@ describe('a workshop class: two attendees and their instructor', () => {
     await expect.poll(() => roomOrder(ida.page)).toEqual(['Bob', 'Alice']);
     const bobRow = ida.page.locator('.room-table tr[data-user="Bob"]');
     expect(await bobRow.getAttribute('data-stuck')).toBe('true');
-    await expect.poll(() => bobRow.locator('.room-failure').innerText()).toMatch(/check image-built[\s\S]*Creating a Docker image: check image-built/);
+    await expect
+      .poll(() => bobRow.locator('.room-failure').innerText())
+      .toMatch(/check image-built[\s\S]*Creating a Docker image: check image-built/);
     const aliceRow = ida.page.locator('.room-table tr[data-user="Alice"]');
     expect(await aliceRow.getAttribute('data-stuck'), 'Alice passed her check after her last failure').toBe('false');
-    await expect.poll(() => aliceRow.locator('.room-page[data-page="creating-an-image"]').innerText()).toMatch(/Creating a Docker image: 2\/\d+ · ✓1\/3/);
+    await expect
+      .poll(() => aliceRow.locator('.room-page[data-page="creating-an-image"]').innerText())
+      .toMatch(/Creating a Docker image: 2\/\d+ · ✓1\/3/);
     expect(await aliceRow.locator('.room-page[data-page="writing/runbook-template"]').getAttribute('data-done')).toBe('false');
   });
 
@@ -164,7 +178,7 @@ describe('a workshop class: two attendees and their instructor', () => {
     await ida.page.keyboard.type('echo typed-by-ida-early\r');
     await bob.page.keyboard.type('echo still-bob\r');
     await expect.poll(() => bobTerm.innerText()).toContain('still-bob');
-    expect(await bobTerm.innerText(), 'read-only: the instructor\'s keys must not reach Bob').not.toContain('typed-by-ida-early');
+    expect(await bobTerm.innerText(), "read-only: the instructor's keys must not reach Bob").not.toContain('typed-by-ida-early');
 
     await bob.page.locator('.rdn-ws-help').click();
     await expect.poll(() => bob.page.locator('.rdn-ws-help').innerText()).toBe("Thanks, I'm fine");
@@ -186,7 +200,9 @@ describe('a workshop class: two attendees and their instructor', () => {
     await ida.page.fill('#room-message-text', 'Break: back at eleven');
     await ida.page.locator('.room-message button[type="submit"]').click();
     for (const p of [alice, bob]) {
-      await expect.poll(() => p.page.locator('.rdn-ws-banner').innerText(), { timeout: 30_000, message: `${p.name} should see the message` }).toContain('Break: back at eleven');
+      await expect
+        .poll(() => p.page.locator('.rdn-ws-banner').innerText(), { timeout: 30_000, message: `${p.name} should see the message` })
+        .toContain('Break: back at eleven');
     }
   });
 
@@ -225,7 +241,7 @@ describe('a workshop class: two attendees and their instructor', () => {
     await ida.page.screenshot({ path: '.cache/test-results/workshop-room.png', fullPage: true });
   });
 
-  it('on a phone (390 px) the attendee\'s workshop strip, progress and checks fit the screen', { timeout: 60_000 }, async () => {
+  it("on a phone (390 px) the attendee's workshop strip, progress and checks fit the screen", { timeout: 60_000 }, async () => {
     const { alice } = people;
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const p: Person = { ...alice, context: phone, page: await phone.newPage() };
@@ -243,11 +259,12 @@ describe('a workshop class: two attendees and their instructor', () => {
     await p.page.screenshot({ path: '.cache/test-results/workshop-check-390.png' });
     // The handout (print) shows none of the workshop.
     await p.page.emulateMedia({ media: 'print' });
-    for (const sel of ['.rdn-workshop', '.rdn-progress', '.rdn-check']) expect(await p.page.locator(sel).first().isVisible(), `${sel} in print`).toBe(false);
+    for (const sel of ['.rdn-workshop', '.rdn-progress', '.rdn-check'])
+      expect(await p.page.locator(sel).first().isVisible(), `${sel} in print`).toBe(false);
     await phone.close();
   });
 
-  it('after a second server restart the room still shows everyone\'s progress', { timeout: 180_000 }, async () => {
+  it("after a second server restart the room still shows everyone's progress", { timeout: 180_000 }, async () => {
     const { ida, alice } = people;
     await restartServer();
     await visit(ida, '/instructor/');

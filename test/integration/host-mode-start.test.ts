@@ -13,7 +13,9 @@ describe('SANDBOX_MODE=host', () => {
     });
     const seen = `exit status ${r.status}, signal ${r.signal}; output:\n${r.stdout}${r.stderr}`;
     expect(r.status, `expected the server to exit with 1 at start-up; saw ${seen}`).toBe(1);
-    expect(r.stderr, seen).toMatch(/SANDBOX_MODE=host needs the engine on a local unix socket \(DOCKER_HOST=unix:\/\/\.\.\.\), not tcp:\/\/127\.0\.0\.1:1/);
+    expect(r.stderr, seen).toMatch(
+      /SANDBOX_MODE=host needs the engine on a local unix socket \(DOCKER_HOST=unix:\/\/\.\.\.\), not tcp:\/\/127\.0\.0\.1:1/,
+    );
     expect(r.stdout, 'nothing may be served').not.toMatch(/Runnable Docker notes: http/);
   });
 });

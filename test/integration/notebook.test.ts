@@ -148,7 +148,10 @@ describe('the session panel feed and published ports', () => {
   it("serves a published port's page under /ports/<session>/<port>/ with the API's auth", async () => {
     const feed = watchInventory(session);
     await feed.opened;
-    const r = await api.run(session, 'mkdir -p site && echo "<h1>served from the sandbox</h1>" > site/index.html && docker run -d --name web -p 4000:80 -v "$PWD/site:/srv" -w /srv python:3.12-slim python3 -m http.server 80');
+    const r = await api.run(
+      session,
+      'mkdir -p site && echo "<h1>served from the sandbox</h1>" > site/index.html && docker run -d --name web -p 4000:80 -v "$PWD/site:/srv" -w /srv python:3.12-slim python3 -m http.server 80',
+    );
     expect(r.exitCode, r.text).toBe(0);
     const hit = await feed.until((i) => i.containers.some((c) => c.name === 'web' && c.ports.some((p) => p.hostPort === 4000)));
     expect(hit.inventory.containers.find((c) => c.name === 'web')!.ports).toEqual([{ hostPort: 4000, containerPort: 80 }]);

@@ -14,7 +14,10 @@ describe('faults a reader can meet, each with a clear message', () => {
   it('a missing sandbox image, with no registry to pull it from, names the image and the script', async () => {
     const { engine } = await requireEngine();
     const { server, api, instance } = await startAppServer({ SANDBOX_IMAGE: 'runnable-docker-notes/no-such-sandbox:never' });
-    cleanups.push(() => server.stop(), async () => void (await engine.removeLabelled({ [LABELS.instance]: instance })));
+    cleanups.push(
+      () => server.stop(),
+      async () => void (await engine.removeLabelled({ [LABELS.instance]: instance })),
+    );
     const session = await api.createSession();
     const r = await api.run(session, 'echo never');
     const error = r.messages.find((m) => m.type === 'error') as { message: string } | undefined;
@@ -27,7 +30,11 @@ describe('faults a reader can meet, each with a clear message', () => {
     const { engine } = await requireEngine();
     const proxy = new EngineSocketProxy();
     const { server, api, instance } = await startAppServer({ DOCKER_HOST: `unix://${proxy.socketPath}` });
-    cleanups.push(() => proxy.down(), () => server.stop(), async () => void (await engine.removeLabelled({ [LABELS.instance]: instance })));
+    cleanups.push(
+      () => proxy.down(),
+      () => server.stop(),
+      async () => void (await engine.removeLabelled({ [LABELS.instance]: instance })),
+    );
     const session = await api.createSession();
     const down = await api.run(session, 'echo unreachable');
     const error = down.messages.find((m) => m.type === 'error') as { message: string } | undefined;

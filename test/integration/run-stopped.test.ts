@@ -35,7 +35,11 @@ describe('a run says whether it was stopped or ended by itself', () => {
     expect(await app.api.stop(id)).toMatchObject({ status: 'exited', stopped: true });
     const replayed = await app.api.follow(id);
     const exit = replayed.messages.find((m) => m.type === 'exit');
-    expect(exit, `the replayed end of a stopped run: ${JSON.stringify(replayed.messages)}`).toMatchObject({ type: 'exit', exitCode: 130, stopped: true });
+    expect(exit, `the replayed end of a stopped run: ${JSON.stringify(replayed.messages)}`).toMatchObject({
+      type: 'exit',
+      exitCode: 130,
+      stopped: true,
+    });
     expect(replayed.closeCode).toBe(1000);
   });
 
@@ -45,7 +49,11 @@ describe('a run says whether it was stopped or ended by itself', () => {
     const id = await app.api.startRun(fresh, 'echo never');
     const followed = app.api.follow(id);
     const info = await app.api.stop(id);
-    expect(info, `expected the run to be stopped before it started: ${JSON.stringify(info)}`).toMatchObject({ status: 'failed', error: 'Stopped before it started.', stopped: true });
+    expect(info, `expected the run to be stopped before it started: ${JSON.stringify(info)}`).toMatchObject({
+      status: 'failed',
+      error: 'Stopped before it started.',
+      stopped: true,
+    });
     const live = (await followed).messages.find((m) => m.type === 'error');
     expect(live, 'the live end frame').toMatchObject({ type: 'error', ended: true, stopped: true });
     const replayed = (await app.api.follow(id)).messages.find((m) => m.type === 'error');

@@ -18,7 +18,8 @@ beforeAll(async () => {
   if (!(await engine.imagePresent(config.sandboxImage))) {
     throw new Error(`The sandbox image ${config.sandboxImage} is missing: run \`sudo bash scripts/build-images.sh\`.`);
   }
-  const privilege = config.sandboxIsolation === 'rootful' ? (await probePrivilege(engine, config.sandboxImage, testLabels())).privilege : 'capabilities';
+  const privilege =
+    config.sandboxIsolation === 'rootful' ? (await probePrivilege(engine, config.sandboxImage, testLabels())).privilege : 'capabilities';
   sandbox = await createSandbox(
     engine,
     sessionId,
@@ -45,7 +46,7 @@ describe('the sandbox image: Docker in Docker', () => {
     expect(phases.map((p) => p.phase)).toEqual(['creating-sandbox', 'starting-engine', 'ready']);
   });
 
-  it("has its own dockerd, which answers `docker version`", async () => {
+  it('has its own dockerd, which answers `docker version`', async () => {
     const r = await sandbox.run(['/usr/bin/docker', 'version', '--format', '{{.Server.Version}}|{{.Server.Os}}']);
     expect(r.exitCode, r.output).toBe(0);
     expect(r.output.trim()).toMatch(/^\d+\.\d+.*\|linux$/);

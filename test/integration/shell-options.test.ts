@@ -42,7 +42,10 @@ describe('shell options carry between blocks, so saved functions parse again', (
 
   it('sourcing bash-completion in a block leaves the next blocks working', async () => {
     const session = await api.createSession();
-    const a = await api.run(session, 'source /usr/share/bash-completion/bash_completion; source /usr/share/bash-completion/completions/docker; complete -p docker');
+    const a = await api.run(
+      session,
+      'source /usr/share/bash-completion/bash_completion; source /usr/share/bash-completion/completions/docker; complete -p docker',
+    );
     expect(a.text).toContain('complete -F _docker docker');
     for (const cmd of ['echo one', 'echo two']) {
       const b = await api.run(session, cmd);

@@ -11,7 +11,11 @@ afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
 describe('the site build that a first `npm start` runs', () => {
   it('prints no warnings: what it prints at first start is what a newcomer must read', () => {
     const astro = path.join(projectRoot, 'node_modules', 'astro', 'bin', 'astro.mjs');
-    const r = spawnSync(process.execPath, [astro, 'build', '--outDir', outDir], { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync(process.execPath, [astro, 'build', '--outDir', outDir], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     const out = `${r.stdout}${r.stderr}`;
     expect(r.status, out).toBe(0);
     const warnings = out.split('\n').filter((l) => /\bWARN\b|warning/i.test(l));

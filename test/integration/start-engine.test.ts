@@ -20,7 +20,9 @@ function writeStandIns(): void {
     { mode: 0o755 },
   );
   // `docker version` answers once the stand-in daemon runs.
-  fs.writeFileSync(path.join(bin, 'docker'), `#!/bin/sh\n[ -s ${pidFile} ] && kill -0 "$(cat ${pidFile})" 2>/dev/null && echo 0.0-standin\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, 'docker'), `#!/bin/sh\n[ -s ${pidFile} ] && kill -0 "$(cat ${pidFile})" 2>/dev/null && echo 0.0-standin\n`, {
+    mode: 0o755,
+  });
 }
 
 afterAll(() => {
@@ -40,7 +42,13 @@ describe('scripts/start-engine.sh', () => {
     // `detached` puts the script in a process group of its own, as a shell does for a foreground `npm start`.
     const script = spawn('bash', [path.join(projectRoot, 'scripts', 'start-engine.sh')], {
       detached: true,
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, DOCKERD: 'fakedockerd', DOCKERD_LOG: path.join(dir, 'dockerd.log'), DOCKER_HOST: '' },
+      env: {
+        ...process.env,
+        PATH: `${bin}:${process.env.PATH}`,
+        DOCKERD: 'fakedockerd',
+        DOCKERD_LOG: path.join(dir, 'dockerd.log'),
+        DOCKER_HOST: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -58,7 +66,10 @@ describe('scripts/start-engine.sh', () => {
     }
     // Whether the signal reached it is decided by group membership, which /proc states at once: the engine
     // must lead a session of its own, outside the terminal's group (no waiting for a signal that never comes).
-    const [, , , pgid, sid] = fs.readFileSync(`/proc/${daemonPid}/stat`, 'utf8').replace(/^.*\) /, ') ').split(' ');
+    const [, , , pgid, sid] = fs
+      .readFileSync(`/proc/${daemonPid}/stat`, 'utf8')
+      .replace(/^.*\) /, ') ')
+      .split(' ');
     expect(Number(pgid), 'the engine is in the terminal group that Ctrl-C signals').not.toBe(script.pid);
     expect(Number(sid), 'the engine leads a session of its own').toBe(daemonPid);
     expect(fs.existsSync(`${pidFile}.sigint`), 'the engine got the SIGINT sent to the terminal group').toBe(false);

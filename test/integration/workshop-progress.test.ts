@@ -76,7 +76,7 @@ describe('workshop progress: block results, checks and catch-up, kept across a s
     expect(loud.body.output).toContain('visible-output');
   });
 
-  it('catch-up runs the page\'s setup as a run, after which the check passes', async () => {
+  it("catch-up runs the page's setup as a run, after which the check passes", async () => {
     const first = await app.api.request('POST', `/api/sessions/${session}/checks`, { page: 'images', check: 'marker-made' });
     expect(first.body, 'before catching up').toEqual({ passed: false, hint: 'Run the block that makes the marker first.' });
     const started = await app.api.request('POST', `/api/sessions/${session}/catch-up`, { page: 'images' });
@@ -88,7 +88,11 @@ describe('workshop progress: block results, checks and catch-up, kept across a s
     const after = await app.api.request('POST', `/api/sessions/${session}/checks`, { page: 'images', check: 'marker-made' });
     expect(after).toEqual({ status: 200, body: { passed: true } });
     const { body } = await app.api.request('GET', '/api/progress');
-    expect(body.pages.images.checks).toMatchObject({ 'marker-made': { passed: true }, 'quiet-fail': { passed: false }, 'loud-fail': { passed: false } });
+    expect(body.pages.images.checks).toMatchObject({
+      'marker-made': { passed: true },
+      'quiet-fail': { passed: false },
+      'loud-fail': { passed: false },
+    });
   });
 
   it('an unknown page or check, or a page without catch-up, is 404 with what is missing', async () => {
@@ -102,7 +106,7 @@ describe('workshop progress: block results, checks and catch-up, kept across a s
     expect(catchUp.body.error).toContain('no catch-up');
   });
 
-  it('the browser never gets /workshop.json (the checks are the author\'s internals)', async () => {
+  it("the browser never gets /workshop.json (the checks are the author's internals)", async () => {
     const res = await fetch(`${app.server.url}/workshop.json`);
     expect(res.status).toBe(404);
     expect(await res.text()).not.toContain('secret-internals');

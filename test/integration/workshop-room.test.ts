@@ -13,7 +13,7 @@ const MANIFEST = {
   pages: { images: { title: 'Images', blocks: ['/images#0'], checks: { 'has-image': { script: 'exit 1', hint: 'Build the image first.' } } } },
 };
 
-describe('the instructor\'s room', () => {
+describe("the instructor's room", () => {
   let app: AppServer;
   let teacher: Person;
   let ada: Person;
@@ -23,7 +23,12 @@ describe('the instructor\'s room', () => {
 
   beforeAll(async () => {
     await requireEngine();
-    app = await startAppServer({ NOTES_PASSWORD_HASH: hashPassword(CLASS_PASSWORD), INSTRUCTOR_PASSWORD_HASH: hashPassword(INSTRUCTOR_PASSWORD), SITE_DIR: site.dir, WARM_POOL_MAX: '1' });
+    app = await startAppServer({
+      NOTES_PASSWORD_HASH: hashPassword(CLASS_PASSWORD),
+      INSTRUCTOR_PASSWORD_HASH: hashPassword(INSTRUCTOR_PASSWORD),
+      SITE_DIR: site.dir,
+      WARM_POOL_MAX: '1',
+    });
     teacher = await Person.login(app, INSTRUCTOR_PASSWORD, 'teacher');
     ada = await Person.login(app, CLASS_PASSWORD, 'ada');
     bob = await Person.login(app, CLASS_PASSWORD, 'bob');
@@ -61,19 +66,23 @@ describe('the instructor\'s room', () => {
     expect(room.attendees.find((a: { user: string }) => a.user === 'cy').lastFailure).toMatchObject({ command: 'check has-image', page: 'images' });
   });
 
-  it('the room feed sends the room when an attendee\'s run ends', async () => {
+  it("the room feed sends the room when an attendee's run ends", async () => {
     const feed = teacher.events('/api/instructor/events');
     expect(await feed.opened).toBe(200);
     await feed.next('room');
     const from = feed.events.length;
     const session = await bob.session();
     const run = await bob.run(session, 'echo fixed', '/images#0');
-    const room = await feed.next('room', (r) => r.attendees.some((a) => a.user === 'bob' && a.runs.some((x) => x.id === run.id && x.status === 'exited')), from);
+    const room = await feed.next(
+      'room',
+      (r) => r.attendees.some((a) => a.user === 'bob' && a.runs.some((x) => x.id === run.id && x.status === 'exited')),
+      from,
+    );
     expect(room.attendees.find((a) => a.user === 'bob')?.pages.images?.blocks['/images#0']).toMatchObject({ status: 'exited', exitCode: 0 });
     feed.close();
   });
 
-  it('a message reaches every attendee\'s feed and is there for a page opened later', async () => {
+  it("a message reaches every attendee's feed and is there for a page opened later", async () => {
     const feeds = [ada.events('/api/workshop/events'), bob.events('/api/workshop/events')];
     for (const f of feeds) expect(await f.opened).toBe(200);
     const sent = await teacher.request('POST', '/api/instructor/message', { text: 'Break until 11:00' });

@@ -113,7 +113,12 @@ describe('hosted mode with a password', () => {
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) {
         const cookie = cookieOf(await login(app, PASSWORD, PROXY, from));
-        const r = await rawRequest(app.server.url, { method: 'POST', path: '/api/sessions', headers: { Cookie: cookie, Origin: `http://${host}`, ...from }, localAddress: PROXY });
+        const r = await rawRequest(app.server.url, {
+          method: 'POST',
+          path: '/api/sessions',
+          headers: { Cookie: cookie, Origin: `http://${host}`, ...from },
+          localAddress: PROXY,
+        });
         statuses.push(r.status);
       }
       expect(statuses).toEqual([201, 201, 429]);
@@ -129,7 +134,11 @@ describe('hosted mode with a password', () => {
       expect(browser, 'the planted browser id was kept').not.toContain(planted);
       const issued = browser.split(';')[0]!;
       const again = await rawRequest(app.server.url, { path: `/?token=${app.token}`, headers: { Cookie: issued } });
-      expect(setCookies(again).find((c) => c.startsWith('rdn_browser='))!.split(';')[0]).toBe(issued);
+      expect(
+        setCookies(again)
+          .find((c) => c.startsWith('rdn_browser='))!
+          .split(';')[0],
+      ).toBe(issued);
     });
 
     it('a planted browser id next to the real token cookie, or a forged login cookie, signs nobody in', async () => {
@@ -143,14 +152,21 @@ describe('hosted mode with a password', () => {
 
     it('a browser id cookie cannot stand in for a login cookie', async () => {
       const r = await login(app, PASSWORD, '127.0.0.75');
-      const browserValue = setCookies(r).find((c) => c.startsWith('rdn_browser='))!.split(';')[0]!.slice('rdn_browser='.length);
+      const browserValue = setCookies(r)
+        .find((c) => c.startsWith('rdn_browser='))!
+        .split(';')[0]!
+        .slice('rdn_browser='.length);
       expect((await api(app, 'GET', '/api/sessions/current', `rdn_login=${browserValue}`)).status).toBe(401);
     });
   });
 
   describe('cookies are Secure over HTTPS', () => {
     it('a login through a trusted proxy that says https gets Secure cookies; plain http does not', async () => {
-      const https = await login(app, PASSWORD, PROXY, { 'X-Forwarded-For': '198.51.100.50', 'X-Forwarded-Proto': 'https', Origin: `https://${host}` });
+      const https = await login(app, PASSWORD, PROXY, {
+        'X-Forwarded-For': '198.51.100.50',
+        'X-Forwarded-Proto': 'https',
+        Origin: `https://${host}`,
+      });
       expect(setCookies(https).length).toBeGreaterThan(0);
       for (const c of setCookies(https)) expect(c, c).toMatch(/;\s*Secure/i);
       const plain = await login(app, PASSWORD, PROXY, { 'X-Forwarded-For': '198.51.100.51' });
@@ -185,7 +201,10 @@ describe('hosted mode with a password', () => {
       const page = await rawRequest(app.server.url, { path: '/', headers: { Cookie: cookie } });
       expect(page.status).toBe(303);
       expect(page.headers.location).toBe('/login');
-      expect((await rawRequest(app.server.url, { path: '/api/runs/x/stream', headers: { Cookie: cookie, Origin: `http://${host}` }, upgrade: true })).status).toBe(401);
+      expect(
+        (await rawRequest(app.server.url, { path: '/api/runs/x/stream', headers: { Cookie: cookie, Origin: `http://${host}` }, upgrade: true }))
+          .status,
+      ).toBe(401);
     });
 
     it("ends the login's sessions: their sandboxes are removed and the address may hold new ones", async () => {
@@ -217,15 +236,22 @@ describe('hosted mode with a password', () => {
 
       expect((await api(app, 'POST', '/logout', first, from)).status).toBe(303);
       expect((await app.api.request('GET', `/api/sessions/${sessionId}/runs`)).status, 'the logged-out session still exists').toBe(404);
-      expect((await api(app, 'POST', '/api/sessions', third, from)).status, "the logged-out login's session still counts against the address").toBe(201);
+      expect((await api(app, 'POST', '/api/sessions', third, from)).status, "the logged-out login's session still counts against the address").toBe(
+        201,
+      );
       await expect
-        .poll(async () => (await engine.listLabelled(labels)).containers.length, { timeout: 60_000, message: 'the sandbox of the logged-out session was not removed' })
+        .poll(async () => (await engine.listLabelled(labels)).containers.length, {
+          timeout: 60_000,
+          message: 'the sandbox of the logged-out session was not removed',
+        })
         .toBe(0);
     });
 
     it('checks the Origin like every other state change: none, or another, is refused and the login stays', async () => {
       const cookie = cookieOf(await login(app, PASSWORD, '127.0.0.78'));
-      for (const headers of [{ Cookie: cookie }, { Cookie: cookie, Origin: 'http://evil.example' }, { Cookie: cookie, Origin: 'null' }] as Array<Record<string, string>>) {
+      for (const headers of [{ Cookie: cookie }, { Cookie: cookie, Origin: 'http://evil.example' }, { Cookie: cookie, Origin: 'null' }] as Array<
+        Record<string, string>
+      >) {
         const r = await rawRequest(app.server.url, { method: 'POST', path: '/logout', headers });
         expect(r.status, JSON.stringify(headers)).toBe(403);
       }
@@ -235,7 +261,9 @@ describe('hosted mode with a password', () => {
 
   describe('/api/health', () => {
     it('tells an anonymous visitor only that the service is up', async () => {
-      for (const headers of [{}, { Authorization: 'Bearer wrong-token-wrong-token' }, { Cookie: 'rdn_login=forged.forged' }] as Array<Record<string, string>>) {
+      for (const headers of [{}, { Authorization: 'Bearer wrong-token-wrong-token' }, { Cookie: 'rdn_login=forged.forged' }] as Array<
+        Record<string, string>
+      >) {
         const r = await rawRequest(app.server.url, { path: '/api/health', headers });
         expect(r.status).toBe(200);
         expect(JSON.parse(r.body), JSON.stringify(headers)).toEqual({ ok: true });
@@ -276,7 +304,9 @@ describe('/api/health behind a signing-in proxy and on loopback', () => {
     const app = await start({ TRUSTED_PROXY_HEADER: 'X-Forwarded-User', TRUSTED_PROXIES: PROXY });
     const anon = await rawRequest(app.server.url, { path: '/api/health', headers: { 'X-Forwarded-User': 'ada' }, localAddress: '127.0.0.90' });
     expect(JSON.parse(anon.body)).toEqual({ ok: true });
-    const named = JSON.parse((await rawRequest(app.server.url, { path: '/api/health', headers: { 'X-Forwarded-User': 'ada' }, localAddress: PROXY })).body);
+    const named = JSON.parse(
+      (await rawRequest(app.server.url, { path: '/api/health', headers: { 'X-Forwarded-User': 'ada' }, localAddress: PROXY })).body,
+    );
     expect(named.engine.reachable).toBe(true);
   });
 

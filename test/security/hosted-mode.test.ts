@@ -81,8 +81,7 @@ describe('hosted mode with a password', () => {
       localAddress: from,
     });
   }
-  const cookieOf = (r: { headers: Record<string, unknown> }) =>
-    ((r.headers['set-cookie'] as string[]) ?? []).map((c) => c.split(';')[0]).join('; ');
+  const cookieOf = (r: { headers: Record<string, unknown> }) => ((r.headers['set-cookie'] as string[]) ?? []).map((c) => c.split(';')[0]).join('; ');
 
   it('sends visitors without a login to /login, pages included', async () => {
     const page = await rawRequest(server.url, { path: '/' });
@@ -109,7 +108,14 @@ describe('hosted mode with a password', () => {
     const headers = (cookie: string) => ({ Cookie: cookie, Origin: `http://${host}`, 'Content-Type': 'application/json' });
     const session = JSON.parse((await rawRequest(server.url, { method: 'POST', path: '/api/sessions', headers: headers(a) })).body).id as string;
     const run = JSON.parse(
-      (await rawRequest(server.url, { method: 'POST', path: `/api/sessions/${session}/runs`, headers: headers(a), body: JSON.stringify({ command: 'echo mine' }) })).body,
+      (
+        await rawRequest(server.url, {
+          method: 'POST',
+          path: `/api/sessions/${session}/runs`,
+          headers: headers(a),
+          body: JSON.stringify({ command: 'echo mine' }),
+        })
+      ).body,
     ).id as string;
     expect((await rawRequest(server.url, { path: `/api/runs/${run}`, headers: headers(a) })).status).toBe(200);
     for (const p of [`/api/runs/${run}`, `/api/sessions/${session}/runs`, `/ports/${session}/4000/`]) {
@@ -132,19 +138,40 @@ describe('hosted mode behind a reverse proxy', () => {
   });
 
   it('believes the user header only from the configured proxy address', async () => {
-    const viaProxy = await rawRequest(server.url, { method: 'POST', path: '/api/sessions', headers: { 'X-Forwarded-User': 'ada' }, localAddress: '127.0.0.41' });
+    const viaProxy = await rawRequest(server.url, {
+      method: 'POST',
+      path: '/api/sessions',
+      headers: { 'X-Forwarded-User': 'ada' },
+      localAddress: '127.0.0.41',
+    });
     expect(viaProxy.status).toBe(201);
-    const direct = await rawRequest(server.url, { method: 'POST', path: '/api/sessions', headers: { 'X-Forwarded-User': 'ada' }, localAddress: '127.0.0.42' });
+    const direct = await rawRequest(server.url, {
+      method: 'POST',
+      path: '/api/sessions',
+      headers: { 'X-Forwarded-User': 'ada' },
+      localAddress: '127.0.0.42',
+    });
     expect(direct.status).toBe(401);
     const page = await rawRequest(server.url, { path: '/', headers: { 'X-Forwarded-User': 'ada' }, localAddress: '127.0.0.42' });
     expect(page.status).toBe(401);
   });
 
   it("gives each named user their own session; another user's is 404", async () => {
-    const ada = JSON.parse((await rawRequest(server.url, { method: 'POST', path: '/api/sessions', headers: { 'X-Forwarded-User': 'ada' }, localAddress: '127.0.0.41' })).body).id;
-    const bob = await rawRequest(server.url, { path: `/api/sessions/${ada}/runs`, headers: { 'X-Forwarded-User': 'bob' }, localAddress: '127.0.0.41' });
+    const ada = JSON.parse(
+      (await rawRequest(server.url, { method: 'POST', path: '/api/sessions', headers: { 'X-Forwarded-User': 'ada' }, localAddress: '127.0.0.41' }))
+        .body,
+    ).id;
+    const bob = await rawRequest(server.url, {
+      path: `/api/sessions/${ada}/runs`,
+      headers: { 'X-Forwarded-User': 'bob' },
+      localAddress: '127.0.0.41',
+    });
     expect(bob.status).toBe(404);
-    const again = await rawRequest(server.url, { path: `/api/sessions/${ada}/runs`, headers: { 'X-Forwarded-User': 'ada' }, localAddress: '127.0.0.41' });
+    const again = await rawRequest(server.url, {
+      path: `/api/sessions/${ada}/runs`,
+      headers: { 'X-Forwarded-User': 'ada' },
+      localAddress: '127.0.0.41',
+    });
     expect(again.status).toBe(200);
   });
 });

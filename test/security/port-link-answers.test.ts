@@ -26,7 +26,10 @@ beforeAll(async () => {
   session = await app.api.createSession();
   prefix = `/ports/${session}/8000/`;
   const code = Buffer.from(HOSTILE).toString('base64');
-  const r = await app.api.run(session, `docker run -d --name hostile -p 8000:8000 python:3.12-slim python3 -c "import base64; exec(base64.b64decode('${code}'))"`);
+  const r = await app.api.run(
+    session,
+    `docker run -d --name hostile -p 8000:8000 python:3.12-slim python3 -c "import base64; exec(base64.b64decode('${code}'))"`,
+  );
   expect(r.exitCode, r.text).toBe(0);
   for (let i = 0; i < 120; i++) {
     if ((await get('/ok')).status === 200) return;
@@ -52,9 +55,29 @@ function expectCleanBadGateway(r: RawResponse, what: string): void {
 
 describe('a malformed answer from a container fails only that request', () => {
   const broken = [
-    'status-42', 'status-0', 'status-099', 'status-999', 'status-1000', 'status-abc', 'status-negative', 'status-101', 'not-http', 'binary',
-    'no-colon', 'space-before-colon', 'nul-in-header', 'cl-and-te', 'two-lengths', 'truncated-head', 'truncated-empty-body', 'bad-chunked',
-    'long-header', 'many-headers', 'endless-headers', 'status-100-only', 'closes-at-once',
+    'status-42',
+    'status-0',
+    'status-099',
+    'status-999',
+    'status-1000',
+    'status-abc',
+    'status-negative',
+    'status-101',
+    'not-http',
+    'binary',
+    'no-colon',
+    'space-before-colon',
+    'nul-in-header',
+    'cl-and-te',
+    'two-lengths',
+    'truncated-head',
+    'truncated-empty-body',
+    'bad-chunked',
+    'long-header',
+    'many-headers',
+    'endless-headers',
+    'status-100-only',
+    'closes-at-once',
   ];
   it.each(broken)('/%s: 502 with a fixed message, and the server lives on', async (p) => {
     const r = await get(`/${p}`);
@@ -92,13 +115,25 @@ describe('a malformed answer from a container fails only that request', () => {
   it('nothing listening: 502 that says so, without the address', async () => {
     const r = await rawRequest(app.server.url, { path: `/ports/${session}/8999/`, headers: { Authorization: `Bearer ${app.token}` } });
     expect(r.status).toBe(502);
-    expect(JSON.parse(r.body).error).toBe('Nothing answers on port 8999 in your sandbox. Is the container running and publishing it (docker run -p 8999:...)?');
+    expect(JSON.parse(r.body).error).toBe(
+      'Nothing answers on port 8999 in your sandbox. Is the container running and publishing it (docker run -p 8999:...)?',
+    );
   });
 });
 
 const HOSTILE_NAMES = [
-  'set-cookie', 'clear-site-data', 'refresh', 'link', 'service-worker-allowed', 'access-control-allow-origin', 'access-control-allow-credentials',
-  'strict-transport-security', 'permissions-policy', 'alt-svc', 'x-frame-options', 'origin-agent-cluster',
+  'set-cookie',
+  'clear-site-data',
+  'refresh',
+  'link',
+  'service-worker-allowed',
+  'access-control-allow-origin',
+  'access-control-allow-credentials',
+  'strict-transport-security',
+  'permissions-policy',
+  'alt-svc',
+  'x-frame-options',
+  'origin-agent-cluster',
 ];
 
 function expectNoHostileHeaders(r: RawResponse, what: string): void {

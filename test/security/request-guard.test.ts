@@ -38,7 +38,16 @@ async function stillAnswers(): Promise<void> {
 const bearer = () => ({ Authorization: `Bearer ${token}` });
 
 describe('Host header (DNS rebinding): refused before anything else', () => {
-  const bad = ['attacker.example', 'localhost.attacker.example', '127.0.0.1.attacker.example', '', '[::z]', '255.255.255.256', 'local host', 'a'.repeat(300)];
+  const bad = [
+    'attacker.example',
+    'localhost.attacker.example',
+    '127.0.0.1.attacker.example',
+    '',
+    '[::z]',
+    '255.255.255.256',
+    'local host',
+    'a'.repeat(300),
+  ];
   it.each(bad)('HTTP with Host %j and a valid token is refused', async (h) => {
     const r = await rawRequest(server.url, { method: 'POST', path: '/api/sessions', headers: { Host: h, ...bearer() } });
     expect(r.status).toBe(421);
@@ -87,7 +96,11 @@ describe("Origin: exactly the server's own, or none for token scripts", () => {
   it("accepts the server's own origin, and no origin from a token script", async () => {
     const own = await rawRequest(server.url, { path: `/api/runs/${finishedRun}`, headers: { Origin: `http://${host}`, ...bearer() } });
     expect(own.status).toBe(200);
-    const up = await rawRequest(server.url, { path: `/api/runs/${finishedRun}/stream`, headers: { Origin: `http://${host}`, ...bearer() }, upgrade: true });
+    const up = await rawRequest(server.url, {
+      path: `/api/runs/${finishedRun}/stream`,
+      headers: { Origin: `http://${host}`, ...bearer() },
+      upgrade: true,
+    });
     expect(up.status).toBe(101);
   });
   it('never sends a CORS header that would let another origin read', async () => {

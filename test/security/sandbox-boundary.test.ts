@@ -18,10 +18,17 @@ let session: string;
 
 /** The host's root disk as major:minor (the disk itself when / is not on a block device). */
 function hostRootDisk(): string {
-  const root = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === '/');
+  const root = fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .find((l) => l.split(' ')[4] === '/');
   const dev = root?.split(' ')[2];
   if (dev && !dev.startsWith('0:')) return dev;
-  const disk = fs.readFileSync('/proc/partitions', 'utf8').split('\n').slice(2).find((l) => l.trim());
+  const disk = fs
+    .readFileSync('/proc/partitions', 'utf8')
+    .split('\n')
+    .slice(2)
+    .find((l) => l.trim());
   const [major, minor] = disk!.trim().split(/\s+/);
   return `${major}:${minor}`;
 }
@@ -163,7 +170,10 @@ describe('positive controls: the same session still does what the notes need', (
   });
 
   it('a -p 4000:80 container is served through its port link', async () => {
-    const r = await api.run(session, 'docker run -d --name boundary-web -p 4000:80 python:3.12-slim python3 -m http.server 80 >/dev/null && echo started');
+    const r = await api.run(
+      session,
+      'docker run -d --name boundary-web -p 4000:80 python:3.12-slim python3 -m http.server 80 >/dev/null && echo started',
+    );
     expect(r.text, r.text).toContain('started');
     let page = { status: 0, body: '' };
     for (let i = 0; i < 100 && page.status !== 200; i++) {

@@ -23,7 +23,10 @@ beforeAll(async () => {
     MAX_SESSIONS: '2',
   }));
   session = await api.createSession();
-  const warm = await api.request('POST', `/api/sessions/${session}/runs`, { command: 'docker pull -q ubuntu >/dev/null && echo ready', timeoutMs: 120_000 });
+  const warm = await api.request('POST', `/api/sessions/${session}/runs`, {
+    command: 'docker pull -q ubuntu >/dev/null && echo ready',
+    timeoutMs: 120_000,
+  });
   expect((await api.follow(warm.body.id)).output.toString()).toContain('ready');
 });
 
@@ -38,7 +41,34 @@ describe('what a reader can do inside their sandbox stays inside it', () => {
     const entries = r.text.split(/\s+/).filter(Boolean);
     expect(entries).toContain('workspace'); // only the sandbox has /workspace
     expect(fs.existsSync('/workspace')).toBe(false);
-    for (const hostOnly of fs.readdirSync('/').filter((e) => !['bin', 'boot', 'dev', 'etc', 'home', 'lib', 'lib64', 'media', 'mnt', 'opt', 'proc', 'root', 'run', 'sbin', 'srv', 'sys', 'tmp', 'usr', 'var', 'lib32', 'libx32'].includes(e))) {
+    for (const hostOnly of fs
+      .readdirSync('/')
+      .filter(
+        (e) =>
+          ![
+            'bin',
+            'boot',
+            'dev',
+            'etc',
+            'home',
+            'lib',
+            'lib64',
+            'media',
+            'mnt',
+            'opt',
+            'proc',
+            'root',
+            'run',
+            'sbin',
+            'srv',
+            'sys',
+            'tmp',
+            'usr',
+            'var',
+            'lib32',
+            'libx32',
+          ].includes(e),
+      )) {
       expect(entries, `host-only entry /${hostOnly} is visible`).not.toContain(hostOnly);
     }
   });
@@ -51,7 +81,10 @@ describe('what a reader can do inside their sandbox stays inside it', () => {
     const seen = await api.follow(r.body.id);
     expect(seen.output.toString()).toMatch(/Resource temporarily unavailable|fork|retry/i);
     await healthy();
-    const cleanup = await api.request('POST', `/api/sessions/${session}/runs`, { command: 'docker ps -q | xargs -r docker rm -f >/dev/null; echo alive', timeoutMs: 60_000 });
+    const cleanup = await api.request('POST', `/api/sessions/${session}/runs`, {
+      command: 'docker ps -q | xargs -r docker rm -f >/dev/null; echo alive',
+      timeoutMs: 60_000,
+    });
     const after = { text: (await api.follow(cleanup.body.id)).output.toString() };
     expect(after.text).toContain('alive');
   });
@@ -59,7 +92,7 @@ describe('what a reader can do inside their sandbox stays inside it', () => {
   it('a memory hog is killed inside its limit; the server is unaffected', async () => {
     const before = rssBytes(server.process.pid!);
     const r = await api.request('POST', `/api/sessions/${session}/runs`, {
-      command: "docker run --rm ubuntu bash -c 'x=$(head -c 2000m /dev/zero | tr \"\\0\" x); echo survived'",
+      command: 'docker run --rm ubuntu bash -c \'x=$(head -c 2000m /dev/zero | tr "\\0" x); echo survived\'',
       timeoutMs: 60_000,
     });
     const seen = await api.follow(r.body.id);

@@ -31,9 +31,15 @@ describe('the registry mirror every sandbox shares is read-only to them', () => 
   });
 
   it.each([
-    ['replace library/ubuntu', 'docker tag ubuntu registry-mirror:5000/library/ubuntu:latest && docker push registry-mirror:5000/library/ubuntu:latest'],
+    [
+      'replace library/ubuntu',
+      'docker tag ubuntu registry-mirror:5000/library/ubuntu:latest && docker push registry-mirror:5000/library/ubuntu:latest',
+    ],
     ['add a new repository', 'docker tag ubuntu registry-mirror:5000/evil/planted:1 && docker push registry-mirror:5000/evil/planted:1'],
-    ['add a tag to library/python', 'docker tag ubuntu registry-mirror:5000/library/python:3.12-slim && docker push registry-mirror:5000/library/python:3.12-slim'],
+    [
+      'add a tag to library/python',
+      'docker tag ubuntu registry-mirror:5000/library/python:3.12-slim && docker push registry-mirror:5000/library/python:3.12-slim',
+    ],
   ])('refuses a push that would %s', async (_what, command) => {
     const r = await api.run(session, `${command} 2>&1; echo "rc=$?"`);
     expect(r.text, r.text).not.toMatch(/rc=0\b/);
@@ -50,7 +56,10 @@ describe('the registry mirror every sandbox shares is read-only to them', () => 
   });
 
   it('still serves the stand-ins as built after those attempts', async () => {
-    const r = await api.run(session, 'docker rmi -f ubuntu >/dev/null 2>&1; docker pull -q ubuntu >/dev/null && docker run --rm ubuntu bash -c "echo still-the-stand-in"');
+    const r = await api.run(
+      session,
+      'docker rmi -f ubuntu >/dev/null 2>&1; docker pull -q ubuntu >/dev/null && docker run --rm ubuntu bash -c "echo still-the-stand-in"',
+    );
     expect(r.text).toContain('still-the-stand-in');
   });
 });

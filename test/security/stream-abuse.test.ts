@@ -58,7 +58,9 @@ describe('a reader that stops reading', () => {
       await sleep(100);
     }
     expect(resumedAfter, 'the run never resumed for reader B within 60 s').toBeGreaterThan(0);
-    expect(resumedAfter, `the run resumed ${resumedAfter} ms after the slow reader opened; expected the 10 s hold plus a margin`).toBeLessThan(25_000);
+    expect(resumedAfter, `the run resumed ${resumedAfter} ms after the slow reader opened; expected the 10 s hold plus a margin`).toBeLessThan(
+      25_000,
+    );
     expect(resumedAfter).toBeGreaterThan(8_000);
     // A reads again: it must find its stream ended by the server (the close code, or the cut).
     a.resume();
@@ -131,7 +133,12 @@ describe('stdin faster than the command reads it', () => {
     ['64 KiB frames to a command that never reads (raw TTY)', 'stty raw -echo; sleep 600', 64 * 1024, 60_000],
     ['1 KiB frames to a command that never reads (raw TTY)', 'stty raw -echo; sleep 600', 1024, 60_000],
     ['64 KiB frames to a command that never reads (line mode)', 'sleep 600', 64 * 1024, 90_000],
-    ['64 KiB frames to a command that reads 4 MiB a second', 'stty raw -echo; while :; do head -c 4194304 > /dev/null; sleep 1; done', 64 * 1024, 20_000],
+    [
+      '64 KiB frames to a command that reads 4 MiB a second',
+      'stty raw -echo; while :; do head -c 4194304 > /dev/null; sleep 1; done',
+      64 * 1024,
+      20_000,
+    ],
   ];
   it.each(shapes)('%s: server memory grows far less than what is offered', async (_name, command, frameBytes, maxMs) => {
     const run = await app.api.startRun(session, command);

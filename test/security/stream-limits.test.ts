@@ -121,7 +121,9 @@ describe('streams per run and per caller are capped', () => {
     expect(refused.length).toBe(ATTEMPTS - MAX_STREAMS_PER_RUN);
     expect((refused[0] as { body: string }).body).toMatch(/streams open/);
     const wouldBuffer = ATTEMPTS * TRANSCRIPT;
-    expect(growth, `RSS grew ${Math.round(growth / MiB)} MiB; replaying whole to every stream would hold ${wouldBuffer / MiB} MiB`).toBeLessThan(wouldBuffer / 8);
+    expect(growth, `RSS grew ${Math.round(growth / MiB)} MiB; replaying whole to every stream would hold ${wouldBuffer / MiB} MiB`).toBeLessThan(
+      wouldBuffer / 8,
+    );
     for (const o of opened) o.ws.terminate();
     // The places are given back: a new stream is accepted and reads the whole replay and the end.
     await sleep(500);
@@ -132,7 +134,9 @@ describe('streams per run and per caller are capped', () => {
   });
 
   it(`past ${MAX_STREAMS_PER_CALLER} streams over several runs, the caller is refused with 429`, async () => {
-    const runs = await Promise.all(Array.from({ length: Math.ceil(MAX_STREAMS_PER_CALLER / MAX_STREAMS_PER_RUN) + 1 }, () => app.api.startRun(session, 'sleep 600')));
+    const runs = await Promise.all(
+      Array.from({ length: Math.ceil(MAX_STREAMS_PER_CALLER / MAX_STREAMS_PER_RUN) + 1 }, () => app.api.startRun(session, 'sleep 600')),
+    );
     // Streams on running runs stay open: each one holds its place while the next ones are opened.
     for (const run of runs) await expect.poll(async () => (await app.api.info(run)).status, { timeout: 120_000 }).toBe('running');
     const opened: Opened[] = [];

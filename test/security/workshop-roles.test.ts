@@ -112,7 +112,8 @@ describe('workshop roles in password mode', () => {
       const r = await raw(app, method, path, {}, body);
       expect({ call: `${method} ${path}`, ...r }).toEqual({ call: `${method} ${path}`, status: 404, body: NOT_FOUND });
     }
-    for (const path of ['/instructor', '/workshop.json']) expect({ path, status: (await raw(app, 'GET', path)).status }).toEqual({ path, status: 404 });
+    for (const path of ['/instructor', '/workshop.json'])
+      expect({ path, status: (await raw(app, 'GET', path)).status }).toEqual({ path, status: 404 });
   });
 
   it('the instructor password gives the room', async () => {
@@ -129,7 +130,7 @@ describe('workshop roles in password mode', () => {
     const session = await ada.session();
     await ada.run(session, 'echo mine', '/images#0');
     await expect.poll(async () => Object.keys((await ada.request('GET', '/api/progress')).body.pages)).toEqual(['images']);
-    expect((await bob.request('GET', '/api/progress')).body, 'bob sees none of ada\'s progress').toEqual({ pages: {} });
+    expect((await bob.request('GET', '/api/progress')).body, "bob sees none of ada's progress").toEqual({ pages: {} });
     expect((await bob.request('POST', `/api/sessions/${session}/checks`, { page: 'images', check: 'check-0' })).status).toBe(404);
     expect((await bob.request('POST', `/api/sessions/${session}/catch-up`, { page: 'images' })).status).toBe(404);
   });
@@ -144,7 +145,7 @@ describe('workshop roles in password mode', () => {
       ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
       ws.on('open', () => resolve(101));
     });
-    expect(refused, 'another attendee opening ada\'s run').toBe(404);
+    expect(refused, "another attendee opening ada's run").toBe(404);
 
     const ws = teacher.stream(runId);
     const output: Buffer[] = [];
@@ -161,7 +162,7 @@ describe('workshop roles in password mode', () => {
     const exit = nextFrame(ws, 'exit');
     ws.send(Buffer.from('helped\n'), { binary: true });
     expect(await exit).toMatchObject({ exitCode: 0 });
-    expect(Buffer.concat(output).toString(), 'the run took the instructor\'s line, not the refused one').toContain('got-helped');
+    expect(Buffer.concat(output).toString(), "the run took the instructor's line, not the refused one").toContain('got-helped');
     expect(Buffer.concat(output).toString()).not.toContain('got-sneaky');
     expect((await ada.request('POST', '/api/workshop/help', { help: false })).status).toBe(204);
   });
@@ -181,7 +182,10 @@ describe('workshop roles in password mode', () => {
     ];
     for (const [who, method, path, body, status, says] of cases) {
       const r = await who.request(method, path, body);
-      expect({ call: `${method} ${path} ${JSON.stringify(body)?.slice(0, 40)}`, status: r.status }).toEqual({ call: `${method} ${path} ${JSON.stringify(body)?.slice(0, 40)}`, status });
+      expect({ call: `${method} ${path} ${JSON.stringify(body)?.slice(0, 40)}`, status: r.status }).toEqual({
+        call: `${method} ${path} ${JSON.stringify(body)?.slice(0, 40)}`,
+        status,
+      });
       expect(r.body.error).toContain(says);
     }
     const session = await ada.session();
@@ -205,7 +209,10 @@ describe('workshop roles behind a signing-in proxy', () => {
     const room = await raw(app, 'GET', '/api/instructor/room', { 'X-Forwarded-User': 'teacher' }, undefined, PROXY);
     expect(room.status).toBe(200);
     expect((room.body as { attendees: Array<{ user: string }> }).attendees.map((a) => a.user)).toContain('student');
-    expect((await raw(app, 'GET', '/api/instructor/room', { 'X-Forwarded-User': 'student' }, undefined, PROXY))).toEqual({ status: 404, body: NOT_FOUND });
+    expect(await raw(app, 'GET', '/api/instructor/room', { 'X-Forwarded-User': 'student' }, undefined, PROXY)).toEqual({
+      status: 404,
+      body: NOT_FOUND,
+    });
     expect((await raw(app, 'GET', '/instructor', { 'X-Forwarded-User': 'student' }, undefined, PROXY)).status).toBe(404);
     // The header is believed from the proxy only.
     expect((await raw(app, 'GET', '/api/instructor/room', { 'X-Forwarded-User': 'teacher' })).status).toBe(404);

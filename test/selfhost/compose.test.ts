@@ -21,7 +21,8 @@ beforeAll(async () => {
   await requireEngine();
   // Reuses the image when none of its inputs changed.
   const build = await runCommand('bash', ['scripts/build-notes-image.sh'], { timeoutMs: 600_000 });
-  if (build.status !== 0) throw new Error(`Expected scripts/build-notes-image.sh to build the image; it ended with ${build.status}:\n${build.output}`);
+  if (build.status !== 0)
+    throw new Error(`Expected scripts/build-notes-image.sh to build the image; it ended with ${build.status}:\n${build.output}`);
   stack = await startComposeStack({ passwordHash: hashPassword(PASSWORD), sandboxImage: SANDBOX_IMAGE, files: ['compose.offline.yaml'] });
   await waitHealthy(stack);
   browser = await launchBrowser();
@@ -38,7 +39,11 @@ async function runInPage(page: Page, command: string): Promise<{ status: number;
   return page.evaluate(async (cmd) => {
     const current = await (await fetch('/api/sessions/current')).json();
     const session = current.id ?? (await (await fetch('/api/sessions', { method: 'POST' })).json()).id;
-    const res = await fetch(`/api/sessions/${session}/runs`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ command: cmd }) });
+    const res = await fetch(`/api/sessions/${session}/runs`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ command: cmd }),
+    });
     if (res.status !== 201) return { status: res.status, text: await res.text() };
     const { id } = await res.json();
     return new Promise((resolve) => {
@@ -70,7 +75,9 @@ describe('the self-hosted image, run by compose as HOSTING.md says', () => {
 
     await page.goto(`${stack!.url}/example-commands/`);
     await page.waitForFunction(() => 'rdnNotebook' in window);
-    const i = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runCommand === 'docker ps -a'));
+    const i = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runCommand === 'docker ps -a'),
+    );
     const figure = page.locator('figure[data-run-command]').nth(i);
     await figure.locator('.rdn-run-button').click();
     await expect.poll(() => figure.getAttribute('data-run-state'), { timeout: 180_000, message: 'the docker ps -a block ends ok' }).toBe('ok');
@@ -90,15 +97,21 @@ describe('the self-hosted image, run by compose as HOSTING.md says', () => {
   });
 
   it("opens a published port's page through the port link (the notes container joins the session's network)", async () => {
-    const run = await runInPage(page, 'mkdir -p site && echo "<h1>served from the selfhost sandbox</h1>" > site/index.html && docker run -d --name web -p 4000:80 -v "$PWD/site:/srv" -w /srv python:3.12-slim python3 -m http.server 80');
+    const run = await runInPage(
+      page,
+      'mkdir -p site && echo "<h1>served from the selfhost sandbox</h1>" > site/index.html && docker run -d --name web -p 4000:80 -v "$PWD/site:/srv" -w /srv python:3.12-slim python3 -m http.server 80',
+    );
     expect(run.exitCode, `exit code of docker run -d; its output:\n${run.text}`).toBe(0);
     const session = await page.evaluate(async () => (await (await fetch('/api/sessions/current')).json()).id as string);
     // The server starting in the container answers 502 until python listens.
     await expect
-      .poll(async () => {
-        const res = await page.goto(`${stack!.url}/ports/${session}/4000/`);
-        return `${res?.status()} ${await page.locator('body').innerText()}`;
-      }, { timeout: 120_000, interval: 1000, message: 'the port link shows the page the sandbox serves' })
+      .poll(
+        async () => {
+          const res = await page.goto(`${stack!.url}/ports/${session}/4000/`);
+          return `${res?.status()} ${await page.locator('body').innerText()}`;
+        },
+        { timeout: 120_000, interval: 1000, message: 'the port link shows the page the sandbox serves' },
+      )
       .toMatch(/^200 served from the selfhost sandbox/);
     await page.context().close();
   });
@@ -108,9 +121,23 @@ describe('the self-hosted image, run by compose as HOSTING.md says', () => {
     expect(down.status, `down failed:\n${down.output}`).toBe(0);
     const left = await runCommand('docker', ['ps', '-a', '--format', '{{.Names}}', '--filter', `label=${LABELS.instance}=${stack!.instance}`]);
     expect(left.output.trim(), 'sandboxes left after down').toBe('');
-    const project = await runCommand('docker', ['ps', '-a', '--format', '{{.Names}}', '--filter', `label=com.docker.compose.project=${stack!.project}`]);
+    const project = await runCommand('docker', [
+      'ps',
+      '-a',
+      '--format',
+      '{{.Names}}',
+      '--filter',
+      `label=com.docker.compose.project=${stack!.project}`,
+    ]);
     expect(project.output.trim(), 'containers of the compose project left after down').toBe('');
-    const networks = await runCommand('docker', ['network', 'ls', '--format', '{{.Name}}', '--filter', `label=${LABELS.instance}=${stack!.instance}`]);
+    const networks = await runCommand('docker', [
+      'network',
+      'ls',
+      '--format',
+      '{{.Name}}',
+      '--filter',
+      `label=${LABELS.instance}=${stack!.instance}`,
+    ]);
     expect(networks.output.trim(), 'session networks left after down').toBe('');
   });
 });

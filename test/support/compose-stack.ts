@@ -32,7 +32,7 @@ export function runCommand(cmd: string, args: string[], opts: { env?: NodeJS.Pro
 export function composeCommand(): string[] {
   if (spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0) return ['docker', 'compose'];
   if (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0) return ['docker-compose'];
-  throw new Error('Neither `docker compose` nor `docker-compose` runs: install the compose plugin or Debian\'s docker-compose package.');
+  throw new Error("Neither `docker compose` nor `docker-compose` runs: install the compose plugin or Debian's docker-compose package.");
 }
 
 async function freeLoopbackPort(): Promise<number> {
@@ -90,7 +90,13 @@ export async function startComposeStack(opts: ComposeStackOptions): Promise<Comp
   };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdn-selfhost-'));
   const envFile = path.join(dir, 'env');
-  fs.writeFileSync(envFile, Object.entries(settings).map(([k, v]) => `${k}='${v}'\n`).join(''), { mode: 0o600 });
+  fs.writeFileSync(
+    envFile,
+    Object.entries(settings)
+      .map(([k, v]) => `${k}='${v}'\n`)
+      .join(''),
+    { mode: 0o600 },
+  );
   // The settings come from the env file only: compose prefers the environment, so a variable of the
   // test's own environment (SANDBOX_IMAGE, INSTANCE) must not reach it.
   const composeEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in settings)));

@@ -22,7 +22,8 @@ export interface SiteCopy {
 /** Copies the project into a temporary folder (without dist/, .cache/ or recordings). */
 export function copySite(): SiteCopy {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'site-copy-'));
-  for (const part of PARTS) fs.cpSync(path.join(projectRoot, part), path.join(root, part), { recursive: true, filter: (src) => !src.includes(`${path.sep}recordings`) });
+  for (const part of PARTS)
+    fs.cpSync(path.join(projectRoot, part), path.join(root, part), { recursive: true, filter: (src) => !src.includes(`${path.sep}recordings`) });
   // Each package is linked, but the folder is the copy's own: Astro and Vite keep their caches
   // (content store, optimized deps) in node_modules/.astro and .vite, which must not be shared.
   fs.mkdirSync(path.join(root, 'node_modules'));

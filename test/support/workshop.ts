@@ -100,7 +100,9 @@ export class Person {
 
   /** Opens a WebSocket to a run's stream with this person's cookie. */
   stream(runId: string): WebSocket {
-    const ws = new WebSocket(`${this.app.server.url.replace(/^http/, 'ws')}/api/runs/${runId}/stream?since=0`, { headers: { Cookie: this.cookie, Origin: this.origin } });
+    const ws = new WebSocket(`${this.app.server.url.replace(/^http/, 'ws')}/api/runs/${runId}/stream?since=0`, {
+      headers: { Cookie: this.cookie, Origin: this.origin },
+    });
     ws.on('error', () => undefined);
     return ws;
   }
@@ -171,7 +173,12 @@ export class EventReader {
   }
 
   /** Resolves with the first event (from `from` on) of that name for which `match` holds. */
-  next<E extends keyof FeedEvents>(event: E, match: (data: FeedEvents[E]) => boolean = () => true, from = 0, timeoutMs = 30_000): Promise<FeedEvents[E]> {
+  next<E extends keyof FeedEvents>(
+    event: E,
+    match: (data: FeedEvents[E]) => boolean = () => true,
+    from = 0,
+    timeoutMs = 30_000,
+  ): Promise<FeedEvents[E]> {
     return new Promise((resolve, reject) => {
       const look = () => {
         // The server names each event after its data's type (FeedEvents), so the name says what the data is.

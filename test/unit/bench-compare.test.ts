@@ -8,8 +8,16 @@ import { LoadTrail } from '../../bench/load-average.ts';
 describe('bench --compare', () => {
   it('says which way each figure moved, by whether lower or higher is better', () => {
     const lines = compareRatios(
-      { 'warm / floor': { value: 1.2, lowerIsBetter: true }, 'stream %': { value: 90, lowerIsBetter: false }, old: { value: 1, lowerIsBetter: true } },
-      { 'warm / floor': { value: 1.08, lowerIsBetter: true }, 'stream %': { value: 81, lowerIsBetter: false }, fresh: { value: 2, lowerIsBetter: true } },
+      {
+        'warm / floor': { value: 1.2, lowerIsBetter: true },
+        'stream %': { value: 90, lowerIsBetter: false },
+        old: { value: 1, lowerIsBetter: true },
+      },
+      {
+        'warm / floor': { value: 1.08, lowerIsBetter: true },
+        'stream %': { value: 81, lowerIsBetter: false },
+        fresh: { value: 2, lowerIsBetter: true },
+      },
     );
     expect(lines.find((l) => l.startsWith('warm / floor'))).toMatch(/-10\.0 % \(better\)/);
     expect(lines.find((l) => l.startsWith('stream %'))).toMatch(/-10\.0 % \(worse\)/);

@@ -14,12 +14,18 @@ describe('loadConfig', () => {
     expect([c.host, c.port]).toEqual(['::1', 8080]);
   });
 
-  it.each([['PORT', 'eighty'], ['PORT', '70000'], ['DOCKER_HOST', 'fd://']])('names the bad variable %s=%s', (name, value) => {
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['DOCKER_HOST', 'fd://'],
+  ])('names the bad variable %s=%s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });
 
   it('refuses SANDBOX_MODE=host with an engine that is not on a local unix socket, at start-up rather than at the first Run', () => {
-    expect(() => loadConfig({ SANDBOX_MODE: 'host', DOCKER_HOST: 'tcp://127.0.0.1:2375' })).toThrow(/SANDBOX_MODE=host needs the engine on a local unix socket/);
+    expect(() => loadConfig({ SANDBOX_MODE: 'host', DOCKER_HOST: 'tcp://127.0.0.1:2375' })).toThrow(
+      /SANDBOX_MODE=host needs the engine on a local unix socket/,
+    );
     expect(loadConfig({ SANDBOX_MODE: 'host' }).sandboxMode).toBe('host');
   });
 

@@ -28,7 +28,12 @@ async function renderPage(fences: Fence[]): Promise<string> {
   fs.writeFileSync(file, `---\ntitle: T\n${frontmatter}---\n\n${body}`);
   let html = '';
   for (const f of fences) {
-    const { renderedGroupAst } = await engine.render({ code: f.code, language: f.language, meta: f.meta ?? '', parentDocument: { sourceFilePath: file } });
+    const { renderedGroupAst } = await engine.render({
+      code: f.code,
+      language: f.language,
+      meta: f.meta ?? '',
+      parentDocument: { sourceFilePath: file },
+    });
     html += toHtml(renderedGroupAst);
   }
   return html;
@@ -46,7 +51,16 @@ describe('reading blocks back from what the Run plugin rendered', () => {
     ]);
     expect(blocksOfHtml(html)).toEqual([
       { kind: 'file', path: 'app.py', content: 'print("hi")\n' },
-      { kind: 'run', index: 0, command: 'docker build -t pythonhello .', exit: 0, expect: /Successfully|naming/, timeoutSeconds: 300, interactive: false, login: false },
+      {
+        kind: 'run',
+        index: 0,
+        command: 'docker build -t pythonhello .',
+        exit: 0,
+        expect: /Successfully|naming/,
+        timeoutSeconds: 300,
+        interactive: false,
+        login: false,
+      },
       { kind: 'run', index: 1, command: 'docker run -t -i ubuntu /bin/bash', exit: 0, interactive: true, login: false },
       { kind: 'run', index: 2, command: 'false', exit: 1, interactive: false, login: false },
     ]);
@@ -63,7 +77,16 @@ describe('reading blocks back from what the Run plugin rendered', () => {
       { language: 'shell', meta: 'login', code: 'docker login' },
     ]);
     expect(blocksOfHtml(html)).toEqual([
-      { kind: 'run', index: 0, command: 'docker top <container_id>', exit: 0, interactive: false, login: false, testValues: { container_id: 'hello' }, ciSkip: 'needs a cloud account' },
+      {
+        kind: 'run',
+        index: 0,
+        command: 'docker top <container_id>',
+        exit: 0,
+        interactive: false,
+        login: false,
+        testValues: { container_id: 'hello' },
+        ciSkip: 'needs a cloud account',
+      },
       { kind: 'run', index: 1, command: 'docker login', exit: 0, interactive: false, login: true },
     ]);
   });

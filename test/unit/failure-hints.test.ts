@@ -20,7 +20,11 @@ const cases: Array<[string, string, RegExp]> = [
     /^The image pythonhelo:latest is not in your sandbox/,
   ],
   ['image-not-found', 'Error response from daemon: No such image: busybox:1.0', /^The image busybox:1\.0 is not in your sandbox/],
-  ['image-not-found', 'Error response from daemon: manifest for ubuntu:nope not found: manifest unknown: manifest unknown', /^The image ubuntu:nope /],
+  [
+    'image-not-found',
+    'Error response from daemon: manifest for ubuntu:nope not found: manifest unknown: manifest unknown',
+    /^The image ubuntu:nope /,
+  ],
   ['no-space', 'failed to register layer: write /usr/lib/x.so: no space left on device', /^The sandbox's disk is full/],
 ];
 

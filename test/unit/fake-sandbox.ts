@@ -170,7 +170,10 @@ export function fakeFactory(opts: FakeSandboxOptions = {}): FakeFactory {
 /** A logger that keeps its lines (context included, as the server writes them) for a test to read. */
 export function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  return Object.assign(lineLogger((l) => lines.push(l)), { lines });
+  return Object.assign(
+    lineLogger((l) => lines.push(l)),
+    { lines },
+  );
 }
 
 /** Lets streams, promises and zero-delay timers run (the fake clock stays where it is). */

@@ -25,10 +25,17 @@ describe('the health report is cached for a moment, one look in flight at a time
   it('200 concurrent callers cause one look at the engine; the next look comes only after the TTL', async () => {
     const { engine, calls } = countingEngine();
     let now = 1_000_000;
-    const cache = new HealthCache(() => healthReport(engine, 'sandbox:latest', 0, 'isolated', 'rootless'), 2000, () => now);
+    const cache = new HealthCache(
+      () => healthReport(engine, 'sandbox:latest', 0, 'isolated', 'rootless'),
+      2000,
+      () => now,
+    );
     const reports = await Promise.all(Array.from({ length: 200 }, () => cache.get()));
     expect(reports.every((r) => r.engine.reachable && r.sandboxImage.present)).toBe(true);
-    expect(calls, `200 concurrent health calls made ${calls.version} version and ${calls.imagePresent} image calls; expected 1 each`).toEqual({ version: 1, imagePresent: 1 });
+    expect(calls, `200 concurrent health calls made ${calls.version} version and ${calls.imagePresent} image calls; expected 1 each`).toEqual({
+      version: 1,
+      imagePresent: 1,
+    });
 
     now += 1999;
     await Promise.all(Array.from({ length: 50 }, () => cache.get()));

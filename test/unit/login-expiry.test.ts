@@ -4,9 +4,16 @@ import { describe, expect, it } from 'vitest';
 import { LOGIN_TTL_MS, RequestGuard } from '../../server/security/request-guard.ts';
 
 const guard = () =>
-  new RequestGuard({ token: 'x'.repeat(32), allowedHosts: ['localhost'], passwordLogin: true, trustedProxies: [], cookieSecret: crypto.randomBytes(32) });
+  new RequestGuard({
+    token: 'x'.repeat(32),
+    allowedHosts: ['localhost'],
+    passwordLogin: true,
+    trustedProxies: [],
+    cookieSecret: crypto.randomBytes(32),
+  });
 
-const withLogin = (cookie: string) => ({ headers: { cookie: `rdn_login=${cookie}` }, socket: { remoteAddress: '127.0.0.1' } }) as unknown as IncomingMessage;
+const withLogin = (cookie: string) =>
+  ({ headers: { cookie: `rdn_login=${cookie}` }, socket: { remoteAddress: '127.0.0.1' } }) as unknown as IncomingMessage;
 
 describe('a login that ends names its browser, so its sessions can be closed', () => {
   it('an expired login is reported once by the sweep, and a live one is not', () => {

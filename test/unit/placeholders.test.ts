@@ -3,7 +3,10 @@ import { fillPlaceholders, placeholderNames } from '../../src/code-blocks/placeh
 
 describe('placeholders in shell blocks', () => {
   it('finds each name once, in order', () => {
-    expect(placeholderNames('docker tag <image_id> $REGISTRY/<username>/app && docker push $REGISTRY/<username>/app')).toEqual(['image_id', 'username']);
+    expect(placeholderNames('docker tag <image_id> $REGISTRY/<username>/app && docker push $REGISTRY/<username>/app')).toEqual([
+      'image_id',
+      'username',
+    ]);
     expect(placeholderNames('cat <<EOF\nhi\nEOF')).toEqual([]);
   });
 

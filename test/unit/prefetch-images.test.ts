@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { imagesInMdx, normaliseImage } from '../../scripts/prefetch.ts';
 
 /** A page with one fenced block. */
-const block = (lang: string, body: string, meta = '') => ['---', 'title: t', '---', '', `\`\`\`${lang}${meta ? ` ${meta}` : ''}`, body, '```', ''].join('\n');
+const block = (lang: string, body: string, meta = '') =>
+  ['---', 'title: t', '---', '', `\`\`\`${lang}${meta ? ` ${meta}` : ''}`, body, '```', ''].join('\n');
 
 describe('normaliseImage: full names as a registry knows them', () => {
   it('adds library/ to official images and latest to untagged ones', () => {
@@ -55,7 +56,13 @@ describe('imagesInMdx: the images a page pulls', () => {
   });
 
   it('finds FROM in a Dockerfile file block, not its own stages', () => {
-    const dockerfile = ['FROM golang:1.22 AS build', 'RUN go build', 'FROM --platform=linux/amd64 build', 'FROM scratch', 'FROM python:3.12-slim'].join('\n');
+    const dockerfile = [
+      'FROM golang:1.22 AS build',
+      'RUN go build',
+      'FROM --platform=linux/amd64 build',
+      'FROM scratch',
+      'FROM python:3.12-slim',
+    ].join('\n');
     expect(imagesInMdx(block('dockerfile', dockerfile, 'file=Dockerfile'))).toEqual(['library/golang:1.22', 'library/python:3.12-slim']);
   });
 

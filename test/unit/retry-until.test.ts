@@ -50,10 +50,13 @@ describe('retryUntil', () => {
     const clock = steppingClock();
     let n = 0;
     await expect(
-      retryUntil(async () => {
-        if (++n === 2) throw new Error('engine gone');
-        return undefined;
-      }, { tries: 10, delayMs: 10, clock }),
+      retryUntil(
+        async () => {
+          if (++n === 2) throw new Error('engine gone');
+          return undefined;
+        },
+        { tries: 10, delayMs: 10, clock },
+      ),
     ).rejects.toThrow('engine gone');
     expect(n).toBe(2);
   });

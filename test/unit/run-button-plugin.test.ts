@@ -99,7 +99,10 @@ describe('authoring mistakes fail the build with the file, the line and what is 
   });
 
   it('an undeclared placeholder, with the frontmatter that fixes it', async () => {
-    const file = page('placeholders:\n  - name: container_id\n    description: d\n    example: e\n    test: t\n', '\n```shell\ndocker tag <image_id> app\n```\n');
+    const file = page(
+      'placeholders:\n  - name: container_id\n    description: d\n    example: e\n    test: t\n',
+      '\n```shell\ndocker tag <image_id> app\n```\n',
+    );
     const msg = await failure('docker tag <image_id> app', '', { file });
     expect(msg).toContain(`${path.relative(process.cwd(), file)}:12: placeholder <image_id> is not declared by the page`);
     expect(msg).toContain('placeholders:\n  - name: image_id\n    description:');

@@ -47,7 +47,11 @@ function fakeTransport() {
 }
 
 const bytes = (text: string) => new TextEncoder().encode(text);
-const acks = (s: FakeSocket) => s.sent.filter((f): f is string => typeof f === 'string').map((f) => JSON.parse(f) as { type: string; bytes?: number }).filter((m) => m.type === 'ack');
+const acks = (s: FakeSocket) =>
+  s.sent
+    .filter((f): f is string => typeof f === 'string')
+    .map((f) => JSON.parse(f) as { type: string; bytes?: number })
+    .filter((m) => m.type === 'ack');
 
 function client(options: Partial<RunStreamOptions> = {}) {
   const fake = fakeTransport();

@@ -7,7 +7,15 @@ import { FakeSocket } from './fake-socket.ts';
 
 async function runningRun() {
   const sandbox = new FakeSandbox('session-1', 1);
-  const run = new Run({ id: 'run-1', sessionId: 'session-1', command: 'yes', timeoutMs: 0, outputLimit: 8 * 1024 * 1024, stopGraceMs: 2000, detachedGraceMs: 60_000 });
+  const run = new Run({
+    id: 'run-1',
+    sessionId: 'session-1',
+    command: 'yes',
+    timeoutMs: 0,
+    outputLimit: 8 * 1024 * 1024,
+    stopGraceMs: 2000,
+    detachedGraceMs: 60_000,
+  });
   void run.start(async () => sandbox);
   await settle();
   const exec = sandbox.runs[0]!;
@@ -27,7 +35,9 @@ describe('the run stream', () => {
     for (let i = 0; i < 10; i++) exec.output.write(chunk);
     await settle();
     expect(exec.output.isPaused(), 'the exec output kept flowing past the high watermark').toBe(true);
-    expect(ws.bytesSent, 'handed more than the high watermark (plus one piece) to a client that acknowledged nothing').toBeLessThanOrEqual(FLOW.high + chunk.length);
+    expect(ws.bytesSent, 'handed more than the high watermark (plus one piece) to a client that acknowledged nothing').toBeLessThanOrEqual(
+      FLOW.high + chunk.length,
+    );
     ws.receive(JSON.stringify({ type: 'ack', bytes: ws.bytesSent }));
     await settle();
     expect(exec.output.isPaused(), 'still paused after the client caught up').toBe(false);
@@ -49,7 +59,7 @@ describe('the run stream', () => {
     expect(slow.closed, 'dropped before 10 s').toBeUndefined();
     await vi.advanceTimersByTimeAsync(1);
     expect(slow.closed?.code).toBe(CLOSE.tooSlow);
-    expect(slow.terminated, 'the slow reader\'s socket is cut, not left to a close handshake it would not answer').toBe(true);
+    expect(slow.terminated, "the slow reader's socket is cut, not left to a close handshake it would not answer").toBe(true);
     await settle();
     expect(exec.output.isPaused(), 'the command stayed paused after the slow reader was dropped').toBe(false);
     expect(fast.closed).toBeUndefined();

@@ -57,7 +57,7 @@ describe('Run', () => {
     expect(f.made[0]!.runs, 'an exec was started for a run stopped before it existed').toHaveLength(0);
   });
 
-  it('Stop presses Ctrl-C in the run\'s terminal first, then signals the process session', async () => {
+  it("Stop presses Ctrl-C in the run's terminal first, then signals the process session", async () => {
     const sandbox = new FakeSandbox('session-1', 1);
     const run = new Run(options());
     void run.start(async () => sandbox);
@@ -70,7 +70,7 @@ describe('Run', () => {
     expect(await stopped).toMatchObject({ exitCode: 130, stopped: true });
   });
 
-  it('a resize that lands before the wrapper\'s own stty is applied again with the first output', async () => {
+  it("a resize that lands before the wrapper's own stty is applied again with the first output", async () => {
     const sandbox = new FakeSandbox('session-1', 1);
     const run = new Run(options());
     run.resize(100, 30);
@@ -108,7 +108,10 @@ describe('Run', () => {
     await vi.advanceTimersByTimeAsync(1_000);
     await run.ended;
     expect(run.info()).toMatchObject({ status: 'exited', exitCode: 130, stopped: true });
-    expect(sandbox.helpers.map((c) => c.join(' ')).some((c) => c.includes('pkill -INT')), 'Stop sends SIGINT first').toBe(true);
+    expect(
+      sandbox.helpers.map((c) => c.join(' ')).some((c) => c.includes('pkill -INT')),
+      'Stop sends SIGINT first',
+    ).toBe(true);
   });
 
   it('a run that is never started still ends when its detach timer fires (Stop does not wait forever)', async () => {
@@ -134,7 +137,10 @@ describe('Run', () => {
     run.on('message', () => phases.push(run.phase && { ...run.phase }));
     // The session trusted its recent look: the exec is what finds the sandbox gone.
     const exec = vi.spyOn(first, 'exec').mockRejectedValueOnce(notRunning());
-    void run.start((onPhase) => session.sandbox(onPhase), () => session.sandboxLost());
+    void run.start(
+      (onPhase) => session.sandbox(onPhase),
+      () => session.sandboxLost(),
+    );
     await settle();
     expect(exec).toHaveBeenCalledOnce();
     const second = f.made[1];
@@ -142,11 +148,10 @@ describe('Run', () => {
     const phaseMessages = seen.filter((m) => m.type === 'phase');
     expect(phaseMessages.map((m) => m.phase)).toEqual(['replacing-sandbox', 'creating-sandbox', 'starting-engine', 'ready']);
     expect(phaseMessages.at(-1), '"ready" is announced once, when the command runs').toMatchObject({ message: 'Running' });
-    expect(phases.slice(0, 3).map((p) => p?.phase), 'the run keeps its latest phase for watchers that attach meanwhile').toEqual([
-      'replacing-sandbox',
-      'creating-sandbox',
-      'starting-engine',
-    ]);
+    expect(
+      phases.slice(0, 3).map((p) => p?.phase),
+      'the run keeps its latest phase for watchers that attach meanwhile',
+    ).toEqual(['replacing-sandbox', 'creating-sandbox', 'starting-engine']);
     expect(second!.runs).toHaveLength(1);
     second!.runs[0]!.end(0);
     await run.ended;

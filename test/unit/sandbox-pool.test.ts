@@ -19,7 +19,7 @@ describe('SandboxPool (the warm pool)', () => {
     expect(pool.ready).toBe(0);
     expect(pool.take(), 'an empty pool hands out nothing').toBeUndefined();
     await vi.advanceTimersByTimeAsync(2999);
-    expect(f.made, 'refilled before the new session\'s first Run had the engine').toHaveLength(2);
+    expect(f.made, "refilled before the new session's first Run had the engine").toHaveLength(2);
     await vi.advanceTimersByTimeAsync(1);
     await settle();
     expect(pool.ready).toBe(2);

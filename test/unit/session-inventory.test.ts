@@ -20,7 +20,9 @@ describe('the session inventory parsers', () => {
       volumes: [],
     });
     expect(parseSnapshot(text)).toEqual({
-      containers: [{ id: 'abc', name: 'web', image: 'pythonhello', state: 'running', status: 'Up 2 seconds', ports: [{ hostPort: 4000, containerPort: 80 }] }],
+      containers: [
+        { id: 'abc', name: 'web', image: 'pythonhello', state: 'running', status: 'Up 2 seconds', ports: [{ hostPort: 4000, containerPort: 80 }] },
+      ],
       images: [{ id: 'sha', repository: 'ubuntu', tag: 'latest', size: '119MB' }],
       networks: [{ id: 'n1', name: 'bridge', driver: 'bridge' }],
       volumes: [],
@@ -28,7 +30,14 @@ describe('the session inventory parsers', () => {
   });
 
   it('derives the state from the status when the CLI gives none', () => {
-    const inv = parseSnapshot(JSON.stringify({ containers: [{ ID: 'a', Status: 'Exited (0) 1 second ago' }, { ID: 'b', Status: 'Up 1 second' }] }));
+    const inv = parseSnapshot(
+      JSON.stringify({
+        containers: [
+          { ID: 'a', Status: 'Exited (0) 1 second ago' },
+          { ID: 'b', Status: 'Up 1 second' },
+        ],
+      }),
+    );
     expect(inv.containers.map((c) => c.state)).toEqual(['exited', 'running']);
   });
 });

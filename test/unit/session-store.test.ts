@@ -84,7 +84,10 @@ describe('SessionStore', () => {
     expect(() => s.get(idle.id, alice)).toThrow();
     expect(s.get(busy.id, bob)).toBe(busy);
     expect(f.removed).toContain(idle.id);
-    expect(logger.lines.some((l) => /^Removed session \w+, idle for \d+ s\.$/.test(l)), logger.lines.join('\n')).toBe(true);
+    expect(
+      logger.lines.some((l) => /^Removed session \w+, idle for \d+ s\.$/.test(l)),
+      logger.lines.join('\n'),
+    ).toBe(true);
   });
 
   it('an open events feed does not keep a session alive past the idle time: watching is not activity', async () => {
@@ -131,7 +134,10 @@ describe('SessionStore', () => {
     const session = s.create(alice);
     f.removeFailsWith = new Error('engine gone');
     await vi.advanceTimersByTimeAsync(IDLE_MS + 3 * 60_000);
-    expect(logger.lines.filter((l) => l.startsWith('Removed session')), 'logged as removed').toEqual([]);
+    expect(
+      logger.lines.filter((l) => l.startsWith('Removed session')),
+      'logged as removed',
+    ).toEqual([]);
     expect(logger.lines).toContain(
       `Warning: could not remove a session idle (the next start-up sweeps what it left): engine gone [session=${session.id.slice(0, 8)}]`,
     );

@@ -24,7 +24,7 @@ describe('Session', () => {
     const phases: Phase[] = [];
     const second = await session.sandbox((p) => phases.push(p));
     expect(second).not.toBe(first);
-    expect(f.removed, 'the dead sandbox\'s objects were not removed before making the next').toEqual(['s1']);
+    expect(f.removed, "the dead sandbox's objects were not removed before making the next").toEqual(['s1']);
     expect(phases[0]).toMatchObject({ phase: 'replacing-sandbox' });
     expect(phases[0]!.message).toContain(`Your sandbox ${first.containerId.slice(0, 12)} stopped`);
     expect(session.currentSandbox).toBe(second);

@@ -12,7 +12,12 @@ fs.writeFileSync(creds, 'AUTH_REGISTRY_USER=notes\nAUTH_REGISTRY_PASSWORD=s3cr=t
 
 /** Only what resolveSiteRegistry asks of the engine. */
 const engine = (running: boolean | Error) =>
-  ({ containerRunning: async () => { if (running instanceof Error) throw running; return running; } }) as unknown as Engine;
+  ({
+    containerRunning: async () => {
+      if (running instanceof Error) throw running;
+      return running;
+    },
+  }) as unknown as Engine;
 const lines: string[] = [];
 const LOCAL = { hosted: false, mode: 'isolated' } as const;
 const log = (l: string) => lines.push(l);
@@ -24,7 +29,11 @@ describe('which registry the pages use', () => {
   });
 
   it('NOTES_REGISTRY wins without asking the engine', async () => {
-    const r = await resolveSiteRegistry(engine(new Error('not asked')), { configured: 'registry.example', container: 'c', credentialsFile: creds, ...LOCAL }, log);
+    const r = await resolveSiteRegistry(
+      engine(new Error('not asked')),
+      { configured: 'registry.example', container: 'c', credentialsFile: creds, ...LOCAL },
+      log,
+    );
     expect(r).toEqual({ name: 'registry.example', local: false, attach: [], insecure: [] });
   });
 
@@ -42,13 +51,21 @@ describe('which registry the pages use', () => {
 
   it('hosted mode does not hand one shared account to every reader: Docker Hub unless NOTES_REGISTRY says otherwise', async () => {
     lines.length = 0;
-    const r = await resolveSiteRegistry(engine(true), { configured: undefined, container: 'auth', credentialsFile: creds, hosted: true, mode: 'isolated' }, log);
+    const r = await resolveSiteRegistry(
+      engine(true),
+      { configured: undefined, container: 'auth', credentialsFile: creds, hosted: true, mode: 'isolated' },
+      log,
+    );
     expect(r).toEqual({ name: 'docker.io', local: false, attach: [], insecure: [] });
     expect(lines.join('\n')).toMatch(/hosted mode.*not chosen by default.*NOTES_REGISTRY/);
   });
 
   it('host mode: the host engine pushes to the registry on loopback, with nothing attached', async () => {
-    const r = await resolveSiteRegistry(engine(true), { configured: undefined, container: 'auth', credentialsFile: creds, hosted: false, mode: 'host' }, log);
+    const r = await resolveSiteRegistry(
+      engine(true),
+      { configured: undefined, container: 'auth', credentialsFile: creds, hosted: false, mode: 'host' },
+      log,
+    );
     expect(r).toEqual({ name: '127.0.0.1:5001', local: true, user: 'notes', password: 's3cr=t', attach: [], insecure: [] });
   });
 

@@ -69,7 +69,7 @@ describe('the check fence', () => {
     expect(html, 'the hint comes from the server, after a failed check').not.toContain('Run the docker build block first');
   });
 
-  it('numbers checks without an id by their place among the page\'s checks, and labels them with the title', async () => {
+  it("numbers checks without an id by their place among the page's checks, and labels them with the title", async () => {
     const html = await render(PAGE, 'curl -sf http://localhost:4000', 'check show-output title="The container answers"');
     expect(html).toContain('data-check="check-1"');
     expect(html).toContain('The container answers');
@@ -91,13 +91,21 @@ describe('the check fence', () => {
 describe('the workshop manifest', () => {
   it('reads the checks of a source in page order with their keys', () => {
     expect(pageChecks(PAGE)).toEqual([
-      { key: 'image-built', line: 10, script: 'docker image inspect myimage >/dev/null', hint: 'Run the docker build block first.', showOutput: false, title: undefined },
+      {
+        key: 'image-built',
+        line: 10,
+        script: 'docker image inspect myimage >/dev/null',
+        hint: 'Run the docker build block first.',
+        showOutput: false,
+        title: undefined,
+      },
       { key: 'check-1', line: 14, script: 'curl -sf http://localhost:4000', hint: undefined, showOutput: true, title: 'The container answers' },
     ]);
   });
 
   it('counts the run blocks the page renders, quoted ">" included', () => {
-    const html = '<figure class="frame" data-run-command="ls 2>/dev/null" data-run-exit="0"></figure><figure class="x"></figure><figure data-file="a" data-run-command="pwd">';
+    const html =
+      '<figure class="frame" data-run-command="ls 2>/dev/null" data-run-exit="0"></figure><figure class="x"></figure><figure data-file="a" data-run-command="pwd">';
     expect(runBlockCount(html)).toBe(2);
   });
 
@@ -131,7 +139,16 @@ describe('docs:test finds each check at its place in the built page', () => {
   it('counts the file and run blocks above each check', async () => {
     // As the site renders them: Expressive Code's frames make each block a <figure>; a check is the plugin's <div>.
     const check = async (meta: string) =>
-      toHtml((await engine.render({ code: 'true', language: 'shell', meta, parentDocument: { sourceFilePath: pageFile(`\`\`\`shell ${meta}\ntrue\n\`\`\`\n`) } })).renderedGroupAst);
+      toHtml(
+        (
+          await engine.render({
+            code: 'true',
+            language: 'shell',
+            meta,
+            parentDocument: { sourceFilePath: pageFile(`\`\`\`shell ${meta}\ntrue\n\`\`\`\n`) },
+          })
+        ).renderedGroupAst,
+      );
     const html = [
       '<figure class="frame" data-file="a.sh" data-file-content="echo a>b"></figure>',
       await check('check id="first"'),

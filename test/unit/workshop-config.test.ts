@@ -5,7 +5,7 @@ import { hashPassword } from '../../server/security/password.ts';
 const hash = hashPassword('x');
 
 describe('workshop settings in the configuration', () => {
-  it('an instructors\' password needs the class password (the same login page)', () => {
+  it("an instructors' password needs the class password (the same login page)", () => {
     expect(() => loadConfig({ INSTRUCTOR_PASSWORD_HASH: hash })).toThrow(/INSTRUCTOR_PASSWORD_HASH: set NOTES_PASSWORD_HASH too/);
     expect(loadConfig({ NOTES_PASSWORD_HASH: hash, INSTRUCTOR_PASSWORD_HASH: hash }).instructorPasswordHash).toBe(hash);
   });

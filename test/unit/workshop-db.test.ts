@@ -50,7 +50,8 @@ describe('the workshop store', () => {
     const file = tempFile();
     const db = new WorkshopDb(file);
     db.touchUser('ada', 'attendee');
-    for (const f of [file, `${file}-wal`]) expect({ f: path.basename(f), other: fs.statSync(f).mode & 0o077 }).toEqual({ f: path.basename(f), other: 0 });
+    for (const f of [file, `${file}-wal`])
+      expect({ f: path.basename(f), other: fs.statSync(f).mode & 0o077 }).toEqual({ f: path.basename(f), other: 0 });
     db.close();
     const raw = new DatabaseSync(file);
     expect((raw.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toBe('wal');

@@ -30,7 +30,7 @@ describe('time limits across classes', () => {
     db.setEndsAt('ada', Date.now() - 60_000);
     expect(w.timeIsUp('ada'), 'a minute ago: time is up').toBe(true);
     db.setEndsAt('ada', Date.now() - 13 * 3600_000);
-    expect(w.timeIsUp('ada'), 'yesterday\'s class').toBe(false);
+    expect(w.timeIsUp('ada'), "yesterday's class").toBe(false);
     w.sessionStarted('ada');
     const endsAt = db.user('ada')!.endsAt!;
     expect(endsAt - Date.now()).toBeGreaterThan(89 * 60_000);

@@ -37,4 +37,5 @@ export const restartSandbox = (user: string) => workshopCall<unknown>('POST', `$
 export const extendTime = (user: string, minutes: number) => workshopCall<{ endsAt: number }>('POST', `${at(user)}/extend`, { minutes });
 export const endSession = (user: string) => workshopCall<unknown>('POST', `${at(user)}/end`);
 export const sendMessage = (text: string) => workshopCall<{ id: string; at: number }>('POST', '/api/instructor/message', { text });
-export const saveSettings = (s: { classSize?: number; timeLimitMinutes?: number | null }) => workshopCall<Record<string, unknown>>('POST', '/api/instructor/settings', s);
+export const saveSettings = (s: { classSize?: number; timeLimitMinutes?: number | null }) =>
+  workshopCall<Record<string, unknown>>('POST', '/api/instructor/settings', s);

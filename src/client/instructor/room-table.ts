@@ -41,7 +41,11 @@ function progressCell(a: RoomAttendee, pages: RoomPage[]): HTMLElement {
     const passed = p.checks.filter((c) => mine.checks[c]?.passed).length;
     const failedCheck = p.checks.some((c) => mine.checks[c] && !mine.checks[c]!.passed);
     const text = `${p.title}: ${Math.min(ran, p.blocks)}/${p.blocks}${p.checks.length ? ` · ✓${passed}/${p.checks.length}` : ''}`;
-    const span = el('span', { className: 'room-page', textContent: text, title: `${p.title}: ${ran} of ${p.blocks} blocks ran, ${passed} of ${p.checks.length} checks passed` });
+    const span = el('span', {
+      className: 'room-page',
+      textContent: text,
+      title: `${p.title}: ${ran} of ${p.blocks} blocks ran, ${passed} of ${p.checks.length} checks passed`,
+    });
     span.dataset.page = p.slug;
     span.dataset.done = String(ran >= p.blocks && passed === p.checks.length);
     span.dataset.failed = String(failedCheck);
@@ -88,8 +92,13 @@ export function renderRows(tbody: HTMLElement, attendees: RoomAttendee[], pages:
       if (a.lastFailure) {
         const f = a.lastFailure;
         // A failed check is named by its key (no `#`); a block by its page and number.
-        const where = f.block.includes('#') ? blockName(f.block, pages) : `${pages.find((p) => p.slug === f.page)?.title ?? f.page}: check ${f.block}`;
-        failure.append(el('code', { textContent: f.command.split('\n')[0]!.slice(0, 80) }), el('div', { textContent: `exit ${f.exitCode} at ${clock(f.at)} · ${where}` }));
+        const where = f.block.includes('#')
+          ? blockName(f.block, pages)
+          : `${pages.find((p) => p.slug === f.page)?.title ?? f.page}: check ${f.block}`;
+        failure.append(
+          el('code', { textContent: f.command.split('\n')[0]!.slice(0, 80) }),
+          el('div', { textContent: `exit ${f.exitCode} at ${clock(f.at)} · ${where}` }),
+        );
       } else failure.textContent = '—';
       const buttons = el('td', { className: 'room-actions' });
       const button = (text: string, title: string, fn: () => void, disabled = false) => {
@@ -102,7 +111,14 @@ export function renderRows(tbody: HTMLElement, attendees: RoomAttendee[], pages:
       button('Restart sandbox', 'Remove their sandbox; their next Run makes a clean one (progress is kept)', () => actions.restart(a));
       button('+10 min', 'Give them ten more minutes', () => actions.extend(a));
       button('End session', 'End their session now', () => actions.end(a));
-      tr.append(who, progressCell(a, pages), el('td', { className: 'room-block', textContent: blockName(a.currentBlock, pages) }), failure, el('td', { className: 'room-idle', textContent: formatIdle(a.idleMs) }), buttons);
+      tr.append(
+        who,
+        progressCell(a, pages),
+        el('td', { className: 'room-block', textContent: blockName(a.currentBlock, pages) }),
+        failure,
+        el('td', { className: 'room-idle', textContent: formatIdle(a.idleMs) }),
+        buttons,
+      );
       return tr;
     }),
   );

@@ -42,7 +42,12 @@ export class ShoulderPane {
     if (a.user !== this.#user) return;
     const runs = [...a.runs].sort((x, y) => y.createdAt - x.createdAt);
     this.#select.replaceChildren(
-      ...runs.map((r) => Object.assign(document.createElement('option'), { value: r.id, textContent: `${r.block ?? r.kind} · ${r.status}${r.exitCode !== undefined ? ` (exit ${r.exitCode})` : ''}` })),
+      ...runs.map((r) =>
+        Object.assign(document.createElement('option'), {
+          value: r.id,
+          textContent: `${r.block ?? r.kind} · ${r.status}${r.exitCode !== undefined ? ` (exit ${r.exitCode})` : ''}`,
+        }),
+      ),
     );
     if (this.#runId) this.#select.value = this.#runId;
     this.#mode.dataset.typing = String(a.help);

@@ -8,7 +8,10 @@ export function catchUpBox(host: HTMLElement, slug: string, onDone: () => void):
   const box = document.createElement('div');
   box.className = 'rdn-catch-up';
   const button = Object.assign(document.createElement('button'), { type: 'button', className: 'rdn-catch-up-button', textContent: 'Catch me up' });
-  const status = Object.assign(document.createElement('span'), { className: 'rdn-catch-up-status', textContent: 'Arrived late, or your sandbox was reset? This sets it up as the earlier pages leave it.' });
+  const status = Object.assign(document.createElement('span'), {
+    className: 'rdn-catch-up-status',
+    textContent: 'Arrived late, or your sandbox was reset? This sets it up as the earlier pages leave it.',
+  });
   status.setAttribute('role', 'status');
   // Its own class: `.rdn-pane` is a block's pane, and the page (and its tests) count those.
   const pane = Object.assign(document.createElement('div'), { className: 'rdn-catch-up-pane', hidden: true });
@@ -29,7 +32,9 @@ export function catchUpBox(host: HTMLElement, slug: string, onDone: () => void):
       const end = await view.attach(id);
       const ok = end.kind === 'exit' && end.exitCode === 0;
       box.dataset.state = ok ? 'ok' : 'failed';
-      status.textContent = ok ? 'Caught up: your sandbox is ready for this page.' : `Catching up did not work (${end.kind === 'exit' ? `exit ${end.exitCode}` : end.message}). Ask for help.`;
+      status.textContent = ok
+        ? 'Caught up: your sandbox is ready for this page.'
+        : `Catching up did not work (${end.kind === 'exit' ? `exit ${end.exitCode}` : end.message}). Ask for help.`;
     } catch (err) {
       box.dataset.state = 'failed';
       status.textContent = `Could not catch up: ${(err as Error).message}`;

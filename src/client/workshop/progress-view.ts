@@ -49,7 +49,14 @@ export class ProgressView {
       const checks = (a.dataset.stepsChecks ?? '').split(' ').filter(Boolean);
       const done = pageDone(progress.pages[a.dataset.page!], Number(a.dataset.stepsBlocks ?? '0'), checks);
       a.querySelector('.rdn-tick')?.remove();
-      if (done) a.append(Object.assign(document.createElement('span'), { className: 'rdn-tick', textContent: ' ✓', title: 'Done: every block ran and every check passed' }));
+      if (done)
+        a.append(
+          Object.assign(document.createElement('span'), {
+            className: 'rdn-tick',
+            textContent: ' ✓',
+            title: 'Done: every block ran and every check passed',
+          }),
+        );
     }
   }
 }

@@ -2,7 +2,10 @@
 import { forgetSession, sessionId } from '../session-client.ts';
 
 export interface Progress {
-  pages: Record<string, { blocks: Record<string, { status: string; exitCode?: number; at: number }>; checks: Record<string, { passed: boolean; at: number }> }>;
+  pages: Record<
+    string,
+    { blocks: Record<string, { status: string; exitCode?: number; at: number }>; checks: Record<string, { passed: boolean; at: number }> }
+  >;
 }
 
 export interface WorkshopMe {
@@ -70,7 +73,8 @@ async function inSession<T>(fn: (id: string) => Promise<T>): Promise<T> {
   }
 }
 
-export const runCheck = (page: string, check: string) => inSession((id) => workshopCall<CheckResult>('POST', `/api/sessions/${id}/checks`, { page, check }));
+export const runCheck = (page: string, check: string) =>
+  inSession((id) => workshopCall<CheckResult>('POST', `/api/sessions/${id}/checks`, { page, check }));
 export const startCatchUp = (page: string) => inSession((id) => workshopCall<{ id: string }>('POST', `/api/sessions/${id}/catch-up`, { page }));
 
 /** The page's slug as the workshop names it: its path without slashes, `index` for the home page. */

@@ -1,6 +1,7 @@
 import { askMoreTime, setHelp, type WorkshopMe } from './workshop-api.ts';
 
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}) => Object.assign(document.createElement(tag), props);
+const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}) =>
+  Object.assign(document.createElement(tag), props);
 
 function formatLeft(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
@@ -71,7 +72,11 @@ export class WorkshopBar {
       this.#banner.hidden = true;
     });
     this.#banner.dataset.messageId = m.id;
-    this.#banner.replaceChildren(el('strong', { textContent: 'From the instructor: ' }), el('span', { className: 'rdn-ws-message', textContent: m.text }), close);
+    this.#banner.replaceChildren(
+      el('strong', { textContent: 'From the instructor: ' }),
+      el('span', { className: 'rdn-ws-message', textContent: m.text }),
+      close,
+    );
   }
 
   notice(text: string): void {
@@ -82,7 +87,9 @@ export class WorkshopBar {
   setHelp(help: boolean): void {
     this.#help.dataset.help = String(help);
     this.#help.textContent = help ? "Thanks, I'm fine" : 'Ask for help';
-    this.#help.title = help ? 'The instructor sees that you asked and may type into your runs; press when you no longer need help' : 'Flags you in the room and lets the instructor type into your runs';
+    this.#help.title = help
+      ? 'The instructor sees that you asked and may type into your runs; press when you no longer need help'
+      : 'Flags you in the room and lets the instructor type into your runs';
   }
 
   setEndsAt(endsAt: number | null): void {

@@ -24,7 +24,12 @@ export async function bootWorkshop(main: HTMLElement, notebook: Notebook): Promi
   bar.element.hidden = me.user === 'local' && me.endsAt === null && !me.message;
   main.querySelector('h1')?.after(bar.element, top);
   const checks = new CheckButtons(main, slug, () => void refresh());
-  const view = new ProgressView(top, slug, notebook.blocks.map((b) => ({ key: b.key, exit: b.expectedExit })), checks.keys);
+  const view = new ProgressView(
+    top,
+    slug,
+    notebook.blocks.map((b) => ({ key: b.key, exit: b.expectedExit })),
+    checks.keys,
+  );
   let pending: Promise<void> | undefined;
   async function refresh(): Promise<void> {
     pending ??= getProgress()
