@@ -295,3 +295,93 @@ export type AuthMode = 'token' | 'password' | 'proxy';
 export type HealthResponse =
   | { ok: boolean }
   | (HealthReport & { auth: AuthMode; disk: DiskReport; limits: Limits; queue: number; pool: { size: number; ready: number } });
+
+// ---- Workshop mode (README "Workshop API") -------------------------------------------------------
+
+/** Who a signed-in person is in a workshop. */
+export type Role = 'attendee' | 'instructor';
+
+/** How a block's last run ended. */
+export type BlockStatus = 'exited' | 'failed' | 'stopped';
+
+/** GET /api/progress: the caller's last result per block and per check, by page slug. */
+export interface Progress {
+  pages: Record<
+    string,
+    {
+      blocks: Record<string, { status: BlockStatus; exitCode?: number; at: number }>;
+      checks: Record<string, { passed: boolean; at: number }>;
+    }
+  >;
+}
+
+/** An attendee's last failed block, as the room shows it. */
+export interface Failure {
+  command: string;
+  exitCode: number;
+  at: number;
+  page: string;
+  block: string;
+}
+
+/** The instructor's message to everyone (a banner on every attendee's page). */
+export interface Message {
+  id: string;
+  text: string;
+  at: number;
+}
+
+/** POST /api/instructor/settings (its answer too). */
+export interface WorkshopSettings {
+  classSize: number;
+  timeLimitMinutes: number | null;
+}
+
+/** GET /api/workshop/me */
+export interface WorkshopMe {
+  user: string;
+  role: Role;
+  endsAt: number | null;
+  message: Message | null;
+  help: boolean;
+}
+
+/** POST /api/sessions/:id/checks */
+export interface CheckResult {
+  passed: boolean;
+  /** Only when it did not pass and the page gives one. */
+  hint?: string;
+  /** Only when the page's check says `show-output`. */
+  output?: string;
+}
+
+/** A run of an attendee's session, listed in the room (the newest). */
+export interface RoomRun {
+  id: string;
+  block?: string;
+  kind: 'block' | 'terminal';
+  status: string;
+  exitCode?: number;
+  createdAt: number;
+}
+
+/** One attendee as the room shows them. */
+export interface RoomAttendee {
+  user: string;
+  pages: Progress['pages'];
+  lastFailure?: Failure;
+  idleMs: number;
+  help: boolean;
+  moreTime: boolean;
+  endsAt: number | null;
+  currentBlock?: string;
+  sessionId?: string;
+  runs: RoomRun[];
+}
+
+/** GET /api/instructor/room and the room feed's `room` event. */
+export interface Room {
+  attendees: RoomAttendee[];
+  classSize: number;
+  poolReady: number;
+}

@@ -1,26 +1,8 @@
 import type { Session } from '../sessions/session.ts';
-import type { Failure, Progress, WorkshopDb } from './workshop-db.ts';
+import type { Room, RoomAttendee } from '../protocol.ts';
+import type { WorkshopDb } from './workshop-db.ts';
 
-/** One attendee as the room shows them. */
-export interface RoomAttendee {
-  user: string;
-  pages: Progress['pages'];
-  lastFailure?: Failure;
-  idleMs: number;
-  help: boolean;
-  moreTime: boolean;
-  endsAt: number | null;
-  currentBlock?: string;
-  sessionId?: string;
-  runs: Array<{ id: string; block?: string; kind: 'block' | 'terminal'; status: string; exitCode?: number; createdAt: number }>;
-}
-
-/** `GET /api/instructor/room` and the room feed's `room` event. */
-export interface Room {
-  attendees: RoomAttendee[];
-  classSize: number;
-  poolReady: number;
-}
+export type { Room, RoomAttendee } from '../protocol.ts';
 
 /** Runs of an attendee's session listed in the room (the newest). */
 const ROOM_RUNS = 20;

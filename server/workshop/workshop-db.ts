@@ -1,21 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import type { BlockStatus, Failure, Message, Progress, Role, WorkshopSettings } from '../protocol.ts';
 import { WORKSHOP_MIGRATIONS } from './workshop-migrations.ts';
 
-export type Role = 'attendee' | 'instructor';
-export type BlockStatus = 'exited' | 'failed' | 'stopped';
-
-/** `GET /api/progress`: the last result of each block and check, per page. */
-export interface Progress {
-  pages: Record<
-    string,
-    {
-      blocks: Record<string, { status: BlockStatus; exitCode?: number; at: number }>;
-      checks: Record<string, { passed: boolean; at: number }>;
-    }
-  >;
-}
+// The wire types live in the protocol; the store keeps exactly those.
+export type { BlockStatus, Failure, Message, Progress, Role, WorkshopSettings } from '../protocol.ts';
 
 export interface UserRow {
   user: string;
@@ -24,25 +14,6 @@ export interface UserRow {
   help: boolean;
   moreTime: boolean;
   endsAt: number | null;
-}
-
-export interface Failure {
-  command: string;
-  exitCode: number;
-  at: number;
-  page: string;
-  block: string;
-}
-
-export interface Message {
-  id: string;
-  text: string;
-  at: number;
-}
-
-export interface WorkshopSettings {
-  classSize: number;
-  timeLimitMinutes: number | null;
 }
 
 const DAY_MS = 24 * 3600_000;

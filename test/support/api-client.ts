@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import { runStreamPath, type RunInfo, type ServerMessage } from '../../server/protocol.ts';
 import { RunStreamClient, type RunStreamOptions } from '../../src/client/run-stream-client.ts';
 import { wsTransport } from './ws-transport.ts';
+import { fetchJson } from './fetch-json.ts';
 
 /** What a client saw on a run's stream. */
 export interface StreamResult {
@@ -22,19 +23,7 @@ export class ApiClient {
 
   // biome-ignore lint/suspicious/noExplicitAny: a raw answer of any route; each test reads the fields of the one it called
   async request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const res = await fetch(`${this.url}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${this.token}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-      body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: res.status, body: parsed };
+    return fetchJson(`${this.url}${path}`, method, { Authorization: `Bearer ${this.token}` }, body);
   }
 
   async createSession(): Promise<string> {

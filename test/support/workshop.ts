@@ -7,6 +7,7 @@ import type { Room } from '../../server/workshop/room.ts';
 import type { Message } from '../../server/workshop/workshop-db.ts';
 import type { AppServer } from './app-server.ts';
 import { rawRequest } from './raw-http.ts';
+import { fetchJson } from './fetch-json.ts';
 
 /**
  * A copy of the built site with a `workshop.json` of the test's own (what the pages' build writes),
@@ -54,20 +55,7 @@ export class Person {
 
   // biome-ignore lint/suspicious/noExplicitAny: a raw answer of any route; each test reads the fields of the one it called
   async request(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const res = await fetch(`${this.app.server.url}${p}`, {
-      method,
-      headers: { Cookie: this.cookie, Origin: this.origin, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-      body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
-      redirect: 'manual',
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON
-    }
-    return { status: res.status, body: parsed };
+    return fetchJson(`${this.app.server.url}${p}`, method, { Cookie: this.cookie, Origin: this.origin }, body, { redirect: 'manual' });
   }
 
   async session(): Promise<string> {

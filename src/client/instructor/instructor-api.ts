@@ -1,34 +1,8 @@
 /** The instructor's calls (same origin, the instructor's login cookie). */
 import { workshopCall } from '../workshop/workshop-api.ts';
-import type { Progress } from '../workshop/workshop-api.ts';
+import type { Room } from '../../../server/protocol.ts';
 
-export interface RoomRun {
-  id: string;
-  block?: string;
-  kind: 'block' | 'terminal';
-  status: string;
-  exitCode?: number;
-  createdAt: number;
-}
-
-export interface RoomAttendee {
-  user: string;
-  pages: Progress['pages'];
-  lastFailure?: { command: string; exitCode: number; at: number; page: string; block: string };
-  idleMs: number;
-  help: boolean;
-  moreTime: boolean;
-  endsAt: number | null;
-  currentBlock?: string;
-  sessionId?: string;
-  runs: RoomRun[];
-}
-
-export interface Room {
-  attendees: RoomAttendee[];
-  classSize: number;
-  poolReady: number;
-}
+export type { Room, RoomAttendee, RoomRun } from '../../../server/protocol.ts';
 
 const at = (user: string) => `/api/instructor/attendees/${encodeURIComponent(user)}`;
 

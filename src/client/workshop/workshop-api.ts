@@ -1,26 +1,8 @@
 /** The workshop's HTTP API from the attendee's page (same origin, cookie auth). */
+import type { CheckResult, Progress, WorkshopMe } from '../../../server/protocol.ts';
 import { forgetSession, sessionId } from '../session-client.ts';
 
-export interface Progress {
-  pages: Record<
-    string,
-    { blocks: Record<string, { status: string; exitCode?: number; at: number }>; checks: Record<string, { passed: boolean; at: number }> }
-  >;
-}
-
-export interface WorkshopMe {
-  user: string;
-  role: 'attendee' | 'instructor';
-  endsAt: number | null;
-  message: { id: string; text: string; at: number } | null;
-  help: boolean;
-}
-
-export interface CheckResult {
-  passed: boolean;
-  hint?: string;
-  output?: string;
-}
+export type { CheckResult, Progress, WorkshopMe } from '../../../server/protocol.ts';
 
 /** A refused workshop call, with the server's sentence when it gave one. */
 export class WorkshopError extends Error {
