@@ -52,6 +52,8 @@ export default defineConfig({
           expect: expectations,
           include: ['test/selfhost/**/*.test.ts'],
           testTimeout: 300_000,
+          // One stack at a time: each file builds the image (the same tag) and starts a stack of its own.
+          fileParallelism: false,
           // The first build of the image (its Node base, the site, the dependencies) and the stack's start.
           hookTimeout: 900_000,
         },

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABELS } from '../../server/docker/labels.ts';
 import { hashPassword } from '../../server/security/password.ts';
 import { launchBrowser } from '../support/browser.ts';
-import { runCommand, startComposeStack, waitHealthy, type ComposeStack } from '../support/compose-stack.ts';
+import { buildNotesImage, runCommand, startComposeStack, waitHealthy, type ComposeStack } from '../support/compose-stack.ts';
 import { requireEngine } from '../support/engine.ts';
 import type { NotebookWindow } from '../support/notebook-window.ts';
 
@@ -19,10 +19,7 @@ let page: Page;
 
 beforeAll(async () => {
   await requireEngine();
-  // Reuses the image when none of its inputs changed.
-  const build = await runCommand('bash', ['scripts/build-notes-image.sh'], { timeoutMs: 600_000 });
-  if (build.status !== 0)
-    throw new Error(`Expected scripts/build-notes-image.sh to build the image; it ended with ${build.status}:\n${build.output}`);
+  await buildNotesImage();
   stack = await startComposeStack({ passwordHash: hashPassword(PASSWORD), sandboxImage: SANDBOX_IMAGE, files: ['compose.offline.yaml'] });
   await waitHealthy(stack);
   browser = await launchBrowser();

@@ -43,9 +43,18 @@ async function freeLoopbackPort(): Promise<number> {
   return port;
 }
 
+/** Builds the notes image with scripts/build-notes-image.sh, which reuses it when none of its inputs changed. */
+export async function buildNotesImage(): Promise<void> {
+  const build = await runCommand('bash', ['scripts/build-notes-image.sh'], { timeoutMs: 600_000 });
+  if (build.status !== 0)
+    throw new Error(`Expected scripts/build-notes-image.sh to build the image; it ended with ${build.status}:\n${build.output}`);
+}
+
 export interface ComposeStackOptions {
   /** The scrypt hash of the class password (NOTES_PASSWORD_HASH). */
   passwordHash: string;
+  /** The scrypt hash of the instructors' password (INSTRUCTOR_PASSWORD_HASH); without it the stack has no room. */
+  instructorPasswordHash?: string;
   sandboxImage: string;
   /** Extra compose files after compose.yaml, as HOSTING.md names them (compose.offline.yaml). */
   files: string[];
@@ -77,6 +86,8 @@ export async function startComposeStack(opts: ComposeStackOptions): Promise<Comp
   const port = await freeLoopbackPort();
   const settings: Record<string, string> = {
     NOTES_PASSWORD_HASH: opts.passwordHash,
+    // Empty is unset for compose.yaml, as in a host's .env without the line.
+    INSTRUCTOR_PASSWORD_HASH: opts.instructorPasswordHash ?? '',
     DOCKER_GID: String(fs.statSync('/var/run/docker.sock').gid),
     PUBLISH_ADDRESS: '127.0.0.1',
     PUBLISH_PORT: String(port),
