@@ -58,7 +58,8 @@ export function builtPages(siteDir: string): BuiltPage[] {
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, entry.name);
-      if (entry.isDirectory() && !['_astro', 'pagefind', 'recordings', 'handout'].includes(entry.name)) walk(p);
+      // Not pages of the notes: the build's assets, the handout (every page again) and the instructor's room.
+      if (entry.isDirectory() && !['_astro', 'pagefind', 'recordings', 'handout', 'instructor'].includes(entry.name)) walk(p);
       else if (entry.name === 'index.html') {
         const html = fs.readFileSync(p, 'utf8');
         const rel = path.relative(siteDir, path.dirname(p)).split(path.sep).join('/');
