@@ -84,13 +84,21 @@ export function sandboxFileOwner(s: Pick<SandboxSettings, 'mode' | 'isolation'>)
 
 const SESSION_ID = /^[a-zA-Z0-9-]{1,64}$/;
 
+/** Session networks' names start with this: `z` is the last character a network name may start with. */
+export const SESSION_NETWORK_PREFIX = 'zz-rdn-net-';
+
 /** Names of the per-session objects, derived from the session id only (server-made, checked here). */
 export function sandboxNames(sessionId: string) {
   if (!SESSION_ID.test(sessionId)) throw new Error(`Not a session id: ${JSON.stringify(sessionId.slice(0, 80))}`);
   const short = sessionId.replace(/[^a-zA-Z0-9]/g, '').slice(0, 12);
   return {
     container: `rdn-sandbox-${short}`,
-    network: `rdn-net-${short}`,
+    // Sorts after every other network of the containers attached to it (ATTACH_CONTAINERS: the
+    // notes container, the registries): Docker 20.10 makes the attached network whose name sorts
+    // first a container's gateway and moves its published ports there, restarting their proxy.
+    // Under `rdn-net-` (before compose's `runnable-docker-notes`) each new session dropped every
+    // connection the browsers had open to the notes container, and the next request failed.
+    network: `${SESSION_NETWORK_PREFIX}${short}`,
     volume: `rdn-engine-${short}`,
   };
 }

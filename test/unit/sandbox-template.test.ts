@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SandboxSettings } from '../../server/sandbox/sandbox-settings.ts';
-import { DIND_CAPABILITIES, sandboxCreateOptions, sandboxExecIdentity } from '../../server/sandbox/sandbox-template.ts';
+import { DIND_CAPABILITIES, sandboxCreateOptions, sandboxExecIdentity, sandboxNames } from '../../server/sandbox/sandbox-template.ts';
 
 const base: SandboxSettings = {
   instance: 'local',
@@ -32,7 +32,7 @@ describe('the sandbox create template', () => {
         MemorySwap: 1024 ** 3,
         NanoCpus: 1e9,
         PidsLimit: 512,
-        NetworkMode: 'rdn-net-abc123',
+        NetworkMode: 'zz-rdn-net-abc123',
         Mounts: [{ Type: 'volume', Source: 'rdn-engine-abc123', Target: '/var/lib/docker' }],
       },
     });
@@ -52,7 +52,7 @@ describe('the sandbox create template', () => {
     expect(hc.Binds).toBeUndefined();
     expect(hc.Devices).toEqual([{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }]);
     expect(hc.Mounts).toEqual([{ Type: 'volume', Source: 'rdn-engine-abc123', Target: '/home/rdn/.local/share/docker' }]);
-    expect(hc).toMatchObject({ Memory: 1024 ** 3, PidsLimit: 512, NetworkMode: 'rdn-net-abc123' });
+    expect(hc).toMatchObject({ Memory: 1024 ** 3, PidsLimit: 512, NetworkMode: 'zz-rdn-net-abc123' });
   });
 
   it('rootless: every exec runs as the unprivileged user, with its engine; rootful and host run as root', () => {
@@ -91,5 +91,16 @@ describe('the sandbox create template', () => {
   it('takes nothing but the session id and the settings (no request text)', () => {
     expect(sandboxCreateOptions.length).toBe(2);
     expect(() => sandboxCreateOptions('s; rm -rf /', base)).toThrow(/Not a session id/);
+  });
+});
+
+describe('the session network name', () => {
+  // A container joined to a session network (the notes container, the registries) keeps its gateway
+  // and published ports on the network whose name sorts first: that must stay its own network.
+  it('sorts after the networks of the containers attached to it', () => {
+    const session = sandboxNames('0a1b2c3d-4e5f-6789-abcd-ef0123456789').network;
+    for (const own of ['runnable-docker-notes', 'rdn-selfhost-1234abcd', 'bridge', 'notes_default', 'z-net']) {
+      expect([own, session].sort(), `"${session}" should sort after "${own}"`).toEqual([own, session]);
+    }
   });
 });
