@@ -1,7 +1,7 @@
 import { CLOSE, type Inventory, type SessionMessage } from '../../server/protocol.ts';
 import type { Notebook } from './notebook.ts';
 import { backoffMs, retry } from './retry.ts';
-import { ApiError, existingSession, sessionEventsUrl } from './session-client.ts';
+import { ApiError, existingSession, sessionEventsUrl, signedOut } from './session-client.ts';
 import { BLOCK_ATTRIBUTES as A } from '../code-blocks/block-attributes.ts';
 
 /** What the panel says once its session is gone for good. */
@@ -99,6 +99,8 @@ export class SessionPanel {
     let answered = false;
     const look = async (n: number): Promise<{ current: string } | 'signed-out' | undefined> => {
       if (n === 0) return undefined; // the first wait comes before the first look
+      // The page already knows (another call met the 401): a look would only be one more refusal.
+      if (signedOut()) return 'signed-out';
       let current: string | undefined;
       try {
         current = await existingSession();

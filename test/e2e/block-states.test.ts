@@ -254,6 +254,9 @@ describe('block states in Chromium', () => {
       await expect.poll(() => block(page, 0).state(), { timeout: 180_000 }).toBe('ok');
       await first.close();
       second = await startAppServer({ PORT: port });
+      // The reader restarted the server in a terminal and comes back to the page: the page asks then
+      // (it does not poll a server that went away; the session panel's few looks may be over by now).
+      await page.evaluate(() => window.dispatchEvent(new Event('focus')));
       const status = page.locator('.engine-status');
       await expect.poll(() => status.innerText(), { timeout: 30_000 }).toMatch(/^Signed out: open the link that `npm start` printed/);
       expect(await status.getAttribute('data-state')).toBe('signed-out');
