@@ -9,25 +9,29 @@ import { hashPassword } from '../../server/security/password.ts';
 import { buildNotesImage, startComposeStack, waitHealthy, type ComposeStack } from '../support/compose-stack.ts';
 import { requireEngine } from '../support/engine.ts';
 import { ATTENDEE_PASSWORD, INSTRUCTOR_PASSWORD, workshopClass } from '../support/workshop-class.ts';
+import { retryUntil } from '../../server/retry-until.ts';
 
 const SANDBOX_IMAGE = process.env.SANDBOX_IMAGE ?? 'runnable-docker-notes/sandbox:latest';
 let stack: ComposeStack | undefined;
 
 /** Waits until the server answers its health call from here too (the container's healthcheck runs only every 30 s). */
 async function waitAnswering(url: string): Promise<void> {
-  const until = Date.now() + 120_000;
   let last = '';
-  while (Date.now() < until) {
-    try {
-      const res = await fetch(`${url}/api/health`);
-      if (res.ok) return;
-      last = `HTTP ${res.status}`;
-    } catch (e) {
-      last = String(e);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-  throw new Error(`Expected the restarted server to answer ${url}/api/health; the last try gave ${last}.\nLogs:\n${await stack!.logs()}`);
+  const answered = await retryUntil(
+    async () => {
+      try {
+        const res = await fetch(`${url}/api/health`);
+        if (res.ok) return true;
+        last = `HTTP ${res.status}`;
+      } catch (e) {
+        last = String(e);
+      }
+      return undefined;
+    },
+    { delayMs: 250, timeoutMs: 120_000 },
+  );
+  if (!answered)
+    throw new Error(`Expected the restarted server to answer ${url}/api/health; the last try gave ${last}.\nLogs:\n${await stack!.logs()}`);
 }
 
 beforeAll(async () => {

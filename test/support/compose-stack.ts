@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../server/config.ts';
 import { LABELS } from '../../server/docker/labels.ts';
+import { retryUntil } from '../../server/retry-until.ts';
 
 export interface CommandResult {
   status: number | null;
@@ -145,15 +146,24 @@ export async function startComposeStack(opts: ComposeStackOptions): Promise<Comp
 
 /** Waits until the container's own healthcheck says healthy; fails at once when it exits or turns unhealthy. */
 export async function waitHealthy(stack: ComposeStack, timeoutMs = 240_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
   let last = '';
-  while (Date.now() < until) {
-    const r = await runCommand('docker', ['inspect', '-f', '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}', stack.container]);
-    last = r.output.trim();
-    if (last === 'running healthy') return;
-    if (r.status !== 0 || /^(exited|dead)|unhealthy/.test(last)) break;
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-  }
+  const healthy = await retryUntil(
+    async () => {
+      const r = await runCommand('docker', [
+        'inspect',
+        '-f',
+        '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}',
+        stack.container,
+      ]);
+      last = r.output.trim();
+      if (last === 'running healthy') return true;
+      // Exited, dead or unhealthy: no use waiting longer (false ends the retry).
+      if (r.status !== 0 || /^(exited|dead)|unhealthy/.test(last)) return false;
+      return undefined;
+    },
+    { delayMs: 500, timeoutMs },
+  );
+  if (healthy) return;
   const health = (await runCommand('docker', ['inspect', '-f', '{{json .State.Health}}', stack.container])).output;
   throw new Error(`Expected the notes container to become healthy; its state is "${last}".\nHealth: ${health}\nLogs:\n${await stack.logs()}`);
 }
