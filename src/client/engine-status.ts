@@ -1,4 +1,5 @@
 import type { HealthResponse } from '../../server/protocol.ts';
+import { fetchRetrying } from './fetch-retrying.ts';
 import { checkSignedIn, signInMode, signedOut } from './session-client.ts';
 
 const RECHECK_MS = 10_000;
@@ -66,7 +67,7 @@ export function watchEngineStatus(el: HTMLElement): void {
   };
   const check = async () => {
     try {
-      const res = await fetch('/api/health', { credentials: 'same-origin' });
+      const res = await fetchRetrying('/api/health', { credentials: 'same-origin' });
       if (res.status === 404) return show('down', 'Static copy: no notes server here, so blocks show recorded output.');
       if (!res.ok) return show('down', `The server answered ${res.status} to a health check.`);
       const h = (await res.json()) as HealthResponse;

@@ -1,9 +1,10 @@
+import { fetchRetrying } from './fetch-retrying.ts';
 import { Notebook } from './notebook.ts';
 
 /** Does the notes server answer here? A static host answers 404 (or HTML) instead. */
 async function serverAnswers(): Promise<boolean> {
   try {
-    const res = await fetch('/api/health', { credentials: 'same-origin' });
+    const res = await fetchRetrying('/api/health', { credentials: 'same-origin' });
     if (!res.ok) return false;
     const body = (await res.json()) as { engine?: unknown };
     return typeof body.engine === 'object';

@@ -1,5 +1,6 @@
 import type { RegistryInfo } from '../../server/protocol.ts';
 import { BLOCK_ATTRIBUTES as A } from '../code-blocks/block-attributes.ts';
+import { fetchRetrying } from './fetch-retrying.ts';
 
 /** A text node or element with the given text, for building the note without innerHTML. */
 function code(text: string): HTMLElement {
@@ -18,7 +19,7 @@ export async function showRegistryAccount(root: ParentNode): Promise<void> {
   if (blocks.length === 0) return;
   let info: RegistryInfo;
   try {
-    const res = await fetch('/api/registry', { credentials: 'same-origin' });
+    const res = await fetchRetrying('/api/registry', { credentials: 'same-origin' });
     if (!res.ok) return;
     info = (await res.json()) as RegistryInfo;
   } catch {

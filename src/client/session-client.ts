@@ -1,5 +1,6 @@
 /** Talks to the notes server's HTTP API for the page (same origin, cookie auth). */
 import { sessionEventsPath, type RunInfo } from '../../server/protocol.ts';
+import { fetchRetrying } from './fetch-retrying.ts';
 
 /** An API failure, with a sentence for the reader. */
 export class ApiError extends Error {
@@ -32,7 +33,7 @@ function setSignedOut(value: boolean): void {
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(path, {
+    res = await fetchRetrying(path, {
       method,
       credentials: 'same-origin',
       headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
@@ -107,7 +108,7 @@ export async function checkSignedIn(): Promise<boolean | undefined> {
  */
 export async function signInMode(): Promise<'token' | 'password' | 'proxy'> {
   try {
-    const res = await fetch('/login', { credentials: 'same-origin', redirect: 'manual' });
+    const res = await fetchRetrying('/login', { credentials: 'same-origin', redirect: 'manual' });
     if (res.ok) return 'password';
     return res.status === 401 ? 'proxy' : 'token';
   } catch {

@@ -1,4 +1,6 @@
 import { BLOCK_ATTRIBUTES as A } from '../code-blocks/block-attributes.ts';
+import { fetchRetrying } from './fetch-retrying.ts';
+
 /** One block's recorded output, as `npm run docs:test` saved it. */
 export interface Recording {
   exitCode: number;
@@ -52,7 +54,7 @@ export function fillRecordedOutput(pre: HTMLElement, output: string): void {
 export async function showRecordings(blocks: HTMLElement[], pathname = location.pathname): Promise<void> {
   let rec: PageRecordings;
   try {
-    const res = await fetch(recordingsUrl(pathname));
+    const res = await fetchRetrying(recordingsUrl(pathname));
     if (!res.ok) return;
     rec = (await res.json()) as PageRecordings;
   } catch {

@@ -1,5 +1,6 @@
 /** The workshop's HTTP API from the attendee's page (same origin, cookie auth). */
 import type { CheckResult, Progress, WorkshopMe } from '../../../server/protocol.ts';
+import { fetchRetrying } from '../fetch-retrying.ts';
 import { forgetSession, sessionId } from '../session-client.ts';
 
 export type { CheckResult, Progress, WorkshopMe } from '../../../server/protocol.ts';
@@ -14,7 +15,7 @@ export class WorkshopError extends Error {
 }
 
 export async function workshopCall<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(path, {
+  const res = await fetchRetrying(path, {
     method,
     credentials: 'same-origin',
     headers: body === undefined ? {} : { 'Content-Type': 'application/json' },

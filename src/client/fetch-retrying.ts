@@ -1,0 +1,30 @@
+import { retry, type RetryClock } from './retry.ts';
+
+/** Tries in all for one request, and the first wait; the waits grow 3× (0.3 s, then 0.9 s). */
+const TRIES = 3;
+const FIRST_WAIT_MS = 300;
+
+/**
+ * `fetch` that tries again when the request never got an answer (fetch rejects: the connection was
+ * refused, reset or closed). A kept-alive connection that the server closes just as the page reuses it
+ * fails this way although the server is up; such a request never reached the server's handlers, so sending
+ * it again is safe. An HTTP answer of any status is returned as it is. After the last try the
+ * network error is thrown, and the caller tells the reader that the server is not reachable.
+ */
+export async function fetchRetrying(input: string, init: RequestInit = {}, clock?: RetryClock): Promise<Response> {
+  let lastError: unknown;
+  const res = await retry(
+    async () => {
+      try {
+        return await fetch(input, init);
+      } catch (err) {
+        if (init.signal?.aborted) throw err;
+        lastError = err;
+        return undefined;
+      }
+    },
+    { firstMs: FIRST_WAIT_MS, maxMs: 3 * FIRST_WAIT_MS, factor: 3, tries: TRIES, signal: init.signal ?? undefined, clock },
+  );
+  if (res) return res;
+  throw lastError ?? new TypeError('The request was cancelled.');
+}
