@@ -113,6 +113,17 @@ describe('the self-hosted image, run by compose as HOSTING.md says', () => {
     await page.context().close();
   });
 
+  it('every container of the stack keeps running: none exits or restarts (offline, the cache cannot reach Docker Hub)', async () => {
+    const ids = (await runCommand('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${stack!.project}`])).output
+      .split(/\s+/)
+      .filter(Boolean);
+    expect(ids.length, 'the stack has the notes server and the registry cache').toBeGreaterThanOrEqual(2);
+    const states = (await runCommand('docker', ['inspect', '-f', '{{.Name}} {{.State.Status}} restarts={{.RestartCount}}', ...ids])).output
+      .trim()
+      .split('\n');
+    for (const line of states) expect(line, `a container of the stack: ${states.join('; ')}`).toMatch(/ running restarts=0$/);
+  });
+
   it('`down -v` stops the server, which removes its sandboxes: nothing of the stack is left', async () => {
     const down = await stack!.compose('down', '-v', '--timeout', '60');
     expect(down.status, `down failed:\n${down.output}`).toBe(0);
