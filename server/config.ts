@@ -81,7 +81,7 @@ const envSchema = z.object({
   WARM_POOL: z.coerce.number().int().min(0).max(100).default(1),
   RUN_OUTPUT_BYTES: bytes.default(1 * MiB),
   RUN_DETACHED_GRACE_MS: ms.default(10 * 60_000),
-  STOP_GRACE_MS: ms.default(2000),
+  STOP_GRACE_MS: ms.default(150),
   RUN_TIMEOUT_MS: ms.default(10 * 60_000),
   RUN_TIMEOUT_MAX_MS: ms.default(2 * 3600_000),
   SESSION_IDLE_MS: ms.min(1000).default(30 * 60_000),

@@ -44,11 +44,14 @@ export function runExecOptions(runId: string, command: string, size?: { cols: nu
 }
 
 /**
- * Signals every process of a run's session (SIGINT first, SIGKILL after the grace). A helper: the
- * pid file is the reader's to write, so only digits are believed.
+ * Stops a run in one helper exec: SIGINT to every process of the run's session, then, for as long as
+ * the grace lasts, a look every 20 ms whether any is left, and SIGKILL to what is. One exec, not one per
+ * signal: on a loaded host each exec costs a round trip to the engine, longer than the grace itself.
+ * The pid file is the reader's to write, so only digits are believed.
  */
-export function signalRunCommand(runId: string, signal: 'INT' | 'KILL'): string[] {
+export function stopRunCommand(runId: string, graceMs: number): string[] {
   const file = runPidFile(runId);
+  const looks = Math.max(1, Math.ceil(graceMs / 20));
   // A run stopped just as it starts may not have written its pid yet: wait a moment for it. The wait
   // stays in this one helper rather than retryUntil around several: at the pids limit a second
   // helper may not start at all.
@@ -56,6 +59,8 @@ export function signalRunCommand(runId: string, signal: 'INT' | 'KILL'): string[
     '/bin/bash',
     '-c',
     `for i in {1..40}; do [ -f ${file} ] && break; /usr/bin/sleep 0.05; done; ` +
-      `p=$(/usr/bin/head -c 20 ${file} 2>/dev/null); case $p in ''|*[!0-9]*) exit 0;; esac; /usr/bin/pkill -${signal} -s "$p"; true`,
+      `p=$(/usr/bin/head -c 20 ${file} 2>/dev/null); case $p in ''|*[!0-9]*) exit 0;; esac; /usr/bin/pkill -INT -s "$p" || exit 0; ` +
+      `for ((i = 0; i < ${looks}; i++)); do /usr/bin/sleep 0.02; /usr/bin/pgrep -s "$p" >/dev/null || exit 0; done; ` +
+      `/usr/bin/pkill -KILL -s "$p"; true`,
   ];
 }

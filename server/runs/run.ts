@@ -3,12 +3,14 @@ import type { RunInfo, RunStatus, ServerMessage } from '../protocol.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { retryUntil } from '../retry-until.ts';
 import type { ExecHandle, Phase, SessionSandbox } from '../sandbox/session-sandbox.ts';
-import { runExecOptions, signalRunCommand } from './run-exec.ts';
+import { runExecOptions, stopRunCommand } from './run-exec.ts';
 import { Transcript } from './transcript.ts';
 
 const MAX_TYPE_AHEAD = 64 * 1024;
 /** After a SIGKILL that was delivered, how long the run may take to be reported ended before the sandbox is. */
 const KILL_SETTLE_MS = 10_000;
+/** How long the stop helper may take beyond its grace (to start, and to find the run's pid file) before Stop gives up on it. */
+const HELPER_START_MS = 4000;
 /** What a terminal sends for Ctrl-C: its line discipline turns it into SIGINT for the foreground job. */
 const CTRL_C = '\x03';
 
@@ -314,37 +316,34 @@ export class Run extends EventEmitter<RunEvents> {
     // process session still follows, for background jobs and for programs that read the terminal raw.
     if (this.#exec && !this.#exec.input.writableEnded) this.#exec.input.write(CTRL_C);
     const sandbox = this.#sandbox;
-    if (sandbox) {
-      // Each step is bounded: a helper that cannot start (every process slot taken) must not hold Stop up.
-      if (!(await this.#endsWithin(sandbox.run(signalRunCommand(this.id, 'INT'))))) {
-        if (!(await this.#endsWithin(sandbox.run(signalRunCommand(this.id, 'KILL')), KILL_SETTLE_MS))) {
-          // Signals could not end it (trapped, or a fork bomb at the pids limit): end the whole sandbox.
-          this.#killedSandbox = sandbox
-            .kill()
-            .catch((e: unknown) => this.#log.warn('Stop could not kill the sandbox of a run that ignored its signals', e));
-          await this.#killedSandbox;
-        }
-      }
+    if (sandbox && !(await this.#endsAfter(sandbox.run(stopRunCommand(this.id, this.#opts.stopGraceMs))))) {
+      // Signals could not end it (a fork bomb at the pids limit, where no helper starts): end the whole sandbox.
+      this.#killedSandbox = sandbox
+        .kill()
+        .catch((e: unknown) => this.#log.warn('Stop could not kill the sandbox of a run that ignored its signals', e));
+      await this.#killedSandbox;
     }
     await this.ended;
     return this.info();
   }
 
   /**
-   * Runs a stop step (given one grace to finish), then whether the run ends soon after: within one grace,
-   * or `settleMs` when the step did run (a killed command can take a moment to be reported on a busy host,
-   * and ending the whole sandbox for that would lose the reader's state for nothing).
+   * Whether the run ends once the stop helper has done its work. The helper is bounded: one that cannot
+   * start (every process slot taken) must not hold Stop up. One that ran may have killed a command that
+   * takes a moment to be reported ended on a busy host, and ending the whole sandbox for that would lose
+   * the reader's state for nothing: that gets KILL_SETTLE_MS.
    */
-  async #endsWithin(step: Promise<unknown>, settleMs = this.#opts.stopGraceMs): Promise<boolean> {
+  async #endsAfter(helper: Promise<unknown>): Promise<boolean> {
     const ended = this.ended.then(() => true as const);
     const wait = (ms: number) => new Promise<false>((r) => setTimeout(() => r(false), ms).unref());
-    const ran = step.then(
+    const ran = helper.then(
       () => 'ran' as const,
       () => 'failed' as const,
     );
-    const first = await Promise.race([ended, ran, wait(this.#opts.stopGraceMs)]);
+    // The helper's own work: up to 2 s for the pid file, the grace, then the engine's round trips.
+    const first = await Promise.race([ended, ran, wait(HELPER_START_MS + this.#opts.stopGraceMs)]);
     if (first === true) return true;
-    return Promise.race([ended, wait(first === 'ran' ? Math.max(settleMs, this.#opts.stopGraceMs) : this.#opts.stopGraceMs)]);
+    return Promise.race([ended, wait(first === 'ran' ? KILL_SETTLE_MS : HELPER_START_MS)]);
   }
 
   /** A client started watching; a run with no watchers is stopped after the detached grace. */

@@ -68,3 +68,35 @@ describe('a run says whether it was stopped or ended by itself', () => {
     expect(await app.api.info(r.id)).not.toHaveProperty('stopped');
   });
 });
+
+describe('Stop with the default grace: SIGINT first, SIGKILL to whatever is left', () => {
+  /** Starts `command`, waits for `marker` in its output, presses Stop; returns the run's end and output. */
+  async function stopAfter(command: string, marker: string) {
+    const id = await app.api.startRun(session, command);
+    let armed!: () => void;
+    const isArmed = new Promise<void>((r) => (armed = r));
+    const followed = app.api.follow(id, 0, (_s, seen) => {
+      if (seen.output.includes(marker)) armed();
+    });
+    await isArmed;
+    const info = await app.api.stop(id);
+    const text = (await followed).output.toString('utf8');
+    return { info, text };
+  }
+
+  it.each([
+    ['ignores INT', `trap '' INT; echo armed; while :; do sleep 0.1; done`],
+    ['ignores INT while flooding its output', `trap '' INT; echo armed; yes`],
+    ['ignores INT, TERM and HUP in a child too', `trap '' INT TERM HUP; echo armed; bash -c "trap '' INT TERM HUP; while :; do sleep 0.1; done"`],
+  ])('a command that %s ends killed (137), stopped', async (_what, command) => {
+    const { info } = await stopAfter(command, 'armed');
+    expect(info).toMatchObject({ status: 'exited', exitCode: 137, stopped: true });
+    expect((await app.api.run(session, 'echo after-stop')).text, 'the sandbox survives a killed run').toContain('after-stop');
+  });
+
+  it('a command that handles INT gets to run its handler: its clean-up output and its own exit code', async () => {
+    const { info, text } = await stopAfter(`trap 'echo cleaned-up; exit 3' INT; echo armed; while :; do sleep 0.05; done`, 'armed');
+    expect(info).toMatchObject({ status: 'exited', exitCode: 3, stopped: true });
+    expect(text).toContain('cleaned-up');
+  });
+});

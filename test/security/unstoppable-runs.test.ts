@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LABELS } from '../../server/docker/labels.ts';
+import { runCommand } from '../support/compose-stack.ts';
 import type { ApiClient } from '../support/api-client.ts';
 import { startAppServer, type AppServer } from '../support/app-server.ts';
 import { requireEngine } from '../support/engine.ts';
@@ -41,6 +43,13 @@ async function startAndWait(command: string, marker: string, timeoutMs?: number)
   return id;
 }
 
+/** How many processes the session's sandbox holds, as the engine counts them against its pids limit. */
+async function sandboxPids(): Promise<number> {
+  const ids = (await runCommand('docker', ['ps', '-q', '--filter', `label=${LABELS.session}=${session}`])).output.trim().split(/\s+/);
+  const out = (await runCommand('docker', ['stats', '--no-stream', '--format', '{{.PIDs}}', ...ids])).output.trim();
+  return Number.parseInt(out, 10) || 0;
+}
+
 // A command that ignores INT, HUP and TERM and fills the sandbox's pids limit: no helper can start in it.
 const BOMB = `trap "" INT HUP TERM; echo bomb-armed; while :; do (trap "" INT HUP TERM; exec sleep 1000) & done 2>/dev/null`;
 
@@ -56,6 +65,9 @@ describe('Stop and the run timeout end any run, whatever it traps, and say what 
 
   it('a fork bomb that traps INT/HUP at the pids limit: Stop ends it by ending the sandbox, says so, and the next Run works', async () => {
     const id = await startAndWait(BOMB, 'bomb-armed');
+    // Stop once every process slot is taken, so that no stop helper can start (before that, the helper's
+    // SIGKILL to the run's process session ends the bomb and the sandbox survives).
+    await expect.poll(() => sandboxPids(), { timeout: 60_000, message: 'the bomb fills the pids limit (200)' }).toBeGreaterThanOrEqual(195);
     const stopped = await api.stop(id);
     expect(stopped.status).toBe('failed');
     expect(stopped.error).toMatch(/Stop was pressed, but the command ignored its signals or held every process slot, so the whole sandbox was ended/);
