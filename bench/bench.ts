@@ -9,6 +9,10 @@
  *   6. page weight: gzip JS/CSS before and after the first Run
  *   7. the sandbox boundary: rootless vs rootful (isolation.ts)
  *   8. workshop mode: an attendee's run ending -> the instructor's room showing it, 50 attendees connected
+ *   9. under load: the warm click (vs the exec floor taken interleaved) and Stop (also of commands that trap
+ *      INT) while 10 new readers keep arriving in the background (under-load.ts)
+ *  10. a class with its room prepared: the warm pool sized for 10 and for 50, filled, then all of them
+ *      arriving within a second (pooled-class.ts)
  * BENCH_QUICK=1 runs fewer repetitions and smaller sizes (a smoke run).
  */
 import { spawn } from 'node:child_process';
@@ -28,6 +32,9 @@ import { compareRatios, readRatios, type Ratios } from './compare.ts';
 import { LoadTrail } from './load-average.ts';
 import { pageWeight } from './page-weight.ts';
 import { measureRoomLatency } from './workshop-room.ts';
+import { measureUnderLoad } from './under-load.ts';
+import { measurePooledClass } from './pooled-class.ts';
+import { execFirstByte } from './exec-first-byte.ts';
 import { fmt, ms, now, repeat, summarize, type Summary } from './stats.ts';
 import { rssBytes } from '../test/support/process-memory.ts';
 
@@ -86,15 +93,7 @@ try {
   const exec = (cmd: string[], user?: string, env: string[] = []) =>
     engine.exec(sandboxId!, { cmd, env, user, tty: true, stdin: false }).then((e) => e.output);
   log('exec floor (dockerode)');
-  const floor = await repeat(REPS, async () => {
-    const t = now();
-    const stream = await exec(['echo', 'hi']);
-    return new Promise<number>((resolve) => {
-      let first: number | undefined;
-      stream.on('data', () => (first ??= ms(t)));
-      stream.on('end', () => resolve(first ?? ms(t)));
-    });
-  });
+  const floor = await repeat(REPS, () => execFirstByte(engine, sandboxId!, ['echo', 'hi']));
   log('exec floor (docker CLI)');
   const cli = await repeat(REPS, () => {
     const t = now();
@@ -108,15 +107,7 @@ try {
   log('warm click -> first byte (echo hi, docker ps -a)');
   const warmEcho = await repeat(REPS, () => apiFirstByte(api, session, 'echo hi'));
   const warmPs = await repeat(REPS, () => apiFirstByte(api, session, 'docker ps -a'));
-  const rawPs = await repeat(REPS, async () => {
-    const t = now();
-    const stream = await exec(['docker', 'ps', '-a'], identity.user, identity.env);
-    return new Promise<number>((resolve) => {
-      let first: number | undefined;
-      stream.on('data', () => (first ??= ms(t)));
-      stream.on('end', () => resolve(first ?? ms(t)));
-    });
-  });
+  const rawPs = await repeat(REPS, () => execFirstByte(engine, sandboxId!, ['docker', 'ps', '-a'], identity.user, identity.env));
   row('1. exec floor: dockerode `echo hi`', floor);
   row('1. exec floor: `docker exec` CLI', cli, `${fmt(cli.median / floor.median, 2)}x dockerode`);
   row('2. warm click -> first byte, `echo hi`', warmEcho, `${fmt(warmEcho.median / floor.median, 2)}x floor (goal <= 1.25x)`);
@@ -272,6 +263,39 @@ try {
   results.workshopRoom = room;
   ratio('8. workshop run end -> room event, p95 ms', room.latency.p95);
   load.mark('after 8');
+}
+
+// ---- 9: under load: the warm click and Stop while a class keeps arriving ---------------------------
+{
+  const u = await measureUnderLoad(engine, identity, { attendees: 10, reps: QUICK ? 10 : 30, stops: QUICK ? 3 : 10 }, log);
+  const bg = `${u.backgroundSessions} sessions made meanwhile${u.backgroundFailures ? `, ${u.backgroundFailures} failed` : ''}`;
+  row('9. under load: exec floor `echo hi`', u.floor, bg);
+  row('9. under load: warm click -> first byte, `echo hi`', u.warmClick, `${fmt(u.warmClick.median / u.floor.median, 2)}x floor (goal <= 1.10x)`);
+  ratio('9. under load: warm click / exec floor (median)', u.warmClick.median / u.floor.median);
+  for (const [name, s] of Object.entries(u.stop)) {
+    row(`9. under load: Stop -> end of run, during ${name}`, s, 'goal: p95 <= 250 ms');
+    ratio(`9. under load: Stop -> end during ${name}, p95 ms`, s.p95);
+  }
+  results.underLoad = u;
+  load.mark('after 9');
+}
+
+// ---- 10: a class with its room prepared: the pool sized for it ---------------------------------------
+{
+  const classes = [];
+  for (const size of QUICK ? [5] : [10, 50]) {
+    const c = await measurePooledClass(size, log);
+    classes.push(c);
+    row(
+      `10. pool sized for ${size}, all arrive within 1 s`,
+      `${c.ok}/${size} ok, ${c.pooled}/${size} pooled; first byte p50 ${fmt(c.firstByte.median / 1000, 2)} s, p95 ${fmt(c.firstByte.p95 / 1000, 2)} s`,
+      `pool filled in ${fmt(c.fillSeconds, 0)} s${size >= 50 ? '; goal: p95 <= 2 s' : '; goal: all pooled'}`,
+    );
+    ratio(`10. pool sized for ${size}: first byte p95 s`, c.firstByte.p95 / 1000);
+    ratio(`10. pool sized for ${size}: share pooled`, c.pooled / size, false);
+  }
+  results.pooledClasses = classes;
+  load.mark('after 10');
 }
 
 // ---- 7: rootless vs rootful --------------------------------------------------------------------
