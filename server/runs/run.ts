@@ -26,11 +26,21 @@ const LATE_RESIZE_MS = 150;
  * Whether the sandbox outlived the exec. A signal exit (>= 128) may mean the whole container was
  * killed, and its state can lag the exec's end by a moment: look again briefly before trusting it.
  */
-async function sandboxSurvived(sandbox: SessionSandbox, exitCode: number, stopped: boolean): Promise<boolean> {
+async function sandboxSurvived(sandbox: SessionSandbox, exitCode: number, stopped: boolean, firstLook: Promise<boolean>): Promise<boolean> {
+  // An exit of its own (below 128) means the process lived to exit: the sandbox did too.
+  if (exitCode < 128) return true;
   // Killed containers report 137; a run we stopped ourselves needs no second look. Up to 2 s: on a
   // loaded host the engine reports the container gone well after the exec's end (0.4 s was outrun).
   const looks = exitCode === 137 && !stopped ? 20 : 1;
-  const gone = await retryUntil(async () => ((await sandbox.running()) ? undefined : true), { tries: looks, delayMs: 100 });
+  let looked = false;
+  const gone = await retryUntil(
+    async () => {
+      const running = looked ? await sandbox.running() : await firstLook;
+      looked = true;
+      return running ? undefined : true;
+    },
+    { tries: looks, delayMs: 100 },
+  );
   return gone === undefined;
 }
 
@@ -198,6 +208,9 @@ export class Run extends EventEmitter<RunEvents> {
         exec.output.once('close', resolve);
         exec.output.once('error', resolve);
       });
+      // The first look whether the sandbox is still there goes out with the exit code's, not after it:
+      // on a loaded host each is a round trip of its own to the engine.
+      const firstLook = this.#sandbox.running().catch(() => false);
       // No exit code means the sandbox or the engine connection went: told to the reader just below.
       const code = await exec.exitCode().catch(() => undefined);
       if (this.#killedSandbox) {
@@ -208,7 +221,7 @@ export class Run extends EventEmitter<RunEvents> {
           `${why}, but the command ignored its signals or held every process slot, so the whole sandbox was ended: its files, containers and variables are gone. The next Run starts a new sandbox.`,
         );
       }
-      if (code === undefined || !(await sandboxSurvived(this.#sandbox, code, this.#stopRequested))) {
+      if (code === undefined || !(await sandboxSurvived(this.#sandbox, code, this.#stopRequested, firstLook))) {
         onSandboxLost?.();
         return this.#fail(this.#removedBecause ?? 'The sandbox stopped during the run, so its state is gone. The next Run starts a new sandbox.');
       }
