@@ -44,23 +44,45 @@ export function runExecOptions(runId: string, command: string, size?: { cols: nu
 }
 
 /**
- * Stops a run in one helper exec: SIGINT to every process of the run's session, then, for as long as
- * the grace lasts, a look every 20 ms whether any is left, and SIGKILL to what is. One exec, not one per
- * signal: on a loaded host each exec costs a round trip to the engine, longer than the grace itself.
- * The pid file is the reader's to write, so only digits are believed.
+ * The stop of one run, as a bash function `rdn_stop_run <run id> <looks>`: SIGINT to every process of
+ * the run's session, then a look every 20 ms (`looks` times) whether any is left, and SIGKILL to what
+ * is. The pid file is the reader's to write, so only digits are believed. A run stopped just as it
+ * starts may not have written its pid yet: it waits a moment for it, in this one helper rather than
+ * retryUntil around several, since at the pids limit a second helper may not start at all.
  */
+const STOP_FUNCTION =
+  'rdn_stop_run() { local f=/run/rdn/runs/$1.pid p i; ' +
+  'for i in {1..40}; do [ -f "$f" ] && break; /usr/bin/sleep 0.05; done; ' +
+  'p=$(/usr/bin/head -c 20 "$f" 2>/dev/null); case $p in \'\'|*[!0-9]*) return 0;; esac; /usr/bin/pkill -INT -s "$p" || return 0; ' +
+  'for ((i = 0; i < $2; i++)); do /usr/bin/sleep 0.02; /usr/bin/pgrep -s "$p" >/dev/null || return 0; done; ' +
+  '/usr/bin/pkill -KILL -s "$p"; true; }';
+
+const looksFor = (graceMs: number) => Math.max(1, Math.ceil(graceMs / 20));
+const RUN_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+/** Stops a run in one helper exec (the fallback when the sandbox's stop channel is not open). */
 export function stopRunCommand(runId: string, graceMs: number): string[] {
-  const file = runPidFile(runId);
-  const looks = Math.max(1, Math.ceil(graceMs / 20));
-  // A run stopped just as it starts may not have written its pid yet: wait a moment for it. The wait
-  // stays in this one helper rather than retryUntil around several: at the pids limit a second
-  // helper may not start at all.
-  return [
-    '/bin/bash',
-    '-c',
-    `for i in {1..40}; do [ -f ${file} ] && break; /usr/bin/sleep 0.05; done; ` +
-      `p=$(/usr/bin/head -c 20 ${file} 2>/dev/null); case $p in ''|*[!0-9]*) exit 0;; esac; /usr/bin/pkill -INT -s "$p" || exit 0; ` +
-      `for ((i = 0; i < ${looks}; i++)); do /usr/bin/sleep 0.02; /usr/bin/pgrep -s "$p" >/dev/null || exit 0; done; ` +
-      `/usr/bin/pkill -KILL -s "$p"; true`,
-  ];
+  if (!RUN_ID.test(runId)) throw new Error(`not a run id: ${runId}`);
+  return ['/bin/bash', '-c', `${STOP_FUNCTION}; rdn_stop_run ${runId} ${looksFor(graceMs)}`];
+}
+
+/**
+ * The stop channel: a helper exec that stays open for the sandbox's life and stops each run whose line
+ * (`<run id> <looks>`) it reads on stdin, each in a subshell of its own. Stop then costs no round trip
+ * to the engine for a new exec, which on a loaded host takes longer than the grace itself. Lines that
+ * are not an id and a number are ignored. `$0` names it in `ps`.
+ */
+export const STOP_CHANNEL_COMMAND = [
+  '/bin/bash',
+  '-c',
+  `${STOP_FUNCTION}; while read -r id looks; do ` +
+    "case $id in ''|*[!A-Za-z0-9-]*) continue;; esac; case $looks in ''|*[!0-9]*) continue;; esac; " +
+    '(rdn_stop_run "$id" "$looks") & done',
+  'rdn-stop-channel',
+];
+
+/** The line that asks the stop channel to stop a run. */
+export function stopChannelLine(runId: string, graceMs: number): string {
+  if (!RUN_ID.test(runId)) throw new Error(`not a run id: ${runId}`);
+  return `${runId} ${looksFor(graceMs)}\n`;
 }

@@ -3,7 +3,8 @@ import type { RunInfo, RunStatus, ServerMessage } from '../protocol.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { retryUntil } from '../retry-until.ts';
 import type { ExecHandle, Phase, SessionSandbox } from '../sandbox/session-sandbox.ts';
-import { runExecOptions, stopRunCommand } from './run-exec.ts';
+import { runExecOptions } from './run-exec.ts';
+import { StopChannels } from './stop-channels.ts';
 import { Transcript } from './transcript.ts';
 
 const MAX_TYPE_AHEAD = 64 * 1024;
@@ -61,6 +62,8 @@ export interface RunOptions {
   detachedGraceMs: number;
   /** With the run's and session's ids set by the caller. */
   logger?: Logger;
+  /** The sandboxes' stop channels, shared by the runs of a server (without: each Stop starts a helper). */
+  stopChannels?: StopChannels;
 }
 
 interface RunEvents {
@@ -96,6 +99,7 @@ export class Run extends EventEmitter<RunEvents> {
   #sandbox: SessionSandbox | undefined;
   #started = false;
   readonly #log: Logger;
+  readonly #stopChannels: StopChannels;
   #exec: ExecHandle | undefined;
   #stopRequested = false;
   /** Why the server removed the sandbox under this run, when it did (e.g. the host ran low on disk). */
@@ -125,6 +129,7 @@ export class Run extends EventEmitter<RunEvents> {
     this.ended = new Promise((r) => (this.#resolveEnded = r));
     this.#size = opts.size;
     this.#log = opts.logger ?? silentLogger;
+    this.#stopChannels = opts.stopChannels ?? new StopChannels(this.#log);
     this.#armDetachTimer();
   }
 
@@ -174,6 +179,8 @@ export class Run extends EventEmitter<RunEvents> {
         exec = await this.#sandbox.exec(runExecOptions(this.id, this.command, startedWith, this.#opts.env));
       }
       this.#exec = exec;
+      // Once the command runs (not before: it would compete with it for the engine), so Stop finds it open.
+      this.#stopChannels.open(this.#sandbox);
       // The wrapper set the size it was started with; a resize that came while the exec was being
       // made is applied once the wrapper's own stty is surely done.
       setTimeout(() => {
@@ -329,7 +336,7 @@ export class Run extends EventEmitter<RunEvents> {
     // process session still follows, for background jobs and for programs that read the terminal raw.
     if (this.#exec && !this.#exec.input.writableEnded) this.#exec.input.write(CTRL_C);
     const sandbox = this.#sandbox;
-    if (sandbox && !(await this.#endsAfter(sandbox.run(stopRunCommand(this.id, this.#opts.stopGraceMs))))) {
+    if (sandbox && !(await this.#endsAfter(this.#stopChannels.stop(sandbox, this.id, this.#opts.stopGraceMs, this.ended)))) {
       // Signals could not end it (a fork bomb at the pids limit, where no helper starts): end the whole sandbox.
       this.#killedSandbox = sandbox
         .kill()

@@ -3,6 +3,7 @@ import { AtCapacityError, LimitReachedError, notFound } from '../domain-errors.t
 import type { Logger } from '../logger.ts';
 import type { RunInfo } from '../protocol.ts';
 import { Run } from '../runs/run.ts';
+import { StopChannels } from '../runs/stop-channels.ts';
 import type { Principal } from '../security/request-guard.ts';
 import { principalKey } from '../security/request-guard.ts';
 import type { SandboxFactory } from '../sandbox/sandbox-factory.ts';
@@ -56,9 +57,11 @@ export class SessionStore {
   /** Who waits for a session while all are in use, first come first served. */
   #queue: Array<{ key: string; seen: number }> = [];
   #reaper: NodeJS.Timeout | undefined;
+  readonly #stopChannels: StopChannels;
 
   constructor(opts: SessionStoreOptions) {
     this.#opts = opts;
+    this.#stopChannels = new StopChannels(opts.logger);
     // Check a few times per idle period, at least every minute.
     const every = Math.max(1000, Math.min(60_000, Math.floor(opts.sessionIdleMs / 4)));
     this.#reaper = setInterval(() => void this.reapIdle(), every);
@@ -162,6 +165,7 @@ export class SessionStore {
       timeoutMs: o.timeoutMs ?? (o.kind === 'terminal' ? 0 : this.#opts.runTimeoutMs),
       env: this.#opts.runEnv,
       logger: this.#opts.logger.child({ session: session.id, run: id }),
+      stopChannels: this.#stopChannels,
     });
     session.runs.set(run.id, run);
     this.#runs.set(run.id, run);

@@ -94,6 +94,14 @@ describe('Stop with the default grace: SIGINT first, SIGKILL to whatever is left
     expect((await app.api.run(session, 'echo after-stop')).text, 'the sandbox survives a killed run').toContain('after-stop');
   });
 
+  it('a reader who kills the stop channel still has Stop: the one-off helper takes over', async () => {
+    const before = await app.api.run(session, 'pgrep -fc rdn-stop-channel');
+    expect(before.text.trim(), 'the sandbox holds its stop channel once a run has started').toMatch(/^[1-9]/);
+    await app.api.run(session, 'pkill -f rdn-stop-channel; true');
+    const { info } = await stopAfter(`trap '' INT; echo armed; while :; do sleep 0.1; done`, 'armed');
+    expect(info).toMatchObject({ status: 'exited', exitCode: 137, stopped: true });
+  });
+
   it('a command that handles INT gets to run its handler: its clean-up output and its own exit code', async () => {
     const { info, text } = await stopAfter(`trap 'echo cleaned-up; exit 3' INT; echo armed; while :; do sleep 0.05; done`, 'armed');
     expect(info).toMatchObject({ status: 'exited', exitCode: 3, stopped: true });

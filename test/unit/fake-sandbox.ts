@@ -70,7 +70,7 @@ export class FakeSandbox implements SessionSandbox {
     this.#opts = opts;
   }
 
-  /** Execs of runs (TTY), not the server's helpers. */
+  /** Execs of runs (TTY), not the server's helpers nor its stop channel. */
   get runs(): FakeExec[] {
     return this.execs.filter((e) => e.opts.tty);
   }
@@ -79,6 +79,9 @@ export class FakeSandbox implements SessionSandbox {
     if (!this.alive) throw notRunning();
     const exec = new FakeExec(opts);
     this.execs.push(exec);
+    // The stop channel: each line it reads stops a run as the one-off stop helper does.
+    if (opts.cmd.includes('rdn-stop-channel'))
+      exec.input.on('data', (line: Buffer) => void this.run(['rdn-stop-channel', ...line.toString().trim().split(' '), 'pkill -INT, then -KILL']));
     return exec;
   }
 

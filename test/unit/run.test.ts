@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ServerMessage } from '../../server/protocol.ts';
 import { Run, type RunOptions } from '../../server/runs/run.ts';
+import { StopChannels } from '../../server/runs/stop-channels.ts';
+import { silentLogger } from '../../server/logger.ts';
 import type { Phase } from '../../server/sandbox/session-sandbox.ts';
 import { Session } from '../../server/sessions/session.ts';
 import { fakeFactory, FakeSandbox, notRunning, recordingLogger, settle } from './fake-sandbox.ts';
@@ -68,6 +70,37 @@ describe('Run', () => {
     expect(Buffer.concat(exec.typed).toString(), 'Ctrl-C was not written to the terminal').toBe('\x03');
     expect(sandbox.helpers.map((c) => c.join(' ')).join('\n'), 'the INT helper must still run').toMatch(/-INT/);
     expect(await stopped).toMatchObject({ exitCode: 130, stopped: true });
+  });
+
+  it("Stop of a later run goes through the sandbox's stop channel, opened by the first run: no new exec for it", async () => {
+    const sandbox = new FakeSandbox('session-1', 1);
+    const stopChannels = new StopChannels(silentLogger);
+    const first = new Run(options({ id: 'run-1', stopChannels }));
+    void first.start(async () => sandbox);
+    await settle();
+    sandbox.runs[0]!.end(0);
+    await first.ended;
+    const second = new Run(options({ id: 'run-2', stopChannels }));
+    void second.start(async () => sandbox);
+    await settle();
+    const execsBefore = sandbox.execs.length;
+    expect(await second.stop()).toMatchObject({ exitCode: 130, stopped: true });
+    expect(sandbox.execs.length, 'Stop started an exec although the channel was open').toBe(execsBefore);
+    expect(sandbox.helpers.map((c) => c.slice(0, 2).join(' '))).toEqual(['rdn-stop-channel run-2']);
+  });
+
+  it('a stop channel that ended (its shell killed by the reader): Stop falls back to the one-off helper', async () => {
+    const sandbox = new FakeSandbox('session-1', 1);
+    const stopChannels = new StopChannels(silentLogger);
+    const run = new Run(options({ stopChannels }));
+    void run.start(async () => sandbox);
+    await settle();
+    const channel = sandbox.execs.find((e) => e.opts.cmd.includes('rdn-stop-channel'));
+    expect(channel, 'the first run opens the stop channel').toBeDefined();
+    channel!.end(143);
+    await settle();
+    expect(await run.stop()).toMatchObject({ exitCode: 130, stopped: true });
+    expect(sandbox.helpers.map((c) => c.join(' ')).join('\n')).toMatch(/^\/bin\/bash -c rdn_stop_run\(\).*rdn_stop_run run-1 \d+$/);
   });
 
   it("a resize that lands before the wrapper's own stty is applied again with the first output", async () => {
