@@ -151,10 +151,12 @@ try {
     const flowing = new Promise<void>((r) => (started = r));
     const ended = drain(api, id, (b) => b > 4 * 2 ** 20 && started());
     await flowing;
+    // Until the run's end reaches the reader (its exit frame), as the page shows it.
     const t = now();
-    await api.stop(id);
-    const took = ms(t);
+    const stopped = api.stop(id);
     await ended;
+    const took = ms(t);
+    await stopped;
     return took;
   });
   row('4. Stop -> end of run, during `yes`', stop, 'goal <= 250 ms');

@@ -48,7 +48,7 @@ function backgroundClass(api: ApiClient, attendees: number) {
   };
 }
 
-/** Stop pressed once `command` is streaming: the time until the run has ended. */
+/** Stop pressed once `command` is streaming: the time until the run's end reaches the reader. */
 async function stopDuring(api: ApiClient, session: string, command: string): Promise<number> {
   const id = await api.startRun(session, command);
   const stream = api.stream(id, { ack: 'on-receipt' });
@@ -59,11 +59,14 @@ async function stopDuring(api: ApiClient, session: string, command: string): Pro
     bytes += d.length;
     if (bytes > 2 ** 20) flowing();
   });
-  void stream.start();
+  const ended = stream.start();
   await started;
+  // Until the run's end reaches the reader (its exit frame), as the page shows it.
   const t = now();
-  await api.stop(id);
+  const stopped = api.stop(id);
+  await ended;
   const took = ms(t);
+  await stopped;
   await stream.closed;
   return took;
 }

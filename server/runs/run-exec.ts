@@ -44,45 +44,51 @@ export function runExecOptions(runId: string, command: string, size?: { cols: nu
 }
 
 /**
- * The stop of one run, as a bash function `rdn_stop_run <run id> <looks>`: SIGINT to every process of
- * the run's session, then a look every 20 ms (`looks` times) whether any is left, and SIGKILL to what
- * is. The pid file is the reader's to write, so only digits are believed. A run stopped just as it
- * starts may not have written its pid yet: it waits a moment for it, in this one helper rather than
- * retryUntil around several, since at the pids limit a second helper may not start at all.
+ * The stop of one run, as a bash function `rdn_stop_run <run id> <grace ms>`: SIGINT to the run's
+ * process group and session, then, until the grace is over, a look every 20 ms whether its group is
+ * empty, and SIGKILL to the group and the session if not. The group's signals and looks are bash
+ * builtins (a TTY exec leads its own session and group): on a loaded host every fork counts. The pid
+ * file is the reader's to write, so only a plain number above 1 is believed (`kill -- -1` would signal
+ * every process of the sandbox's user). A run stopped just as it starts may not
+ * have written its pid yet: it waits a moment for it, in this one helper rather than retryUntil around
+ * several, since at the pids limit a second helper may not start at all.
  */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansions in the script, not templates
 const STOP_FUNCTION =
-  'rdn_stop_run() { local f=/run/rdn/runs/$1.pid p i; ' +
+  'rdn_stop_run() { local f=/run/rdn/runs/$1.pid p= i end; ' +
   'for i in {1..40}; do [ -f "$f" ] && break; /usr/bin/sleep 0.05; done; ' +
-  'p=$(/usr/bin/head -c 20 "$f" 2>/dev/null); case $p in \'\'|*[!0-9]*) return 0;; esac; /usr/bin/pkill -INT -s "$p" || return 0; ' +
-  'for ((i = 0; i < $2; i++)); do /usr/bin/sleep 0.02; /usr/bin/pgrep -s "$p" >/dev/null || return 0; done; ' +
-  '/usr/bin/pkill -KILL -s "$p"; true; }';
+  "read -r -n 20 p <\"$f\" 2>/dev/null; case $p in ''|*[!0-9]*|0*|1) return 0;; esac; " +
+  'kill -INT -- "-$p" 2>/dev/null; /usr/bin/pkill -INT -s "$p" || return 0; ' +
+  'end=$(( ${EPOCHREALTIME/./} + $2 * 1000 )); ' +
+  'while (( ${EPOCHREALTIME/./} < end )); do kill -0 -- "-$p" 2>/dev/null || return 0; /usr/bin/sleep 0.02; done; ' +
+  'kill -KILL -- "-$p" 2>/dev/null; /usr/bin/pkill -KILL -s "$p"; true; }';
 
-const looksFor = (graceMs: number) => Math.max(1, Math.ceil(graceMs / 20));
 const RUN_ID = /^[A-Za-z0-9-]{1,64}$/;
+const graceOf = (graceMs: number) => Math.max(0, Math.round(graceMs));
 
 /** Stops a run in one helper exec (the fallback when the sandbox's stop channel is not open). */
 export function stopRunCommand(runId: string, graceMs: number): string[] {
   if (!RUN_ID.test(runId)) throw new Error(`not a run id: ${runId}`);
-  return ['/bin/bash', '-c', `${STOP_FUNCTION}; rdn_stop_run ${runId} ${looksFor(graceMs)}`];
+  return ['/bin/bash', '-c', `${STOP_FUNCTION}; rdn_stop_run ${runId} ${graceOf(graceMs)}`];
 }
 
 /**
  * The stop channel: a helper exec that stays open for the sandbox's life and stops each run whose line
- * (`<run id> <looks>`) it reads on stdin, each in a subshell of its own. Stop then costs no round trip
+ * (`<run id> <grace ms>`) it reads on stdin, each in a subshell of its own. Stop then costs no round trip
  * to the engine for a new exec, which on a loaded host takes longer than the grace itself. Lines that
  * are not an id and a number are ignored. `$0` names it in `ps`.
  */
 export const STOP_CHANNEL_COMMAND = [
   '/bin/bash',
   '-c',
-  `${STOP_FUNCTION}; while read -r id looks; do ` +
-    "case $id in ''|*[!A-Za-z0-9-]*) continue;; esac; case $looks in ''|*[!0-9]*) continue;; esac; " +
-    '(rdn_stop_run "$id" "$looks") & done',
+  `${STOP_FUNCTION}; while read -r id grace; do ` +
+    "case $id in ''|*[!A-Za-z0-9-]*) continue;; esac; case $grace in ''|*[!0-9]*) continue;; esac; " +
+    '(rdn_stop_run "$id" "$grace") & done',
   'rdn-stop-channel',
 ];
 
 /** The line that asks the stop channel to stop a run. */
 export function stopChannelLine(runId: string, graceMs: number): string {
   if (!RUN_ID.test(runId)) throw new Error(`not a run id: ${runId}`);
-  return `${runId} ${looksFor(graceMs)}\n`;
+  return `${runId} ${graceOf(graceMs)}\n`;
 }

@@ -344,7 +344,25 @@ export class Run extends EventEmitter<RunEvents> {
       await this.#killedSandbox;
     }
     await this.ended;
+    if (sandbox && this.exitCode === 137 && !this.#killedSandbox) await this.#endIfSaturated(sandbox);
     return this.info();
+  }
+
+  /**
+   * After a Stop that took SIGKILL: whether the sandbox can still start a process. A fork bomb in a
+   * container of the inner engine is out of reach of the run's signals and keeps every process slot
+   * taken, so the next Run could not even start its shell. Then the sandbox is ended (the next Run gets
+   * a new one, and says so) rather than left unusable.
+   */
+  async #endIfSaturated(sandbox: SessionSandbox): Promise<void> {
+    const wait = new Promise<'slow'>((r) => setTimeout(() => r('slow'), HELPER_START_MS).unref());
+    const probe = sandbox.run(['/bin/true']).then(
+      (r) => (r.exitCode === 0 ? ('ok' as const) : ('failed' as const)),
+      () => 'failed' as const,
+    );
+    if ((await Promise.race([probe, wait])) === 'ok') return;
+    this.#log.info('After Stop no process could start in the sandbox (every process slot taken): ending the sandbox');
+    await sandbox.kill().catch((e: unknown) => this.#log.warn('could not end a sandbox whose process slots are all taken', e));
   }
 
   /**
