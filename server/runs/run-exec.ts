@@ -57,7 +57,7 @@ export function runExecOptions(runId: string, command: string, size?: { cols: nu
 const STOP_FUNCTION =
   'rdn_stop_run() { local f=/run/rdn/runs/$1.pid p= i end; ' +
   'for i in {1..40}; do [ -f "$f" ] && break; /usr/bin/sleep 0.05; done; ' +
-  "read -r -n 20 p <\"$f\" 2>/dev/null; case $p in ''|*[!0-9]*|0*|1) return 0;; esac; " +
+  'read -r -n 20 p <"$f" 2>/dev/null; case $p in \'\'|*[!0-9]*|0*|1) return 0;; esac; ' +
   'kill -INT -- "-$p" 2>/dev/null; /usr/bin/pkill -INT -s "$p" || return 0; ' +
   'end=$(( ${EPOCHREALTIME/./} + $2 * 1000 )); ' +
   'while (( ${EPOCHREALTIME/./} < end )); do kill -0 -- "-$p" 2>/dev/null || return 0; /usr/bin/sleep 0.02; done; ' +
