@@ -53,14 +53,16 @@ export function runExecOptions(runId: string, command: string, size?: { cols: nu
  * have written its pid yet: it waits a moment for it, in this one helper rather than retryUntil around
  * several, since at the pids limit a second helper may not start at all.
  */
-// biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansions in the script, not templates
+/** Microseconds since the epoch, from a bash variable (no `date` fork). */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion in the script, not a template
+const NOW_US = '${EPOCHREALTIME/./}';
 const STOP_FUNCTION =
   'rdn_stop_run() { local f=/run/rdn/runs/$1.pid p= i end; ' +
   'for i in {1..40}; do [ -f "$f" ] && break; /usr/bin/sleep 0.05; done; ' +
   'read -r -n 20 p <"$f" 2>/dev/null; case $p in \'\'|*[!0-9]*|0*|1) return 0;; esac; ' +
   'kill -INT -- "-$p" 2>/dev/null; /usr/bin/pkill -INT -s "$p" || return 0; ' +
-  'end=$(( ${EPOCHREALTIME/./} + $2 * 1000 )); ' +
-  'while (( ${EPOCHREALTIME/./} < end )); do kill -0 -- "-$p" 2>/dev/null || return 0; /usr/bin/sleep 0.02; done; ' +
+  `end=$(( ${NOW_US} + $2 * 1000 )); ` +
+  `while (( ${NOW_US} < end )); do kill -0 -- "-$p" 2>/dev/null || return 0; /usr/bin/sleep 0.02; done; ` +
   'kill -KILL -- "-$p" 2>/dev/null; /usr/bin/pkill -KILL -s "$p"; true; }';
 
 const RUN_ID = /^[A-Za-z0-9-]{1,64}$/;
