@@ -186,6 +186,12 @@ export class Engine {
     return { running: info.State.Running, networks };
   }
 
+  /** A container's labels. */
+  async containerLabels(id: string): Promise<Record<string, string>> {
+    const info = await this.call((abortSignal) => this.#docker.getContainer(id).inspect({ abortSignal }));
+    return info.Config.Labels ?? {};
+  }
+
   /** Creates a container and returns its id. */
   async createContainer(spec: ContainerSpec): Promise<string> {
     return (await this.call((abortSignal) => this.#docker.createContainer({ ...spec, abortSignal }))).id;
@@ -261,7 +267,10 @@ export class Engine {
   /** Makes this engine a Swarm's first manager; returns the worker and manager join tokens. */
   async swarmInit(advertiseAddr: string): Promise<{ worker: string; manager: string }> {
     await this.call((abortSignal) => this.#docker.swarmInit({ ListenAddr: '0.0.0.0:2377', AdvertiseAddr: advertiseAddr, abortSignal }));
-    const swarm = (await this.call((abortSignal) => this.#docker.swarmInspect({ abortSignal }))) as { JoinTokens: { Worker: string; Manager: string } };
+    // swarmInspect takes no options in dockerode's types: call() ends it at the timeout all the same.
+    const swarm = (await this.call(() => this.#docker.swarmInspect())) as {
+      JoinTokens: { Worker: string; Manager: string };
+    };
     return { worker: swarm.JoinTokens.Worker, manager: swarm.JoinTokens.Manager };
   }
 
@@ -465,8 +474,10 @@ export class Engine {
    * Removes every container, then network, then volume carrying the labels, detaching shared
    * containers (the registries attached to session networks) first; returns what it found.
    */
-  async removeLabelled(labels: Record<string, string>): Promise<LabelledObjects> {
-    const found = await this.listLabelled(labels);
+  async removeLabelled(labels: Record<string, string>, opts: { networks?: boolean } = {}): Promise<LabelledObjects> {
+    const listed = await this.listLabelled(labels);
+    // A Swarm node's copy of an overlay is the manager's to remove (the node refuses): `networks: false` leaves them.
+    const found = opts.networks === false ? { ...listed, networks: [] } : listed;
     await Promise.all(
       found.containers.map((id) =>
         this.call((abortSignal) => this.#docker.getContainer(id).remove({ force: true, v: true, abortSignal })).catch(ignoreGone),
