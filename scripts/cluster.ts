@@ -15,6 +15,10 @@ const stop = async () => {
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 console.log(`\nCluster ready. Start the server against it with:\n`);
-console.log(`  ${Object.entries(cluster.env).map(([k, v]) => `${k}=${v}`).join(' ')} npm start\n`);
+console.log(
+  `  ${Object.entries(cluster.env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')} npm start\n`,
+);
 console.log('Ctrl-C removes the cluster.');
 setInterval(() => undefined, 1 << 30);

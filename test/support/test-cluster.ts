@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { NODE_LABELS } from '../../server/cluster/node-labels.ts';
 import { loadConfig } from '../../server/config.ts';
 import { parseDockerHost } from '../../server/docker/docker-host.ts';
-import { Engine } from '../../server/docker/engine.ts';
+import { Engine, type LabelledObjects } from '../../server/docker/engine.ts';
 import { LABELS, projectLabels } from '../../server/docker/labels.ts';
 import { retryUntil } from '../../server/retry-until.ts';
 import { rootfulRights } from '../../server/sandbox/sandbox-template.ts';
@@ -42,6 +42,8 @@ export interface TestCluster {
   stopNode(name: string): Promise<void>;
   /** Removes every container, volume and network of the cluster, and its keys. */
   close(): Promise<void>;
+  /** What the host engine still holds with the cluster's label. */
+  leftovers(): Promise<LabelledObjects>;
 }
 
 export interface TestClusterOptions {
@@ -72,10 +74,40 @@ function openssl(dir: string, args: string[]): void {
 
 /** A throwaway CA, a server certificate per node (SANs: its name, localhost, 127.0.0.1) and one client certificate. */
 function makeKeys(dir: string, names: string[]): void {
-  openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=rdn-test-cluster-ca', '-keyout', 'ca-key.pem', '-out', 'ca.pem']);
+  openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=rdn-test-cluster-ca',
+    '-keyout',
+    'ca-key.pem',
+    '-out',
+    'ca.pem',
+  ]);
   const sign = (key: string, csr: string, cert: string, ext: string) => {
     fs.writeFileSync(path.join(dir, 'ext.cnf'), ext);
-    openssl(dir, ['x509', '-req', '-in', csr, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-days', '2', '-extfile', 'ext.cnf', '-out', cert]);
+    openssl(dir, [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      'ext.cnf',
+      '-out',
+      cert,
+    ]);
     fs.rmSync(path.join(dir, csr));
     void key;
   };
@@ -83,7 +115,12 @@ function makeKeys(dir: string, names: string[]): void {
     const nodeDir = path.join(dir, name);
     fs.mkdirSync(nodeDir);
     openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}/key.pem`, '-out', `${name}.csr`]);
-    sign(`${name}/key.pem`, `${name}.csr`, `${name}/cert.pem`, `subjectAltName=DNS:${name},DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n`);
+    sign(
+      `${name}/key.pem`,
+      `${name}.csr`,
+      `${name}/cert.pem`,
+      `subjectAltName=DNS:${name},DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n`,
+    );
     fs.copyFileSync(path.join(dir, 'ca.pem'), path.join(nodeDir, 'ca.pem'));
     // The node's dockerd reads its key as root; the folder is bound read-only into its container only.
     fs.chmodSync(path.join(nodeDir, 'key.pem'), 0o644);
@@ -156,7 +193,14 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
       nodes.push({ name, container, address, engineUrl, swarmId: '', engine });
     }
     for (const n of nodes) {
-      const up = await retryUntil(async () => (await n.engine.version().then(() => true).catch(() => undefined)), { timeoutMs: 60_000, delayMs: 250 });
+      const up = await retryUntil(
+        async () =>
+          await n.engine
+            .version()
+            .then(() => true)
+            .catch(() => undefined),
+        { timeoutMs: 60_000, delayMs: 250 },
+      );
       if (!up) throw new Error(`the engine of node ${n.name} did not answer on ${n.engineUrl} within 60 s`);
     }
     log(`${size} engines up: ${nodes.map((n) => `${n.name} ${n.engineUrl}`).join(', ')}`);
@@ -169,7 +213,12 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
         labels: { [NODE_LABELS.engine]: n.engineUrl, [NODE_LABELS.capacity]: String(opts.capacity ?? 4) },
       });
     }
-    log(`swarm: ${manager.name} manages, ${nodes.slice(1).map((n) => n.name).join(', ')} joined`);
+    log(
+      `swarm: ${manager.name} manages, ${nodes
+        .slice(1)
+        .map((n) => n.name)
+        .join(', ')} joined`,
+    );
     await loadImageEverywhere(host, image, nodes, log);
     const node = (name: string) => {
       const n = nodes.find((x) => x.name === name);
@@ -185,6 +234,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
       setAvailability: (name, availability) => manager.engine.updateNode(node(name).swarmId, { availability }),
       stopNode: (name) => host.stopContainer(node(name).container, 5),
       close,
+      leftovers: () => host.listLabelled(CLUSTER_LABEL),
     };
   } catch (err) {
     await close().catch(() => undefined);
