@@ -9,6 +9,7 @@ import { DiskWatch, gib } from './health/disk-watch.ts';
 import { healthReport, isolationOf } from './health/health-report.ts';
 import { SESSION_SHELL_FILES } from './runs/session-shell.ts';
 import { Cluster } from './cluster/cluster.ts';
+import { ClusterRoom } from './cluster/cluster-room.ts';
 import { clusterSandboxFactory, removeClusterSession } from './sandbox/cluster-sandbox-factory.ts';
 import { sandboxFactory, type SandboxFactoryOptions } from './sandbox/sandbox-factory.ts';
 import { removeSessionObjects } from './sandbox/sandbox.ts';
@@ -85,6 +86,9 @@ async function main(): Promise<void> {
   };
   const factory = cluster ? clusterSandboxFactory(cluster, factoryOptions, log) : sandboxFactory(engine, factoryOptions, log, registry);
   const removeObjects = cluster ? (id: string) => removeClusterSession(cluster, id) : (id: string) => removeSessionObjects(engine, id);
+  // On a cluster, the sessions admitted follow the room on its nodes (the queue takes over past it).
+  const room = cluster ? new ClusterRoom(cluster, config.instance, logger) : undefined;
+  room?.start();
   // Always there (maybe empty): an instructor's class size grows it. On a cluster its sandboxes are
   // placed like any other (one pool for the cluster, not one per node).
   const pool = new SandboxPool(config.warmPool, factory, removeObjects, logger);
@@ -94,6 +98,7 @@ async function main(): Promise<void> {
     factory,
     removeObjects,
     maxSessions: config.maxSessions,
+    room: room ? () => room.latest : undefined,
     maxSessionsPerUser: config.maxSessionsPerUser,
     outputLimit: config.runOutputBytes,
     stopGraceMs: config.stopGraceMs,

@@ -65,6 +65,22 @@ export class Cluster {
     return loads.filter((l): l is NodeLoad => l !== undefined);
   }
 
+  /**
+   * How many sessions of this instance fit on the cluster now: the sandboxes it holds (and is
+   * making) plus the room on every node placement may use. The session store's queue takes over past it.
+   */
+  async sessionRoom(instance: string): Promise<number> {
+    const loads = await this.loads(await this.nodes());
+    let room = 0;
+    for (const l of loads) {
+      const pending = this.#pending.get(l.node.id) ?? 0;
+      const open = l.node.ready && l.node.active && l.node.engineUrl;
+      const mine = open ? (await this.engineOf(l.node).listLabelled({ [LABELS.role]: 'sandbox', [LABELS.instance]: instance })).containers.length : 0;
+      if (open) room += mine + pending + Math.max(0, l.node.capacity - l.holds);
+    }
+    return room;
+  }
+
   /** Picks the node for a new sandbox (placeSandbox) and holds its place until `release`. */
   place(): Promise<Placement> {
     // One at a time: each placement must see the places held by the ones before it.

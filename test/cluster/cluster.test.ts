@@ -10,6 +10,8 @@ import { startTestCluster, type TestCluster } from '../support/test-cluster.ts';
 // ones before it made. Two sandboxes per node, six in all at most: three nested engines on this host are heavy.
 let cluster: TestCluster;
 let app: AppServer;
+/** The API of the server restarted mid-test (same token, same instance). */
+let restartedApi: ApiClient;
 const sessions: string[] = [];
 
 /** Which node holds each of the instance's sandboxes, asked of every node's own engine (the label is the mapping). */
@@ -125,9 +127,25 @@ describe('sandboxes spread over a three-node Docker Swarm', () => {
     expect(app.server.output()).toMatch(/Removed what an earlier run left: 4 containers, \d+ networks, 4 volumes/);
     expect(app.server.output()).toMatch(/cluster nodes rdn-node-3 did not answer/);
     expect(await sandboxesByNode(instance, ['rdn-node-1', 'rdn-node-2'])).toEqual({ 'rdn-node-1': [], 'rdn-node-2': [] });
-    const api = new ApiClient(app.server.url, token);
-    const s = await api.createSession();
-    expect((await api.run(s, 'echo after the restart')).text).toContain('after the restart');
+    restartedApi = new ApiClient(app.server.url, token);
+    const s = await restartedApi.createSession();
+    expect((await restartedApi.run(s, 'echo after the restart')).text).toContain('after the restart');
+  });
+
+  it('when the live nodes have no room left, a new session waits in the queue', async () => {
+    // Nodes 1 and 2 hold two each and node 3 is down: room for 4 sessions, one of which exists.
+    const answers: number[] = [];
+    await expect
+      .poll(
+        async () => {
+          const r = await restartedApi.request('POST', '/api/sessions');
+          answers.push(r.status);
+          return r.status;
+        },
+        { timeout: 60_000, interval: 500 },
+      )
+      .toBe(202);
+    expect(answers.filter((a) => a === 201).length, `answers to POST /api/sessions: ${answers.join(', ')}`).toBe(3);
   });
 
   it('the teardown leaves no container, volume, network or key folder behind', async () => {
