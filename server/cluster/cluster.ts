@@ -7,7 +7,7 @@ import { retryUntil } from '../retry-until.ts';
 import { readNodes, type ClusterNode } from './cluster-nodes.ts';
 import { placeSandbox, type NodeLoad } from './place-sandbox.ts';
 
-/** A node chosen for a sandbox, with its engine; `release` once the sandbox exists (or failed). */
+/** A node chosen for a sandbox, with its engine; `release` once its container exists (or the creation failed). */
 export interface Placement {
   node: ClusterNode;
   engine: Engine;
@@ -23,7 +23,10 @@ export class Cluster {
   readonly manager: Engine;
   readonly #tlsDir: string | undefined;
   readonly #engines = new Map<string, Engine>();
-  /** Sandboxes being made per node id: counted as held, so a burst does not all land on one node. */
+  /**
+   * Sandboxes placed on a node whose container does not exist yet (then the node's own list counts
+   * it): counted as held, so a burst does not all land on one node.
+   */
   readonly #pending = new Map<string, number>();
   #placing: Promise<unknown> = Promise.resolve();
 

@@ -38,6 +38,7 @@ export function clusterSandboxFactory(cluster: Cluster, opts: SandboxFactoryOpti
           nodeName: placed.node.name,
           manager: cluster.manager,
           removeObjects: () => removeClusterSession(cluster, sessionId),
+          created: placed.release,
         },
       });
     } finally {

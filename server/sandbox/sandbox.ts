@@ -38,6 +38,8 @@ export interface ClusterPlacement {
   nodeName: string;
   manager: Engine;
   removeObjects(): Promise<void>;
+  /** The container exists (and is counted on its node from now on): the place held for it can go. */
+  created(): void;
 }
 
 /** Who the sandbox's execs run as, and the environment every exec gets. */
@@ -238,7 +240,9 @@ export async function createSandbox(engine: Engine, sessionId: string, settings:
     const spec = sandboxCreateOptions(sessionId, settings);
     if (cluster) spec.Labels = { ...spec.Labels, [LABELS.node]: cluster.nodeId };
     const containerId = await engine.createContainer(spec);
-    await engine.startContainer(containerId);
+    cluster?.created();
+    if (cluster) await startOnOverlay(engine, containerId);
+    else await engine.startContainer(containerId);
     const address = (await engine.containerState(containerId)).networks[names.network]?.address;
     const sandbox = new Sandbox(engine, sessionId, containerId, address, sandboxExecIdentity(settings), cluster);
     if (opts.install) await sandbox.putFiles(opts.install.dir, opts.install.files, sandboxFileOwner(settings));
@@ -295,6 +299,21 @@ async function createSessionNetwork(
 async function createOverlayNetwork(manager: Engine, name: string, labels: Record<string, string>, subnets: string[]): Promise<void> {
   if ((await manager.listLabelled(labels)).networks.length > 0) return;
   await createSessionNetwork(manager, name, labels, subnets, 'overlay');
+}
+
+/**
+ * Starts a container on a Swarm node, which first asks the manager for an address on the overlay:
+ * with many sandboxes starting at once that request can outrun its deadline ("attaching to
+ * network failed ... context deadline exceeded") though a second one succeeds.
+ */
+async function startOnOverlay(engine: Engine, containerId: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await engine.startContainer(containerId);
+    } catch (err) {
+      if (attempt >= 3 || !/attaching to network failed/i.test((err as Error).message)) throw err;
+    }
+  }
 }
 
 async function waitForInnerEngine(sandbox: Sandbox, timeoutMs: number): Promise<void> {
