@@ -239,9 +239,9 @@ export async function createSandbox(engine: Engine, sessionId: string, settings:
     }
     const spec = sandboxCreateOptions(sessionId, settings);
     if (cluster) spec.Labels = { ...spec.Labels, [LABELS.node]: cluster.nodeId };
-    const containerId = await engine.createContainer(spec);
+    const containerId = cluster ? await onOverlay(() => engine.createContainer(spec)) : await engine.createContainer(spec);
     cluster?.created();
-    if (cluster) await startOnOverlay(engine, containerId);
+    if (cluster) await onOverlay(() => engine.startContainer(containerId));
     else await engine.startContainer(containerId);
     const address = (await engine.containerState(containerId)).networks[names.network]?.address;
     const sandbox = new Sandbox(engine, sessionId, containerId, address, sandboxExecIdentity(settings), cluster);
@@ -302,16 +302,18 @@ async function createOverlayNetwork(manager: Engine, name: string, labels: Recor
 }
 
 /**
- * Starts a container on a Swarm node, which first asks the manager for an address on the overlay:
- * with many sandboxes starting at once that request can outrun its deadline ("attaching to
- * network failed ... context deadline exceeded") though a second one succeeds.
+ * Creates or starts a container on a Swarm node, which asks the manager for the session's overlay
+ * first. With many sandboxes starting at once that can fail for a moment though a later try works:
+ * the request outruns its deadline ("attaching to network failed ... context deadline exceeded"),
+ * or the node has not heard of the overlay made a moment ago ("network ... not found").
  */
-async function startOnOverlay(engine: Engine, containerId: string): Promise<void> {
+async function onOverlay<T>(step: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await engine.startContainer(containerId);
+      return await step();
     } catch (err) {
-      if (attempt >= 3 || !/attaching to network failed/i.test((err as Error).message)) throw err;
+      if (attempt >= 4 || !/attaching to network failed|network \S+ not found/i.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
     }
   }
 }
