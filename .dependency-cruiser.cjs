@@ -9,6 +9,8 @@ const LAYERS = [
   ['sessions', '^server/sessions/'],
   ['runs', '^server/runs/'],
   ['sandbox', '^server/sandbox/'],
+  // Several hosts: the Swarm's nodes, placement, one Engine per node (sandbox/ builds on it).
+  ['cluster', '^server/cluster/'],
   ['health', '^server/health/'],
   ['registry', '^server/registry/'],
   ['docker', '^server/docker/'],

@@ -48,6 +48,17 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'cluster',
+          expect: expectations,
+          include: ['test/cluster/**/*.test.ts'],
+          testTimeout: 300_000,
+          // The harness starts three engine nodes and loads the sandbox image into each.
+          hookTimeout: 900_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: 'selfhost',
           expect: expectations,
           include: ['test/selfhost/**/*.test.ts'],

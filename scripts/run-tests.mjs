@@ -6,12 +6,15 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const LAYERS = ['unit', 'integration', 'security', 'docs', 'e2e', 'selfhost'];
+// Run only when named (`npm run test:cluster`): it starts a three-node Swarm of nested engines.
+const NAMED_ONLY = ['cluster'];
+const KNOWN = [...LAYERS, ...NAMED_ONLY];
 const args = process.argv.slice(2);
-const named = args.filter((a) => LAYERS.includes(a));
+const named = args.filter((a) => KNOWN.includes(a));
 const layers = named.length ? named : LAYERS;
 // Anything else names pages or folders for the docs layer: `npm run docs:test -- docs/runbooks/deploy.mdx`
 // runs only those pages (and not the build-failure tests), quick enough while writing a page.
-const pagesArgs = args.filter((a) => !LAYERS.includes(a));
+const pagesArgs = args.filter((a) => !KNOWN.includes(a));
 if (pagesArgs.length && !(named.length === 1 && named[0] === 'docs')) {
   console.error(`Pages (${pagesArgs.join(', ')}) only go with the docs layer: npm run docs:test -- docs/<page>.mdx`);
   process.exit(2);

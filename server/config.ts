@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,6 +98,9 @@ const envSchema = z.object({
   MAX_SESSIONS_PER_ADDRESS: z.coerce.number().int().min(1).optional(),
   DISK_FREE_MIN: bytes.default(2 * 1024 * MiB),
   DISK_CHECK_MS: ms.min(500).default(30_000),
+  // Several hosts: a Swarm manager's Engine API (unset: one engine, DOCKER_HOST, as always).
+  CLUSTER_MANAGER: z.string().min(1).optional(),
+  CLUSTER_TLS_DIR: z.string().min(1).optional(),
 });
 
 /** Everything the server reads from its environment, validated once at start-up. */
@@ -167,6 +171,11 @@ export interface Config {
   /** Below this much free space where the engine keeps its data, the biggest sandbox is removed. */
   diskFreeMin: number;
   diskCheckMs: number;
+  /**
+   * Sandboxes spread over a Docker Swarm: the manager to read the nodes from and make the session
+   * networks on, and the TLS keys (ca.pem, cert.pem, key.pem) for it and every node's Engine API.
+   */
+  cluster: { manager: DockerConnection; tlsDir: string | undefined } | undefined;
 }
 
 /** The state folder scripts/build-images.sh writes to (the auth registry's credentials live there). */
@@ -222,11 +231,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     );
   }
   const docker = parseDockerHost(e);
+  const cluster = e.CLUSTER_MANAGER ? clusterConfig(e.CLUSTER_MANAGER, e.CLUSTER_TLS_DIR) : undefined;
   // Checked here, not at the first Run: the sandbox binds the engine's socket into itself.
   if (e.SANDBOX_MODE === 'host' && docker.kind !== 'unix') {
     throw new Error(
       `Invalid configuration:\n  SANDBOX_MODE=host needs the engine on a local unix socket (DOCKER_HOST=unix://...), not ${docker.url}.`,
     );
+  }
+  if (cluster && e.SANDBOX_MODE === 'host') {
+    throw new Error('Invalid configuration:\n  SANDBOX_MODE=host runs against one engine; it does not go with CLUSTER_MANAGER.');
   }
   // In hosted mode the server also answers to the address it is bound to.
   const boundName = !loopback && e.HOST !== '0.0.0.0' && e.HOST !== '::' ? [e.HOST.toLowerCase()] : [];
@@ -276,7 +289,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxSessionsPerAddress: e.MAX_SESSIONS_PER_ADDRESS ?? e.MAX_SESSIONS_PER_USER,
     diskFreeMin: e.DISK_FREE_MIN,
     diskCheckMs: e.DISK_CHECK_MS,
+    cluster,
   };
+}
+
+/** The manager's connection, TLS through the keys folder when one is named (checked here: a typo fails at start-up). */
+function clusterConfig(manager: string, tlsDir: string | undefined): NonNullable<Config['cluster']> {
+  const dir = tlsDir ? path.resolve(tlsDir) : undefined;
+  if (dir) {
+    const missing = ['ca.pem', 'cert.pem', 'key.pem'].filter((f) => !fs.existsSync(path.join(dir, f)));
+    if (missing.length) throw new Error(`Invalid configuration:\n  CLUSTER_TLS_DIR=${dir} lacks ${missing.join(', ')}.`);
+  }
+  const connection = parseDockerHost({ DOCKER_HOST: manager, ...(dir ? { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dir } : {}) });
+  return { manager: connection, tlsDir: dir };
 }
 
 export { projectRoot };

@@ -8,7 +8,10 @@ import { lineLogger } from './logger.ts';
 import { DiskWatch, gib } from './health/disk-watch.ts';
 import { healthReport, isolationOf } from './health/health-report.ts';
 import { SESSION_SHELL_FILES } from './runs/session-shell.ts';
-import { sandboxFactory } from './sandbox/sandbox-factory.ts';
+import { Cluster } from './cluster/cluster.ts';
+import { ClusterRoom } from './cluster/cluster-room.ts';
+import { clusterSandboxFactory, removeClusterSession } from './sandbox/cluster-sandbox-factory.ts';
+import { sandboxFactory, type SandboxFactoryOptions } from './sandbox/sandbox-factory.ts';
 import { removeSessionObjects } from './sandbox/sandbox.ts';
 import { resolveSiteRegistry } from './registry/site-registry.ts';
 import { RequestGuard } from './security/request-guard.ts';
@@ -27,14 +30,31 @@ async function main(): Promise<void> {
   const engine = new Engine(config.docker);
   const token = config.token ?? newToken();
 
-  // Sandboxes of an earlier run of this instance are gone with its memory: remove them.
-  const swept = await engine
-    .removeLabelled({ [LABELS.instance]: config.instance })
-    .catch((e: unknown) => logger.warn(`could not remove what an earlier run of instance ${config.instance} left`, e));
+  const cluster = config.cluster ? new Cluster(config.cluster.manager, config.cluster.tlsDir) : undefined;
+
+  // Sandboxes of an earlier run of this instance are gone with its memory: remove them (on a
+  // cluster, on whichever node each one's labels put it, and their overlays on the manager).
+  const mine = { [LABELS.instance]: config.instance };
+  const swept = await (cluster
+    ? cluster.removeLabelled(mine)
+    : engine.removeLabelled(mine).then((r) => ({ ...r, unreachable: [] as string[] }))
+  ).catch((e: unknown) => logger.warn(`could not remove what an earlier run of instance ${config.instance} left`, e));
   if (swept && swept.containers.length + swept.networks.length + swept.volumes.length > 0) {
     log(
       `Removed what an earlier run left: ${swept.containers.length} containers, ${swept.networks.length} networks, ${swept.volumes.length} volumes.`,
     );
+  }
+  if (swept && swept.unreachable.length > 0) {
+    log(
+      `Warning: cluster nodes ${swept.unreachable.join(', ')} did not answer or refused; what this instance left there stays until the next start.`,
+    );
+  }
+  if (cluster) {
+    const nodes = await cluster.nodes().catch((e: unknown) => logger.warn('the Swarm manager did not list its nodes', e));
+    if (nodes)
+      log(
+        `Cluster: ${nodes.map((n) => `${n.name} (${n.ready ? 'ready' : 'not ready'}, ${n.active ? 'active' : 'drained'}, ${n.capacity})`).join(', ')}`,
+      );
   }
 
   const registry = await resolveSiteRegistry(
@@ -48,35 +68,37 @@ async function main(): Promise<void> {
     },
     log,
   );
-  const factory = sandboxFactory(
-    engine,
-    {
-      instance: config.instance,
-      image: config.sandboxImage,
-      mode: config.sandboxMode,
-      isolation: config.sandboxIsolation,
-      privilege: config.sandboxPrivilege,
-      limits: config.limits,
-      subnets: config.sandboxSubnets,
-      registryMirror: config.registryMirror,
-      mirrorContainer: config.mirrorContainer,
-      insecureRegistries: config.insecureRegistries,
-      attachContainers: config.attachContainers,
-      hostSocket: config.docker.kind === 'unix' ? config.docker.socketPath : undefined,
-      // The session shell (state save/restore, the terminal's rcfile) is in every sandbox from the start.
-      install: { dir: '/run', files: SESSION_SHELL_FILES.map((f) => ({ ...f, path: `rdn/${f.path}` })) },
-    },
-    log,
-    registry,
-  );
-  // Always there (maybe empty): an instructor's class size grows it.
-  const pool = new SandboxPool(config.warmPool, factory, (id) => removeSessionObjects(engine, id), logger);
+  const factoryOptions: SandboxFactoryOptions = {
+    instance: config.instance,
+    image: config.sandboxImage,
+    mode: config.sandboxMode,
+    isolation: config.sandboxIsolation,
+    privilege: config.sandboxPrivilege,
+    limits: config.limits,
+    subnets: config.sandboxSubnets,
+    registryMirror: config.registryMirror,
+    mirrorContainer: config.mirrorContainer,
+    insecureRegistries: config.insecureRegistries,
+    attachContainers: config.attachContainers,
+    hostSocket: config.docker.kind === 'unix' ? config.docker.socketPath : undefined,
+    // The session shell (state save/restore, the terminal's rcfile) is in every sandbox from the start.
+    install: { dir: '/run', files: SESSION_SHELL_FILES.map((f) => ({ ...f, path: `rdn/${f.path}` })) },
+  };
+  const factory = cluster ? clusterSandboxFactory(cluster, factoryOptions, log) : sandboxFactory(engine, factoryOptions, log, registry);
+  const removeObjects = cluster ? (id: string) => removeClusterSession(cluster, id) : (id: string) => removeSessionObjects(engine, id);
+  // On a cluster, the sessions admitted follow the room on its nodes (the queue takes over past it).
+  const room = cluster ? new ClusterRoom(cluster, config.instance, logger) : undefined;
+  room?.start();
+  // Always there (maybe empty): an instructor's class size grows it. On a cluster its sandboxes are
+  // placed like any other (one pool for the cluster, not one per node).
+  const pool = new SandboxPool(config.warmPool, factory, removeObjects, logger);
   const workshop = openWorkshop(config, pool, [`REGISTRY=${registry.name}`], log);
   const store = new SessionStore({
     pool,
     factory,
-    removeObjects: (id) => removeSessionObjects(engine, id),
+    removeObjects,
     maxSessions: config.maxSessions,
+    room: room ? () => room.latest : undefined,
     maxSessionsPerUser: config.maxSessionsPerUser,
     outputLimit: config.runOutputBytes,
     stopGraceMs: config.stopGraceMs,

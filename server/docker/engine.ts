@@ -35,6 +35,17 @@ export interface LabelledObjects {
   volumes: string[];
 }
 
+/** A Swarm node as the manager reports it (`docker node ls`), with its labels. */
+export interface SwarmNodeInfo {
+  id: string;
+  hostname: string;
+  /** `ready`, `down`, `unknown`, `disconnected`. */
+  state: string;
+  /** `active`, `pause`, `drain`. */
+  availability: string;
+  labels: Record<string, string>;
+}
+
 /** A container's create options, as the Engine API takes them (sandbox-template.ts builds them). */
 export type ContainerSpec = Docker.ContainerCreateOptions;
 
@@ -175,6 +186,12 @@ export class Engine {
     return { running: info.State.Running, networks };
   }
 
+  /** A container's labels. */
+  async containerLabels(id: string): Promise<Record<string, string>> {
+    const info = await this.call((abortSignal) => this.#docker.getContainer(id).inspect({ abortSignal }));
+    return info.Config.Labels ?? {};
+  }
+
   /** Creates a container and returns its id. */
   async createContainer(spec: ContainerSpec): Promise<string> {
     return (await this.call((abortSignal) => this.#docker.createContainer({ ...spec, abortSignal }))).id;
@@ -210,13 +227,92 @@ export class Engine {
     return (s.memory_stats?.usage ?? 0) - (s.memory_stats?.stats?.cache ?? 0);
   }
 
-  /** Creates a labelled bridge network, in `subnet` when given (else the engine's default pools). */
-  async createNetwork(name: string, labels: Record<string, string>, subnet?: string): Promise<void> {
+  /**
+   * Creates a labelled network, in `subnet` when given (else the engine's default pools): a bridge,
+   * or on a Swarm manager an attachable overlay, which containers on every node can join.
+   */
+  async createNetwork(name: string, labels: Record<string, string>, subnet?: string, driver: 'bridge' | 'overlay' = 'bridge'): Promise<void> {
     const ipam = subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } } : {};
+    const overlay = driver === 'overlay' ? { Attachable: true, CheckDuplicate: true } : {};
     await this.call((abortSignal) => {
-      const options = { Name: name, Labels: labels, Driver: 'bridge', ...ipam, abortSignal };
+      const options = { Name: name, Labels: labels, Driver: driver, ...overlay, ...ipam, abortSignal };
       return this.#docker.createNetwork(options);
     });
+  }
+
+  /** The Swarm's nodes (this engine must be a manager). */
+  async listNodes(): Promise<SwarmNodeInfo[]> {
+    type RawNode = {
+      ID: string;
+      Description?: { Hostname?: string };
+      Status?: { State?: string };
+      Spec?: { Availability?: string; Labels?: Record<string, string> };
+    };
+    const nodes = (await this.call((abortSignal) => this.#docker.listNodes({ abortSignal }), QUICK_TIMEOUT_MS)) as RawNode[];
+    return nodes.map((n) => ({
+      id: n.ID,
+      hostname: n.Description?.Hostname ?? n.ID,
+      state: n.Status?.State ?? 'unknown',
+      availability: n.Spec?.Availability ?? 'active',
+      labels: n.Spec?.Labels ?? {},
+    }));
+  }
+
+  /** This engine's own Swarm node id (empty when it is in no Swarm). */
+  async swarmNodeId(): Promise<string> {
+    const info = (await this.call((abortSignal) => this.#untyped.info({ abortSignal }), QUICK_TIMEOUT_MS)) as { Swarm?: { NodeID?: string } };
+    return info.Swarm?.NodeID ?? '';
+  }
+
+  /** Makes this engine a Swarm's first manager; returns the worker and manager join tokens. */
+  async swarmInit(advertiseAddr: string): Promise<{ worker: string; manager: string }> {
+    await this.call((abortSignal) => this.#docker.swarmInit({ ListenAddr: '0.0.0.0:2377', AdvertiseAddr: advertiseAddr, abortSignal }));
+    // swarmInspect takes no options in dockerode's types: call() ends it at the timeout all the same.
+    const swarm = (await this.call(() => this.#docker.swarmInspect())) as {
+      JoinTokens: { Worker: string; Manager: string };
+    };
+    return { worker: swarm.JoinTokens.Worker, manager: swarm.JoinTokens.Manager };
+  }
+
+  /** Joins this engine to a Swarm through one of its managers (`host:2377`). */
+  async swarmJoin(manager: string, token: string, advertiseAddr: string): Promise<void> {
+    await this.call((abortSignal) =>
+      this.#docker.swarmJoin({ RemoteAddrs: [manager], JoinToken: token, ListenAddr: '0.0.0.0:2377', AdvertiseAddr: advertiseAddr, abortSignal }),
+    );
+  }
+
+  /** Sets a node's labels and availability (`docker node update`), keeping the rest of its spec. */
+  async updateNode(id: string, change: { labels?: Record<string, string>; availability?: 'active' | 'drain' | 'pause' }): Promise<void> {
+    const node = this.#docker.getNode(id);
+    const info = (await this.call(() => node.inspect())) as { Version: { Index: number }; Spec: { Labels?: Record<string, string> } };
+    const spec = { ...info.Spec, ...(change.labels ? { Labels: { ...info.Spec.Labels, ...change.labels } } : {}) };
+    if (change.availability) Object.assign(spec, { Availability: change.availability });
+    await this.call((abortSignal) => node.update({ _query: { version: info.Version.Index }, _body: spec, abortSignal }));
+  }
+
+  /** An image as a `docker save` tar stream. */
+  async saveImage(name: string): Promise<Readable> {
+    return (await this.call(() => this.#docker.getImage(name).get())) as Readable;
+  }
+
+  /** Loads a `docker save` tar stream into this engine (`docker load`). */
+  async loadImage(tar: Readable): Promise<void> {
+    const stream = (await this.call((abortSignal) => this.#docker.loadImage(tar, { abortSignal }), 600_000)) as Readable;
+    await new Promise<void>((resolve, reject) => {
+      this.#docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  /** The host port a container's TCP port is published on (the first binding). */
+  async publishedPort(id: string, port: number): Promise<number | undefined> {
+    const info = await this.call((abortSignal) => this.#docker.getContainer(id).inspect({ abortSignal }));
+    const binding = info.NetworkSettings.Ports?.[`${port}/tcp`]?.[0];
+    return binding ? Number(binding.HostPort) : undefined;
+  }
+
+  /** Stops a container (SIGTERM, then SIGKILL after `graceSeconds`). */
+  async stopContainer(id: string, graceSeconds = 10): Promise<void> {
+    await this.call((abortSignal) => this.#docker.getContainer(id).stop({ t: graceSeconds, abortSignal }));
   }
 
   /** Joins a container to a network, reachable there under the aliases. */
@@ -378,8 +474,10 @@ export class Engine {
    * Removes every container, then network, then volume carrying the labels, detaching shared
    * containers (the registries attached to session networks) first; returns what it found.
    */
-  async removeLabelled(labels: Record<string, string>): Promise<LabelledObjects> {
-    const found = await this.listLabelled(labels);
+  async removeLabelled(labels: Record<string, string>, opts: { networks?: boolean } = {}): Promise<LabelledObjects> {
+    const listed = await this.listLabelled(labels);
+    // A Swarm node's copy of an overlay is the manager's to remove (the node refuses): `networks: false` leaves them.
+    const found = opts.networks === false ? { ...listed, networks: [] } : listed;
     await Promise.all(
       found.containers.map((id) =>
         this.call((abortSignal) => this.#docker.getContainer(id).remove({ force: true, v: true, abortSignal })).catch(ignoreGone),

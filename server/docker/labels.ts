@@ -5,6 +5,8 @@ export const LABELS = {
   role: 'runnable-docker-notes.role',
   /** The server instance that owns a session's objects; a server sweeps only its own at start-up. */
   instance: 'runnable-docker-notes.instance',
+  /** On a cluster: the Swarm node id a sandbox was placed on (the session -> node mapping lives here). */
+  node: 'runnable-docker-notes.node',
   /** Set by tests on what they create, so a failed test's leftovers can be swept by id. */
   test: 'runnable-docker-notes.test',
 } as const;

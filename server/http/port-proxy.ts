@@ -24,6 +24,8 @@ interface Target {
   port: number;
   path: string;
   prefix: string;
+  /** For a sandbox on another host: a connection through its node's Engine API instead of a dial. */
+  open?: ((port: number) => Promise<Duplex>) | undefined;
 }
 
 /**
@@ -37,6 +39,18 @@ export function badGatewayMessage(err: unknown, port: number): string {
   }
   if (code === 'ETIMEDOUT_ANSWER') return `The program on port ${port} in your sandbox did not answer within ${ANSWER_TIMEOUT_MS / 1000} s.`;
   return `The program on port ${port} in your sandbox sent an answer that is not valid HTTP, so it was not passed on. Check what listens on that port.`;
+}
+
+/** Node's createConnection in its callback form: the relay is ready only once its exec has started. */
+function relayConnection(open: (port: number) => Promise<Duplex>, port: number) {
+  return (_opts: unknown, ready: (err: Error | null, socket: Duplex) => void) => {
+    open(port).then(
+      (socket) => ready(null, socket),
+      // Node's own callback takes no socket with an error; its type says otherwise.
+      (err: Error) => ready(err, undefined as unknown as Duplex),
+    );
+    return undefined;
+  };
 }
 
 const answerTimeout = () => Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT_ANSWER' });
@@ -74,9 +88,10 @@ export class PortProxy {
     const session = this.#store.get(m[1]!, principal);
     const port = Number(m[2]);
     if (port < 1 || port > 65535) throw new NotFoundError('No such port.');
-    const address = session.currentSandbox?.address;
+    const sandbox = session.currentSandbox;
+    const address = sandbox?.address;
     if (!address) throw new NotFoundError('This session has no sandbox running: run a block first.');
-    return { host: address, port, path: `${m[3] ?? '/'}${parsed.search}`, prefix: portPath(session.id, port) };
+    return { host: address, port, path: `${m[3] ?? '/'}${parsed.search}`, prefix: portPath(session.id, port), open: sandbox.openPort };
   }
 
   #request(req: http.IncomingMessage, target: Target, upgrade: boolean): http.ClientRequest {
@@ -88,8 +103,10 @@ export class PortProxy {
       method: req.method,
       path: target.path,
       headers: portRequestHeaders(req.headers, upgrade, target),
-      agent: false,
       maxHeaderSize: MAX_HEAD_BYTES,
+      // With no agent at all, Node uses createConnection (with `agent: false` it would make an
+      // agent of its own and dial the address); either way no connection is kept for another request.
+      ...(target.open ? { createConnection: relayConnection(target.open, target.port) } : { agent: false }),
     });
     upstream.setTimeout(ANSWER_TIMEOUT_MS, () => upstream.destroy(answerTimeout()));
     return upstream;

@@ -230,7 +230,8 @@ export class Run extends EventEmitter<RunEvents> {
       }
       if (code === undefined || !(await sandboxSurvived(this.#sandbox, code, this.#stopRequested, firstLook))) {
         onSandboxLost?.();
-        return this.#fail(this.#removedBecause ?? 'The sandbox stopped during the run, so its state is gone. The next Run starts a new sandbox.');
+        const why = this.#removedBecause ?? (await this.#sandbox.lostReason?.().catch(() => undefined));
+        return this.#fail(why ?? 'The sandbox stopped during the run, so its state is gone. The next Run starts a new sandbox.');
       }
       if (this.#timedOut) {
         this.exitCode = code;

@@ -104,6 +104,21 @@ export function sandboxNames(sessionId: string) {
 }
 
 /**
+ * What a container running a root dockerd needs: `--privileged`, or where the kernel refuses that,
+ * the capability list with seccomp and AppArmor off and the cgroup tree writable. Also used for the
+ * test cluster's engine nodes, which are Docker-in-Docker of the same kind.
+ */
+export function rootfulRights(privilege: SandboxSettings['privilege']): ContainerSpec['HostConfig'] {
+  if (privilege === 'privileged') return { Privileged: true };
+  return {
+    CapAdd: [...DIND_CAPABILITIES],
+    SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
+    // cgroup v1: the inner dockerd needs the cgroup tree writable (privileged mode mounts it so).
+    Binds: ['/sys/fs/cgroup:/sys/fs/cgroup:rw'],
+  };
+}
+
+/**
  * The fixed create options of a sandbox container. Only the session id and server configuration
  * go in; request text never does (the user's command only ever runs inside the container).
  */
@@ -165,20 +180,11 @@ export function sandboxCreateOptions(sessionId: string, s: SandboxSettings): Con
       },
     };
   }
-  const rights =
-    s.privilege === 'privileged'
-      ? { Privileged: true }
-      : {
-          CapAdd: [...DIND_CAPABILITIES],
-          SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
-          // cgroup v1: the inner dockerd needs the cgroup tree writable (privileged mode mounts it so).
-          Binds: ['/sys/fs/cgroup:/sys/fs/cgroup:rw'],
-        };
   return {
     ...common,
     Env: env,
     HostConfig: {
-      ...rights,
+      ...rootfulRights(s.privilege),
       ...limits,
       NetworkMode: names.network,
       // The inner engine's storage on a volume: on the container's own root it falls back to slow vfs.

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { Engine } from '../docker/engine.ts';
 import { ImageMissingError } from '../docker/engine-error.ts';
 import { LABELS, projectLabels } from '../docker/labels.ts';
@@ -5,6 +6,7 @@ import type { SandboxSettings } from './sandbox-settings.ts';
 import { sandboxCreateOptions, sandboxExecIdentity, sandboxFileOwner, sandboxNames, WORKSPACE } from './sandbox-template.ts';
 import { HELPER_ENV, HELPER_OUTPUT_BYTES, HelperOutputTooLargeError, helperCommand } from './sandbox-helper.ts';
 import { subnetCandidates } from './session-subnet.ts';
+import { openPortThroughExec } from './open-port-through-exec.ts';
 import { tarFiles, type SandboxFile } from './tar-files.ts';
 import type { ExecHandle, ExecOptions, Phase, SessionSandbox } from './session-sandbox.ts';
 import type { Logger } from '../logger.ts';
@@ -22,6 +24,22 @@ export interface CreateSandboxOptions {
   install?: { dir: string; files: SandboxFile[] };
   /** Where a failed clean-up after a failed creation is reported. */
   logger?: Logger;
+  /**
+   * On a cluster: the node the sandbox goes on (its name and node id, put in a label), the manager
+   * that makes the session's network as an attachable overlay, and how to remove the session's
+   * objects everywhere. Unset: one engine holds everything (a bridge network).
+   */
+  cluster?: ClusterPlacement;
+}
+
+/** Where a sandbox on a cluster lives, and what it takes to remove it and to say it is unreachable. */
+export interface ClusterPlacement {
+  nodeId: string;
+  nodeName: string;
+  manager: Engine;
+  removeObjects(): Promise<void>;
+  /** The container exists (and is counted on its node from now on): the place held for it can go. */
+  created(): void;
 }
 
 /** Who the sandbox's execs run as, and the environment every exec gets. */
@@ -40,13 +58,42 @@ export class Sandbox implements SessionSandbox {
   readonly address: string | undefined;
   readonly #engine: Engine;
   readonly #identity: ExecIdentity;
+  readonly #cluster: ClusterPlacement | undefined;
 
-  constructor(engine: Engine, sessionId: string, containerId: string, address?: string, identity: ExecIdentity = { user: undefined, env: [] }) {
+  constructor(
+    engine: Engine,
+    sessionId: string,
+    containerId: string,
+    address?: string,
+    identity: ExecIdentity = { user: undefined, env: [] },
+    cluster?: ClusterPlacement,
+  ) {
     this.#engine = engine;
     this.sessionId = sessionId;
     this.containerId = containerId;
     this.address = address;
     this.#identity = identity;
+    this.#cluster = cluster;
+    // On another host the session network's addresses are out of the server's reach: port links
+    // go through the node's Engine API instead (openPort).
+    if (cluster) this.openPort = (port) => openPortThroughExec(this, port);
+  }
+
+  openPort: ((port: number) => Promise<Duplex>) | undefined;
+
+  /** Why the sandbox is gone, when the server knows better than "it stopped": its node does not answer. */
+  async lostReason(): Promise<string | undefined> {
+    if (!this.#cluster) return undefined;
+    // A node being stopped may still answer for a moment after its containers are gone: look a few times.
+    const down = await retryUntil(
+      async () =>
+        this.#engine
+          .version()
+          .then(() => undefined)
+          .catch(() => true),
+      { tries: 10, delayMs: 300 },
+    );
+    return down ? `The sandbox's node ${this.#cluster.nodeName} is not reachable; Run again to get a new sandbox on another node.` : undefined;
   }
 
   /** Starts a command in the sandbox; with `tty` the output is one raw stream, as in a terminal. */
@@ -159,7 +206,8 @@ export class Sandbox implements SessionSandbox {
 
   /** Removes the container and everything labelled with this session (network, engine volume). */
   async remove(): Promise<void> {
-    await removeSessionObjects(this.#engine, this.sessionId);
+    if (this.#cluster) await this.#cluster.removeObjects();
+    else await removeSessionObjects(this.#engine, this.sessionId);
   }
 }
 
@@ -176,27 +224,34 @@ export async function createSandbox(engine: Engine, sessionId: string, settings:
   const phase = opts.onPhase ?? (() => undefined);
   const names = sandboxNames(sessionId);
   const labels = projectLabels({ [LABELS.session]: sessionId, [LABELS.instance]: settings.instance });
+  const cluster = opts.cluster;
   if (!(await engine.imagePresent(settings.image))) await pullSandboxImage(engine, settings.image, phase);
-  phase({ phase: 'creating-sandbox', message: 'Creating your sandbox' });
+  phase({ phase: 'creating-sandbox', message: cluster ? `Creating your sandbox on node ${cluster.nodeName}` : 'Creating your sandbox' });
   try {
-    await createSessionNetwork(engine, names.network, labels, settings.subnets ? subnetCandidates(settings.subnets, sessionId) : []);
+    const subnets = settings.subnets ? subnetCandidates(settings.subnets, sessionId) : [];
+    if (cluster) await createOverlayNetwork(cluster.manager, names.network, labels, subnets);
+    else await createSessionNetwork(engine, names.network, labels, subnets);
     for (const a of opts.attach ?? []) {
       await engine.connectNetwork(names.network, a.container, [a.alias]);
     }
     if (settings.mode === 'isolated') {
       await engine.createVolume(names.volume, labels);
     }
-    const containerId = await engine.createContainer(sandboxCreateOptions(sessionId, settings));
-    await engine.startContainer(containerId);
+    const spec = sandboxCreateOptions(sessionId, settings);
+    if (cluster) spec.Labels = { ...spec.Labels, [LABELS.node]: cluster.nodeId };
+    const containerId = cluster ? await onOverlay(() => engine.createContainer(spec)) : await engine.createContainer(spec);
+    cluster?.created();
+    if (cluster) await onOverlay(() => engine.startContainer(containerId));
+    else await engine.startContainer(containerId);
     const address = (await engine.containerState(containerId)).networks[names.network]?.address;
-    const sandbox = new Sandbox(engine, sessionId, containerId, address, sandboxExecIdentity(settings));
+    const sandbox = new Sandbox(engine, sessionId, containerId, address, sandboxExecIdentity(settings), cluster);
     if (opts.install) await sandbox.putFiles(opts.install.dir, opts.install.files, sandboxFileOwner(settings));
     phase({ phase: 'starting-engine', message: settings.mode === 'host' ? 'Connecting to the host engine' : 'Starting its Docker engine' });
     await waitForInnerEngine(sandbox, opts.engineStartTimeoutMs ?? 60_000);
     phase({ phase: 'ready', message: 'Sandbox ready' });
     return sandbox;
   } catch (err) {
-    await removeSessionObjects(engine, sessionId).catch((e: unknown) =>
+    await (cluster ? cluster.removeObjects() : removeSessionObjects(engine, sessionId)).catch((e: unknown) =>
       opts.logger?.warn('could not remove what a failed sandbox creation left (the next start-up sweeps it)', e),
     );
     // An image built before rootless sandboxes has no user to run as: say how to get a current one.
@@ -211,15 +266,21 @@ export async function createSandbox(engine: Engine, sessionId: string, settings:
 }
 
 /** Creates the session's network in the first free small subnet (or the engine's default pool). */
-async function createSessionNetwork(engine: Engine, name: string, labels: Record<string, string>, subnets: string[]): Promise<void> {
+async function createSessionNetwork(
+  engine: Engine,
+  name: string,
+  labels: Record<string, string>,
+  subnets: string[],
+  driver: 'bridge' | 'overlay' = 'bridge',
+): Promise<void> {
   if (subnets.length === 0) {
-    await engine.createNetwork(name, labels);
+    await engine.createNetwork(name, labels, undefined, driver);
     return;
   }
   let last: unknown;
   for (const subnet of subnets) {
     try {
-      await engine.createNetwork(name, labels, subnet);
+      await engine.createNetwork(name, labels, subnet, driver);
       return;
     } catch (err) {
       last = err;
@@ -228,6 +289,33 @@ async function createSessionNetwork(engine: Engine, name: string, labels: Record
     }
   }
   throw new Error(`No free subnet for the session network in SANDBOX_SUBNETS (${(last as Error)?.message ?? 'all taken'}).`);
+}
+
+/**
+ * The session's network on a cluster: an attachable overlay made through the manager, so the
+ * sandbox can be on any node. One left by a sandbox whose node went down is taken over: the
+ * manager keeps it until it drops that node's endpoint, and it is this session's own.
+ */
+async function createOverlayNetwork(manager: Engine, name: string, labels: Record<string, string>, subnets: string[]): Promise<void> {
+  if ((await manager.listLabelled(labels)).networks.length > 0) return;
+  await createSessionNetwork(manager, name, labels, subnets, 'overlay');
+}
+
+/**
+ * Creates or starts a container on a Swarm node, which asks the manager for the session's overlay
+ * first. With many sandboxes starting at once that can fail for a moment though a later try works:
+ * the request outruns its deadline ("attaching to network failed ... context deadline exceeded"),
+ * or the node has not heard of the overlay made a moment ago ("network ... not found").
+ */
+async function onOverlay<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (attempt >= 4 || !/attaching to network failed|network \S+ not found/i.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
 }
 
 async function waitForInnerEngine(sandbox: Sandbox, timeoutMs: number): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import type { SandboxFile } from './tar-files.ts';
 
 /** A progress step shown to the reader while a sandbox gets ready: the protocol's, sent as it is. */
@@ -49,4 +49,11 @@ export interface SessionSandbox {
   kill(): Promise<void>;
   /** Removes the sandbox and everything labelled with its session. */
   remove(): Promise<void>;
+  /**
+   * A connection to a port inside the sandbox, for a sandbox whose address the server cannot
+   * reach (on another host of a cluster); unset where the port proxy dials `address` itself.
+   */
+  readonly openPort?: ((port: number) => Promise<Duplex>) | undefined;
+  /** Why the sandbox was lost, when it knows more than "it stopped" (its cluster node is down). */
+  lostReason?(): Promise<string | undefined>;
 }

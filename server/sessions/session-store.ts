@@ -19,6 +19,8 @@ export interface SessionStoreOptions {
   /** Removes everything a session owns in the engine (by label). */
   removeObjects: (sessionId: string) => Promise<void>;
   maxSessions: number;
+  /** On a cluster: how many sessions its nodes have room for now (undefined: unknown); below MAX_SESSIONS it is the limit. */
+  room?: (() => number | undefined) | undefined;
   /** Sessions one user (a browser, or a proxy-named user) may hold at once; the token holder is exempt. */
   maxSessionsPerUser: number;
   outputLimit: number;
@@ -87,7 +89,7 @@ export class SessionStore {
     const key = principalKey(principal);
     this.#queue = this.#queue.filter((q) => now - q.seen < 30_000);
     let entry = this.#queue.find((q) => q.key === key);
-    const full = this.#sessions.size >= this.#opts.maxSessions;
+    const full = this.#sessions.size >= this.#limit().max;
     if (!full && (this.#queue.length === 0 || this.#queue[0]!.key === key)) {
       this.#queue = this.#queue.filter((q) => q.key !== key);
       return this.create(principal);
@@ -100,13 +102,24 @@ export class SessionStore {
     return { position: this.#queue.indexOf(entry) + 1 };
   }
 
+  /** MAX_SESSIONS, or on a cluster the room its nodes have when that is less. */
+  #limit(): { max: number; byCluster: boolean } {
+    const room = this.#opts.room?.();
+    return room !== undefined && room < this.#opts.maxSessions ? { max: room, byCluster: true } : { max: this.#opts.maxSessions, byCluster: false };
+  }
+
   get queueLength(): number {
     return this.#queue.length;
   }
 
   create(principal: Principal): Session {
-    if (this.#sessions.size >= this.#opts.maxSessions) {
-      throw new AtCapacityError(`All ${this.#opts.maxSessions} sessions are in use. Try again when one ends, or raise MAX_SESSIONS.`);
+    const limit = this.#limit();
+    if (this.#sessions.size >= limit.max) {
+      throw new AtCapacityError(
+        limit.byCluster
+          ? `The cluster's nodes have room for ${limit.max} sessions, and all are in use. Try again when one ends, or add a node.`
+          : `All ${limit.max} sessions are in use. Try again when one ends, or raise MAX_SESSIONS.`,
+      );
     }
     const owner = principalKey(principal);
     const mine = [...this.#sessions.values()].filter((s) => s.owner === owner).length;

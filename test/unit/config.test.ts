@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.ts';
 
@@ -20,6 +23,26 @@ describe('loadConfig', () => {
     ['DOCKER_HOST', 'fd://'],
   ])('names the bad variable %s=%s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('no cluster unless CLUSTER_MANAGER is set; with it, the manager over TLS from CLUSTER_TLS_DIR, whose keys must be there', () => {
+    expect(loadConfig({}).cluster).toBeUndefined();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cluster-keys-'));
+    try {
+      expect(() => loadConfig({ CLUSTER_MANAGER: 'tcp://10.0.0.1:2376', CLUSTER_TLS_DIR: dir })).toThrow(
+        /CLUSTER_TLS_DIR=.* lacks ca\.pem, cert\.pem, key\.pem/,
+      );
+      for (const f of ['ca.pem', 'cert.pem', 'key.pem']) fs.writeFileSync(path.join(dir, f), '');
+      const c = loadConfig({ CLUSTER_MANAGER: 'tcp://10.0.0.1:2376', CLUSTER_TLS_DIR: dir });
+      expect(c.cluster).toEqual({
+        manager: { kind: 'tcp', host: '10.0.0.1', port: 2376, tls: true, certPath: dir, url: 'tcp://10.0.0.1:2376' },
+        tlsDir: dir,
+      });
+      expect(c.docker.url, "the server's own engine is still DOCKER_HOST").toBe('unix:///var/run/docker.sock');
+      expect(() => loadConfig({ CLUSTER_MANAGER: 'tcp://10.0.0.1:2376', SANDBOX_MODE: 'host' })).toThrow(/does not go with CLUSTER_MANAGER/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses SANDBOX_MODE=host with an engine that is not on a local unix socket, at start-up rather than at the first Run', () => {

@@ -71,6 +71,20 @@ describe('SessionStore', () => {
     expect(s.queueLength).toBe(1);
   });
 
+  it("on a cluster, the nodes' room limits sessions below MAX_SESSIONS and the queue takes over; unknown room leaves MAX_SESSIONS", () => {
+    const f = fakeFactory();
+    let room: number | undefined = 1;
+    const { store: s } = store(f, { maxSessions: 5, room: () => room });
+    expect(s.admit(alice, 0)).toHaveProperty('id');
+    expect(s.admit(bob, 0)).toEqual({ position: 1 });
+    expect(() => s.create({ kind: 'token' })).toThrow(/The cluster's nodes have room for 1 sessions, and all are in use/);
+    room = undefined;
+    expect(s.admit(bob, 1000)).toHaveProperty('id');
+    room = 50;
+    for (let i = 0; i < 3; i++) s.create({ kind: 'token' });
+    expect(() => s.create({ kind: 'token' }), 'MAX_SESSIONS still holds when the cluster has more room').toThrow(/All 5 sessions are in use/);
+  });
+
   it('idle reaping: a session unused for the idle time is removed with its sandbox; a busy one is kept', async () => {
     const f = fakeFactory();
     // Nobody watches the busy run: a long detach grace keeps it going.

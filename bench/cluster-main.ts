@@ -1,0 +1,73 @@
+/**
+ * `npm run bench:cluster [-- 50 150]`: N new sessions at once against the three-node test cluster
+ * (started here, removed at the end), each with one `echo ok`: how many succeed, the time from
+ * creating the session to the run's first byte (p50 / p95), and how the sandboxes spread over
+ * the nodes. Heavy: every sandbox is an engine inside an engine node on this one host.
+ */
+import { LABELS } from '../server/docker/labels.ts';
+import { startAppServer } from '../test/support/app-server.ts';
+import { startTestCluster } from '../test/support/test-cluster.ts';
+import { apiFirstByte } from './first-byte.ts';
+import { LoadTrail } from './load-average.ts';
+import { fmt, ms, now, summarize } from './stats.ts';
+
+const levels = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n > 0);
+const LEVELS = levels.length ? levels : [50, 150];
+const log = (line: string) => console.error(`· ${line}`);
+
+const most = Math.max(...LEVELS);
+// Room for every session of the biggest level on the nodes, with a third to spare, so placement (not capacity) decides.
+const cluster = await startTestCluster({ capacity: Math.ceil((most * 1.34) / 3), log });
+const app = await startAppServer({ ...cluster.env, MAX_SESSIONS: String(most + 10), MAX_SESSIONS_PER_USER: String(most + 10) });
+const rows: string[] = [];
+const load = new LoadTrail();
+load.mark('start');
+const results: Record<string, unknown> = {};
+try {
+  for (const n of LEVELS) {
+    log(`${n} new sessions on the cluster, one run each, all at once`);
+    const t0 = now();
+    const outcomes = await Promise.all(
+      Array.from({ length: n }, async () => {
+        const t = now();
+        try {
+          const session = await app.api.createSession();
+          const created = ms(t);
+          // From asking for a session to the run's first byte: the sandbox is made in between.
+          const first = await apiFirstByte(app.api, session, 'echo ok').catch(async (err: Error) => {
+            // Say why the run gave nothing: its own error (the sandbox's engine too slow to start, ...).
+            const runs = (await app.api.request('GET', `/api/sessions/${session}/runs`)).body as Array<{ error?: string }>;
+            throw new Error(runs.at(-1)?.error?.split('\n')[0] ?? err.message);
+          });
+          return { ok: true, ms: created + first, session };
+        } catch (err) {
+          return { ok: false, ms: ms(t), session: '', error: (err as Error).message };
+        }
+      }),
+    );
+    const wall = ms(t0);
+    const ok = outcomes.filter((o) => o.ok);
+    const lat = summarize(ok.map((o) => o.ms));
+    const spread: Record<string, number> = {};
+    for (const node of cluster.nodes) {
+      spread[node.name] = (await node.engine.listLabelled({ [LABELS.instance]: app.instance, [LABELS.role]: 'sandbox' })).containers.length;
+    }
+    const failures = [...new Set(outcomes.filter((o) => !o.ok).map((o) => o.error))];
+    rows.push(
+      `${`cluster: ${n} sessions at once`.padEnd(34)} ${ok.length}/${n} ok; first byte p50 ${fmt(lat.median / 1000)} s, p95 ${fmt(lat.p95 / 1000)} s, all in ${fmt(wall / 1000)} s; ` +
+        `spread ${Object.values(spread).join(' / ')}${failures.length ? `; failures: ${failures.join(' | ')}` : ''}`,
+    );
+    results[n] = { ok: ok.length, latency: lat, wallMs: wall, spread, failures };
+    log(rows.at(-1)!);
+    load.mark(`after ${n}`);
+    await Promise.all(outcomes.filter((o) => o.session).map((o) => app.api.deleteSession(o.session)));
+  }
+} finally {
+  await app.server.stop();
+  await cluster.close();
+}
+rows.push(`${'load average (1 min)'.padEnd(34)} ${load.summary()}`);
+console.log(`\n${rows.join('\n')}\n\nJSON: ${JSON.stringify({ results, load: load.marks })}`);
