@@ -10,6 +10,7 @@ import { healthReport, isolationOf } from './health/health-report.ts';
 import { SESSION_SHELL_FILES } from './runs/session-shell.ts';
 import { sandboxFactory } from './sandbox/sandbox-factory.ts';
 import { removeSessionObjects } from './sandbox/sandbox.ts';
+import { DOCKER_WRAPPER_FILE } from './sandbox/docker-wrapper.ts';
 import { resolveSiteRegistry } from './registry/site-registry.ts';
 import { RequestGuard } from './security/request-guard.ts';
 import { newToken } from './security/token.ts';
@@ -64,7 +65,8 @@ async function main(): Promise<void> {
       attachContainers: config.attachContainers,
       hostSocket: config.docker.kind === 'unix' ? config.docker.socketPath : undefined,
       // The session shell (state save/restore, the terminal's rcfile) is in every sandbox from the start.
-      install: { dir: '/run', files: SESSION_SHELL_FILES.map((f) => ({ ...f, path: `rdn/${f.path}` })) },
+      // So is the `docker` that waits for the sandbox's engine (handed out before it answers).
+      install: { dir: '/run', files: [...SESSION_SHELL_FILES.map((f) => ({ ...f, path: `rdn/${f.path}` })), DOCKER_WRAPPER_FILE] },
     },
     log,
     registry,
