@@ -13,6 +13,7 @@ import { ClusterRoom } from './cluster/cluster-room.ts';
 import { clusterSandboxFactory, removeClusterSession } from './sandbox/cluster-sandbox-factory.ts';
 import { sandboxFactory, type SandboxFactoryOptions } from './sandbox/sandbox-factory.ts';
 import { removeSessionObjects } from './sandbox/sandbox.ts';
+import { DOCKER_WRAPPER_FILE } from './sandbox/docker-wrapper.ts';
 import { resolveSiteRegistry } from './registry/site-registry.ts';
 import { RequestGuard } from './security/request-guard.ts';
 import { newToken } from './security/token.ts';
@@ -82,7 +83,8 @@ async function main(): Promise<void> {
     attachContainers: config.attachContainers,
     hostSocket: config.docker.kind === 'unix' ? config.docker.socketPath : undefined,
     // The session shell (state save/restore, the terminal's rcfile) is in every sandbox from the start.
-    install: { dir: '/run', files: SESSION_SHELL_FILES.map((f) => ({ ...f, path: `rdn/${f.path}` })) },
+    // So is the `docker` that waits for the sandbox's engine (handed out before it answers).
+    install: { dir: '/run', files: [...SESSION_SHELL_FILES.map((f) => ({ ...f, path: `rdn/${f.path}` })), DOCKER_WRAPPER_FILE] },
   };
   const factory = cluster ? clusterSandboxFactory(cluster, factoryOptions, log) : sandboxFactory(engine, factoryOptions, log, registry);
   const removeObjects = cluster ? (id: string) => removeClusterSession(cluster, id) : (id: string) => removeSessionObjects(engine, id);

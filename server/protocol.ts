@@ -101,7 +101,7 @@ export interface Inventory {
 /** Server to client on the session events WebSocket. */
 export type SessionMessage =
   | { type: 'inventory'; inventory: Inventory }
-  /** No sandbox yet (nothing has run), or the sandbox is gone. */
+  /** No sandbox yet (nothing has run), the sandbox is gone, or its engine is still starting. */
   | { type: 'no-sandbox'; message: string }
   | { type: 'error'; message: string };
 

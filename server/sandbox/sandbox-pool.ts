@@ -64,7 +64,8 @@ export class SandboxPool {
         const entry = { sessionId, sandbox, ready: false };
         this.#entries.push(entry);
         try {
-          await sandbox;
+          // Ready means its engine answers too: a pooled first Run of `docker` should not wait.
+          await (await sandbox).engineReady;
           entry.ready = true;
           this.#failures = 0;
         } catch (err) {

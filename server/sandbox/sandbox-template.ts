@@ -1,6 +1,7 @@
 import type { ContainerSpec } from '../docker/engine.ts';
 import { LABELS, projectLabels } from '../docker/labels.ts';
 import type { SandboxSettings } from './sandbox-settings.ts';
+import { WRAPPER_BIN_DIR } from './docker-wrapper.ts';
 
 /**
  * Rootful only: every capability an inner root dockerd may need except CAP_SYS_RESOURCE, which
@@ -60,15 +61,19 @@ const ROOTLESS_DATA_ROOT = `${ROOTLESS_USER.home}/.local/share/docker`;
  */
 export const ROOTLESS_CAPABILITIES = ['SYS_ADMIN'] as const;
 
+/** The image's PATH with the `docker` wrapper's folder first (docker-wrapper.ts). */
+const EXEC_PATH = `PATH=${WRAPPER_BIN_DIR}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
+
 /**
  * Who every exec in the sandbox runs as, and the environment that says where its engine is:
  * in a rootless sandbox the unprivileged user, whose `docker` talks to the rootless engine.
  */
 export function sandboxExecIdentity(s: Pick<SandboxSettings, 'mode' | 'isolation'>): { user: string | undefined; env: string[] } {
-  if (s.mode === 'host' || s.isolation === 'rootful') return { user: undefined, env: [] };
+  if (s.mode === 'host' || s.isolation === 'rootful') return { user: undefined, env: [EXEC_PATH] };
   return {
     user: ROOTLESS_USER.name,
     env: [
+      EXEC_PATH,
       `HOME=${ROOTLESS_USER.home}`,
       `USER=${ROOTLESS_USER.name}`,
       `XDG_RUNTIME_DIR=${ROOTLESS_RUNTIME_DIR}`,

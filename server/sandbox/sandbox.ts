@@ -11,6 +11,8 @@ import { tarFiles, type SandboxFile } from './tar-files.ts';
 import type { ExecHandle, ExecOptions, Phase, SessionSandbox } from './session-sandbox.ts';
 import type { Logger } from '../logger.ts';
 import { retryUntil } from '../retry-until.ts';
+import { StepTimer } from './step-timer.ts';
+import { waitForEngine } from './wait-for-engine.ts';
 
 export type { ExecHandle, ExecOptions, Phase } from './session-sandbox.ts';
 
@@ -22,7 +24,7 @@ export interface CreateSandboxOptions {
   engineStartTimeoutMs?: number;
   /** Files to install before the sandbox is handed out (paths relative to `dir`). */
   install?: { dir: string; files: SandboxFile[] };
-  /** Where a failed clean-up after a failed creation is reported. */
+  /** Where a failed clean-up after a failed creation is reported, and the steps' timings. */
   logger?: Logger;
   /**
    * On a cluster: the node the sandbox goes on (its name and node id, put in a label), the manager
@@ -30,6 +32,8 @@ export interface CreateSandboxOptions {
    * objects everywhere. Unset: one engine holds everything (a bridge network).
    */
   cluster?: ClusterPlacement;
+  /** How long the creation waited for its turn (the factory's gate), for the timings line. */
+  queuedMs?: number;
 }
 
 /** Where a sandbox on a cluster lives, and what it takes to remove it and to say it is unreachable. */
@@ -48,14 +52,14 @@ export interface ExecIdentity {
   env: string[];
 }
 
-const ENGINE_POLL_MS = 150;
-
 /** One session's sandbox container: exec commands in it, give it files, remove it and all it owns. */
 export class Sandbox implements SessionSandbox {
   readonly sessionId: string;
   readonly containerId: string;
   /** The sandbox's address on its session network (where its published ports answer). */
   readonly address: string | undefined;
+  /** Resolves once the sandbox's own engine answers (createSandbox hands the sandbox out before). */
+  engineReady: Promise<void> = Promise.resolve();
   readonly #engine: Engine;
   readonly #identity: ExecIdentity;
   readonly #cluster: ClusterPlacement | undefined;
@@ -227,13 +231,16 @@ export async function createSandbox(engine: Engine, sessionId: string, settings:
   const cluster = opts.cluster;
   if (!(await engine.imagePresent(settings.image))) await pullSandboxImage(engine, settings.image, phase);
   phase({ phase: 'creating-sandbox', message: cluster ? `Creating your sandbox on node ${cluster.nodeName}` : 'Creating your sandbox' });
+  const steps = new StepTimer();
   try {
     const subnets = settings.subnets ? subnetCandidates(settings.subnets, sessionId) : [];
     if (cluster) await createOverlayNetwork(cluster.manager, names.network, labels, subnets);
     else await createSessionNetwork(engine, names.network, labels, subnets);
-    for (const a of opts.attach ?? []) {
-      await engine.connectNetwork(names.network, a.container, [a.alias]);
-    }
+    steps.lap('network');
+    // The registries join the network while the container is made: each join is an engine round
+    // trip of its own, and under a burst of new sessions these steps were most of a creation.
+    const attached = Promise.all((opts.attach ?? []).map((a) => engine.connectNetwork(names.network, a.container, [a.alias])));
+    attached.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled meanwhile
     if (settings.mode === 'isolated') {
       await engine.createVolume(names.volume, labels);
     }
@@ -241,14 +248,35 @@ export async function createSandbox(engine: Engine, sessionId: string, settings:
     if (cluster) spec.Labels = { ...spec.Labels, [LABELS.node]: cluster.nodeId };
     const containerId = cluster ? await onOverlay(() => engine.createContainer(spec)) : await engine.createContainer(spec);
     cluster?.created();
+    steps.lap('create');
     if (cluster) await onOverlay(() => engine.startContainer(containerId));
     else await engine.startContainer(containerId);
+    steps.lap('start');
     const address = (await engine.containerState(containerId)).networks[names.network]?.address;
     const sandbox = new Sandbox(engine, sessionId, containerId, address, sandboxExecIdentity(settings), cluster);
     if (opts.install) await sandbox.putFiles(opts.install.dir, opts.install.files, sandboxFileOwner(settings));
+    steps.lap('install');
+    await attached;
+    steps.lap('attach');
     phase({ phase: 'starting-engine', message: settings.mode === 'host' ? 'Connecting to the host engine' : 'Starting its Docker engine' });
-    await waitForInnerEngine(sandbox, opts.engineStartTimeoutMs ?? 60_000);
-    phase({ phase: 'ready', message: 'Sandbox ready' });
+    // Handed out now, while its engine starts: a Run that needs no engine does not wait for one,
+    // and `docker` waits for it in the sandbox (docker-wrapper.ts). Under a burst of new sessions
+    // the engine's start-up was a third of each creation's time in the factory's gate.
+    sandbox.engineReady = waitForEngine(sandbox, opts.engineStartTimeoutMs ?? 60_000).then(
+      () => {
+        steps.lap('engine');
+        opts.logger?.info(`Sandbox engine ready: ${steps.last()}`);
+      },
+      async (err: unknown) => {
+        // A sandbox killed or removed meanwhile has no engine to wait for: nothing to report.
+        if (await sandbox.running()) opts.logger?.warn('the sandbox engine did not start', err);
+        throw err;
+      },
+    );
+    // Whoever needs the engine awaits this; a failure nobody awaits was logged just above.
+    sandbox.engineReady.catch(() => undefined);
+    opts.logger?.info(`Sandbox made: queued ${Math.round(opts.queuedMs ?? 0)} ms, ${steps}`);
+    phase({ phase: 'ready', message: 'Sandbox ready (docker commands wait for its engine while it starts)' });
     return sandbox;
   } catch (err) {
     await (cluster ? cluster.removeObjects() : removeSessionObjects(engine, sessionId)).catch((e: unknown) =>
@@ -316,25 +344,6 @@ async function onOverlay<T>(step: () => Promise<T>): Promise<T> {
       await new Promise((r) => setTimeout(r, 500 * attempt));
     }
   }
-}
-
-async function waitForInnerEngine(sandbox: Sandbox, timeoutMs: number): Promise<void> {
-  let last = '';
-  const outcome = await retryUntil(
-    async () => {
-      const r = await sandbox.run(['/usr/bin/docker', 'version', '--format', '{{.Server.Version}}']);
-      if (r.exitCode === 0) return 'ready';
-      last = r.output.trim();
-      // A sandbox that stopped will not start its engine: report now, not at the deadline.
-      return (await sandbox.running()) ? undefined : 'stopped';
-    },
-    { timeoutMs, delayMs: ENGINE_POLL_MS },
-  );
-  if (outcome === 'ready') return;
-  const log = await sandbox.run(['/usr/bin/tail', '-n', '15', '/var/log/dockerd.log']).catch(() => ({ output: '' }));
-  throw new Error(
-    `The sandbox's Docker engine did not start within ${Math.round(timeoutMs / 1000)} s (${last}).\n` + `Its log ends with:\n${log.output.trim()}`,
-  );
 }
 
 async function pullSandboxImage(engine: Engine, image: string, phase: (p: Phase) => void): Promise<void> {

@@ -43,6 +43,11 @@ export interface SessionSandbox {
   writeFile(relativePath: string, content: string): Promise<void>;
   /** Writes files into a folder of a sandbox nobody has used yet. */
   putFiles(dir: string, files: SandboxFile[], owner?: { uid: number; gid: number }): Promise<void>;
+  /**
+   * Resolves once the sandbox's own Docker engine answers; rejects if it did not start. A sandbox
+   * is handed out before that (the reader's `docker` waits for it); absent: ready when handed out.
+   */
+  readonly engineReady?: Promise<void>;
   /** Whether the container is still running. */
   running(): Promise<boolean>;
   /** Kills the whole sandbox from outside; resolves once it is gone. */

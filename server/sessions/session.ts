@@ -148,14 +148,29 @@ export class Session extends EventEmitter<SessionEvents> {
     inv.on('inventory', (i) => {
       if (this.#inventory === inv) this.emit('inventory', i);
     });
-    // A moment later: the session's first Run should not share the engine with the event feed.
-    setTimeout(() => {
-      if (this.#inventory !== inv) return;
-      inv.start().catch(async (e: unknown) => {
-        // Expected when the sandbox died meanwhile (the next Run replaces it, with a new feed).
-        if (await sandbox.running()) this.#log.warn("the session panel's inventory feed did not start", e);
-      });
-    }, INVENTORY_DELAY_MS).unref();
+    // Once its engine answers (the sandbox is handed out before), and a moment later: the session's
+    // first Run should not share the engine with the event feed.
+    (sandbox.engineReady ?? Promise.resolve()).then(
+      () =>
+        setTimeout(() => {
+          if (this.#inventory !== inv) return;
+          inv.start().catch(async (e: unknown) => {
+            // Expected when the sandbox died meanwhile (the next Run replaces it, with a new feed).
+            if (await sandbox.running()) this.#log.warn("the session panel's inventory feed did not start", e);
+          });
+        }, INVENTORY_DELAY_MS).unref(),
+      (e: unknown) => void this.#engineFailed(sandbox, e),
+    );
+  }
+
+  /** The sandbox's engine did not start (logged where it was made): the next Run gets a new sandbox. */
+  async #engineFailed(sandbox: SessionSandbox, err: unknown): Promise<void> {
+    // A sandbox that died meanwhile (killed, removed) is told and replaced the usual way.
+    if (this.#current !== sandbox || this.#closed || !(await sandbox.running())) return;
+    if (this.#current !== sandbox) return; // replaced while the engine was asked
+    await this.evictSandbox(`Your sandbox's Docker engine did not start (${(err as Error).message.split('\n')[0]})`).catch((e: unknown) =>
+      this.#log.warn('could not remove a sandbox whose engine did not start', e),
+    );
   }
 
   /** The sandbox died (killed, engine restarted): say so, clear what it left, make a new one. */

@@ -15,6 +15,9 @@ export function streamSessionEvents(ws: WebSocket, session: Session): void {
   const onInventory = (inventory: Inventory) => send(ws, { type: 'inventory', inventory });
   const current = session.inventory;
   if (current) onInventory(current);
+  // A sandbox is handed out before its engine answers; the inventory follows once it does.
+  else if (session.currentSandbox)
+    send(ws, { type: 'no-sandbox', message: "Your sandbox's Docker engine is starting: its containers show here once it answers." });
   else send(ws, { type: 'no-sandbox', message: 'No sandbox yet: run a block and its containers show here.' });
   session.on('inventory', onInventory);
   const onClosed = () => ws.close(CLOSE.sessionClosed, 'session closed');

@@ -54,6 +54,25 @@ describe('running a block through the public API, in a sandbox with its own engi
     expect(r.text).toContain('name=sandbox');
   });
 
+  it('makes a docker command that comes before the engine answers wait for it, and say so, instead of failing', async () => {
+    // The sandbox is handed out while its engine starts; the mark the server leaves once the engine
+    // answers is taken away here, and put back two seconds later, as if the engine were still starting.
+    const r = await api.run(
+      sessionA,
+      'rm -f /run/rdn/engine-ready; (sleep 2; : >/run/rdn/engine-ready) & docker version --format "server={{.Server.Version}}"',
+    );
+    expect(r.exitCode, r.text).toBe(0);
+    expect(r.text, 'what docker printed while the engine was starting').toContain("docker: waiting for this sandbox's Docker engine to start");
+    expect(r.text).toMatch(/server=\d+\.\d+/);
+  });
+
+  it('makes docker fail with a clear message when the engine did not start, without waiting on', async () => {
+    const r = await api.run(sessionA, 'rm -f /run/rdn/engine-ready; : >/run/rdn/engine-failed; docker ps');
+    await api.run(sessionA, 'rm -f /run/rdn/engine-failed; : >/run/rdn/engine-ready');
+    expect(r.exitCode, r.text).toBe(1);
+    expect(r.text).toContain("docker: this sandbox's Docker engine did not start (its log: /var/log/dockerd.log)");
+  });
+
   it('pulls ubuntu through the mirror and runs it', async () => {
     const r = await api.run(sessionA, "docker run --rm ubuntu bash -c 'echo hi'");
     expect(r.exitCode, r.text).toBe(0);

@@ -12,6 +12,8 @@ let engine: Engine;
 let config: Config;
 let sandbox: Sandbox;
 const phases: Phase[] = [];
+/** Whether the engine already answered when createSandbox handed the sandbox out. */
+let engineAtHandOut: string;
 
 beforeAll(async () => {
   ({ engine, config } = await requireEngine());
@@ -35,6 +37,8 @@ beforeAll(async () => {
     },
     { attach: [{ container: MIRROR_CONTAINER, alias: 'registry-mirror' }], onPhase: (p) => phases.push(p) },
   );
+  engineAtHandOut = await Promise.race([sandbox.engineReady.then(() => 'answering'), Promise.resolve('still starting')]);
+  await sandbox.engineReady;
 });
 
 afterAll(async () => {
@@ -44,6 +48,10 @@ afterAll(async () => {
 describe('the sandbox image: Docker in Docker', () => {
   it('reports named phases while it starts', () => {
     expect(phases.map((p) => p.phase)).toEqual(['creating-sandbox', 'starting-engine', 'ready']);
+  });
+
+  it('is handed out once its container runs, while its own engine still starts', () => {
+    expect(engineAtHandOut, 'the inner engine when createSandbox returned (a Run that needs no engine must not wait for it)').toBe('still starting');
   });
 
   it('has its own dockerd, which answers `docker version`', async () => {

@@ -52,6 +52,8 @@ export const notRunning = () => Object.assign(new Error('(HTTP code 409) contain
 export interface FakeSandboxOptions {
   /** What a helper command answers; by default Stop's signals end the run's exec (130 for INT). */
   helper?: (cmd: string[], sandbox: FakeSandbox) => Promise<{ output: string; exitCode: number }>;
+  /** Its engine is still starting when it is handed out, until the test calls engineAnswers() or engineFails(). */
+  engineStarting?: boolean;
 }
 
 export class FakeSandbox implements SessionSandbox {
@@ -62,12 +64,24 @@ export class FakeSandbox implements SessionSandbox {
   readonly execs: FakeExec[] = [];
   readonly helpers: string[][] = [];
   readonly files = new Map<string, string>();
+  readonly engineReady: Promise<void>;
+  /** The engine answers (with `engineStarting`). */
+  engineAnswers: () => void = () => undefined;
+  /** The engine did not start (with `engineStarting`). */
+  engineFails: (err: Error) => void = () => undefined;
   readonly #opts: FakeSandboxOptions;
 
   constructor(sessionId: string, n: number, opts: FakeSandboxOptions = {}) {
     this.sessionId = sessionId;
     this.containerId = `${String(n).padStart(4, '0')}`.padEnd(64, 'c');
     this.#opts = opts;
+    this.engineReady = opts.engineStarting
+      ? new Promise<void>((resolve, reject) => {
+          this.engineAnswers = resolve;
+          this.engineFails = reject;
+        })
+      : Promise.resolve();
+    this.engineReady.catch(() => undefined);
   }
 
   /** Execs of runs (TTY), not the server's helpers nor its stop channel. */

@@ -54,4 +54,16 @@ describe('SandboxPool (the warm pool)', () => {
       ids.map((id) => `Warning: Warm pool: could not remove a pooled sandbox (the next start-up sweeps it): engine gone [session=${id.slice(0, 8)}]`),
     );
   });
+
+  it('counts a sandbox as ready only once its engine answers', async () => {
+    const f = fakeFactory({ engineStarting: true });
+    const pool = new SandboxPool(1, f.factory, f.removeObjects, recordingLogger());
+    pool.fill();
+    await settle();
+    expect(f.made).toHaveLength(1);
+    expect(pool.ready, 'ready sandboxes while the engine starts').toBe(0);
+    f.made[0]!.engineAnswers();
+    await settle();
+    expect(pool.ready, 'ready sandboxes once the engine answered').toBe(1);
+  });
 });

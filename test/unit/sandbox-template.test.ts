@@ -58,7 +58,13 @@ describe('the sandbox create template', () => {
   it('rootless: every exec runs as the unprivileged user, with its engine; rootful and host run as root', () => {
     expect(sandboxExecIdentity({ mode: 'isolated', isolation: 'rootless' })).toEqual({
       user: 'rdn',
-      env: ['HOME=/home/rdn', 'USER=rdn', 'XDG_RUNTIME_DIR=/run/user/1000', 'DOCKER_HOST=unix:///run/user/1000/docker.sock'],
+      env: [
+        'PATH=/run/rdn/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        'HOME=/home/rdn',
+        'USER=rdn',
+        'XDG_RUNTIME_DIR=/run/user/1000',
+        'DOCKER_HOST=unix:///run/user/1000/docker.sock',
+      ],
     });
     expect(sandboxExecIdentity({ mode: 'isolated', isolation: 'rootful' }).user).toBeUndefined();
     expect(sandboxExecIdentity({ mode: 'host', isolation: 'rootless' }).user).toBeUndefined();

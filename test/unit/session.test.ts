@@ -70,4 +70,31 @@ describe('Session', () => {
     expect(f.removed).toEqual(['s1']);
     await expect(session.sandbox(() => undefined)).rejects.toThrow('This session has been closed');
   });
+
+  it("starts the panel's inventory feed once the engine answers, not when the sandbox is handed out", async () => {
+    const f = fakeFactory({ engineStarting: true });
+    const session = new Session('s1', 'browser:a', f);
+    await session.sandbox(() => undefined);
+    const sandbox = f.made[0]!;
+    const feeds = () => sandbox.execs.filter((e) => e.opts.cmd.includes('events')).length;
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(feeds(), 'event feeds started while the engine was still starting').toBe(0);
+    sandbox.engineAnswers();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(feeds(), 'event feeds started once the engine answered').toBe(1);
+  });
+
+  it('a sandbox whose engine did not start is removed, and the next Run is told why', async () => {
+    const f = fakeFactory({ engineStarting: true });
+    const session = new Session('s1', 'browser:a', f);
+    await session.sandbox(() => undefined);
+    f.made[0]!.engineFails(new Error("The sandbox's Docker engine did not start within 60 s (no engine socket yet).\nIts log ends with: ..."));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(f.removed, 'sessions whose objects were removed').toEqual(['s1']);
+    await vi.advanceTimersByTimeAsync(1000);
+    const phases: Phase[] = [];
+    const next = await session.sandbox((p) => phases.push(p));
+    expect(next).toBe(f.made[1]);
+    expect(phases[0]?.message).toContain("Your sandbox's Docker engine did not start (The sandbox's Docker engine did not start within 60 s");
+  });
 });

@@ -1,0 +1,34 @@
+import { ENGINE_FAILED_FILE, ENGINE_READY_FILE } from './docker-wrapper.ts';
+import type { SessionSandbox } from './session-sandbox.ts';
+
+/**
+ * The wait as one helper that polls inside the sandbox: polling from the server (an exec every
+ * 150 ms per starting sandbox) was work for the host engine while it was making other sandboxes.
+ * The socket is looked at first (cheap); the docker CLI is asked only once it is there. `$1` is
+ * the timeout in seconds. Its output on failure: the last answer, then the end of the engine's log.
+ */
+const SCRIPT = [
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansions in the script, not a template
+  's=${DOCKER_HOST:-unix:///var/run/docker.sock}; s=${s#unix://}; end=$((SECONDS + $1)); out="no engine socket at $s yet"',
+  'while :; do',
+  // A DOCKER_HOST that is not a socket (a host engine over tcp) is asked at once.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion in the script, not a template
+  '  if [ -S "$s" ] || [ "${s#/}" = "$s" ]; then',
+  `    out=$(/usr/bin/docker version --format '{{.Server.Version}}' 2>&1) && { : >${ENGINE_READY_FILE}; exit 0; }`,
+  '  fi',
+  `  [ $SECONDS -ge $end ] && { : >${ENGINE_FAILED_FILE}; printf '%s\\n' "$out"; /usr/bin/tail -n 15 /var/log/dockerd.log; exit 1; }`,
+  '  /usr/bin/sleep 0.1',
+  'done',
+].join('\n');
+
+/**
+ * Waits until the sandbox's own engine answers, then marks it ready for the `docker` wrapper
+ * (docker-wrapper.ts); rejects with the engine's log when it does not start in time.
+ */
+export async function waitForEngine(sandbox: SessionSandbox, timeoutMs: number): Promise<void> {
+  const seconds = Math.max(1, Math.round(timeoutMs / 1000));
+  const r = await sandbox.run(['/bin/bash', '-c', SCRIPT, 'wait-for-engine', String(seconds)]);
+  if (r.exitCode === 0) return;
+  const [last, ...log] = r.output.trim().split('\n');
+  throw new Error(`The sandbox's Docker engine did not start within ${seconds} s (${last ?? ''}).\nIts log ends with:\n${log.join('\n')}`);
+}
