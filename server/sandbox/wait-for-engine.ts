@@ -21,14 +21,22 @@ const SCRIPT = [
   'done',
 ].join('\n');
 
+/** The engine did not answer in time, in a sandbox that was there all along to say so. */
+export class EngineDidNotStartError extends Error {}
+
 /**
  * Waits until the sandbox's own engine answers, then marks it ready for the `docker` wrapper
- * (docker-wrapper.ts); rejects with the engine's log when it does not start in time.
+ * (docker-wrapper.ts). Rejects with EngineDidNotStartError (and the engine's log) when it does not
+ * start in time; with a plain error when the wait itself was cut short (the sandbox was killed or
+ * removed meanwhile: its waiter ends killed, and that says nothing about its engine).
  */
 export async function waitForEngine(sandbox: SessionSandbox, timeoutMs: number): Promise<void> {
   const seconds = Math.max(1, Math.round(timeoutMs / 1000));
   const r = await sandbox.run(['/bin/bash', '-c', SCRIPT, 'wait-for-engine', String(seconds)]);
   if (r.exitCode === 0) return;
+  if (r.exitCode !== 1) throw new Error(`The wait for the sandbox's engine ended with exit ${r.exitCode}: the sandbox stopped meanwhile.`);
   const [last, ...log] = r.output.trim().split('\n');
-  throw new Error(`The sandbox's Docker engine did not start within ${seconds} s (${last ?? ''}).\nIts log ends with:\n${log.join('\n')}`);
+  throw new EngineDidNotStartError(
+    `The sandbox's Docker engine did not start within ${seconds} s (${last ?? ''}).\nIts log ends with:\n${log.join('\n')}`,
+  );
 }

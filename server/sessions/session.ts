@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { SandboxFactory } from '../sandbox/sandbox-factory.ts';
 import type { Phase, SessionSandbox } from '../sandbox/session-sandbox.ts';
+import { EngineDidNotStartError } from '../sandbox/wait-for-engine.ts';
 import type { Inventory } from '../protocol.ts';
 import type { Run } from '../runs/run.ts';
 import { SessionInventory } from './session-inventory.ts';
@@ -165,7 +166,9 @@ export class Session extends EventEmitter<SessionEvents> {
 
   /** The sandbox's engine did not start (logged where it was made): the next Run gets a new sandbox. */
   async #engineFailed(sandbox: SessionSandbox, err: unknown): Promise<void> {
-    // A sandbox that died meanwhile (killed, removed) is told and replaced the usual way.
+    // A sandbox that died meanwhile (killed, removed) is told and replaced the usual way: its waiter
+    // was cut short, which is not the engine's failure (the engine may still look running a moment).
+    if (!(err instanceof EngineDidNotStartError)) return;
     if (this.#current !== sandbox || this.#closed || !(await sandbox.running())) return;
     if (this.#current !== sandbox) return; // replaced while the engine was asked
     await this.evictSandbox(`Your sandbox's Docker engine did not start (${(err as Error).message.split('\n')[0]})`).catch((e: unknown) =>

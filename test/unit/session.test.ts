@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Phase } from '../../server/sandbox/session-sandbox.ts';
+import { EngineDidNotStartError } from '../../server/sandbox/wait-for-engine.ts';
 import { Session } from '../../server/sessions/session.ts';
 import { fakeFactory, recordingLogger } from './fake-sandbox.ts';
 
@@ -88,7 +89,9 @@ describe('Session', () => {
     const f = fakeFactory({ engineStarting: true });
     const session = new Session('s1', 'browser:a', f);
     await session.sandbox(() => undefined);
-    f.made[0]!.engineFails(new Error("The sandbox's Docker engine did not start within 60 s (no engine socket yet).\nIts log ends with: ..."));
+    f.made[0]!.engineFails(
+      new EngineDidNotStartError("The sandbox's Docker engine did not start within 60 s (no engine socket yet).\nIts log ends with: ..."),
+    );
     await vi.advanceTimersByTimeAsync(0);
     expect(f.removed, 'sessions whose objects were removed').toEqual(['s1']);
     await vi.advanceTimersByTimeAsync(1000);
@@ -96,5 +99,15 @@ describe('Session', () => {
     const next = await session.sandbox((p) => phases.push(p));
     expect(next).toBe(f.made[1]);
     expect(phases[0]?.message).toContain("Your sandbox's Docker engine did not start (The sandbox's Docker engine did not start within 60 s");
+  });
+
+  it('a sandbox killed while its engine starts (its waiter cut short) is not called an engine failure', async () => {
+    const f = fakeFactory({ engineStarting: true });
+    const session = new Session('s1', 'browser:a', f);
+    await session.sandbox(() => undefined);
+    // The engine may still report the container running a moment after it was killed.
+    f.made[0]!.engineFails(new Error("The wait for the sandbox's engine ended with exit 137: the sandbox stopped meanwhile."));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(f.removed, 'no eviction for a waiter that was cut short').toEqual([]);
   });
 });
