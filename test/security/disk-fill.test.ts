@@ -69,7 +69,7 @@ describe('a reader who fills the disk: the biggest sandbox is removed before the
     expect(info.status, `${JSON.stringify(info)}\n${seen.output.toString().slice(-1500)}`).toBe('failed');
     expect(info.error).toMatch(/Your sandbox used the most disk \(\d+\.\d GiB\) when the host ran low on disk \(.* free, below .*\): it was removed/);
     const next = await api.run(filler, 'ls /workspace/big 2>&1; echo next-ok');
-    expect(next.text).toContain('next-ok');
+    expect(next.text, `the next Run's messages: ${JSON.stringify(next.messages)}`).toContain('next-ok');
     const told = next.messages.find((m) => m.type === 'phase' && m.phase === 'replacing-sandbox') as { message: string } | undefined;
     expect(told?.message).toMatch(/used the most disk.*so its files, containers and variables are gone/);
     // The other reader's sandbox was left alone.
