@@ -101,6 +101,8 @@ const envSchema = z.object({
   // Several hosts: a Swarm manager's Engine API (unset: one engine, DOCKER_HOST, as always).
   CLUSTER_MANAGER: z.string().min(1).optional(),
   CLUSTER_TLS_DIR: z.string().min(1).optional(),
+  // The registry each node's pull-through cache reads from (unset: no node mirrors).
+  CLUSTER_MIRROR_UPSTREAM: z.string().url().optional(),
 });
 
 /** Everything the server reads from its environment, validated once at start-up. */
@@ -173,9 +175,10 @@ export interface Config {
   diskCheckMs: number;
   /**
    * Sandboxes spread over a Docker Swarm: the manager to read the nodes from and make the session
-   * networks on, and the TLS keys (ca.pem, cert.pem, key.pem) for it and every node's Engine API.
+   * networks on, the TLS keys (ca.pem, cert.pem, key.pem) for it and every node's Engine API, and
+   * the registry the pull-through cache on each node reads from (unset: no cache on the nodes).
    */
-  cluster: { manager: DockerConnection; tlsDir: string | undefined } | undefined;
+  cluster: { manager: DockerConnection; tlsDir: string | undefined; mirrorUpstream: string | undefined } | undefined;
 }
 
 /** The state folder scripts/build-images.sh writes to (the auth registry's credentials live there). */
@@ -231,7 +234,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     );
   }
   const docker = parseDockerHost(e);
-  const cluster = e.CLUSTER_MANAGER ? clusterConfig(e.CLUSTER_MANAGER, e.CLUSTER_TLS_DIR) : undefined;
+  const cluster = e.CLUSTER_MANAGER ? clusterConfig(e.CLUSTER_MANAGER, e.CLUSTER_TLS_DIR, e.CLUSTER_MIRROR_UPSTREAM) : undefined;
   // Checked here, not at the first Run: the sandbox binds the engine's socket into itself.
   if (e.SANDBOX_MODE === 'host' && docker.kind !== 'unix') {
     throw new Error(
@@ -294,14 +297,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 }
 
 /** The manager's connection, TLS through the keys folder when one is named (checked here: a typo fails at start-up). */
-function clusterConfig(manager: string, tlsDir: string | undefined): NonNullable<Config['cluster']> {
+function clusterConfig(manager: string, tlsDir: string | undefined, mirrorUpstream: string | undefined): NonNullable<Config['cluster']> {
   const dir = tlsDir ? path.resolve(tlsDir) : undefined;
   if (dir) {
     const missing = ['ca.pem', 'cert.pem', 'key.pem'].filter((f) => !fs.existsSync(path.join(dir, f)));
     if (missing.length) throw new Error(`Invalid configuration:\n  CLUSTER_TLS_DIR=${dir} lacks ${missing.join(', ')}.`);
   }
   const connection = parseDockerHost({ DOCKER_HOST: manager, ...(dir ? { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dir } : {}) });
-  return { manager: connection, tlsDir: dir };
+  return { manager: connection, tlsDir: dir, mirrorUpstream };
 }
 
 export { projectRoot };

@@ -10,6 +10,7 @@ import { healthReport, isolationOf } from './health/health-report.ts';
 import { SESSION_SHELL_FILES } from './runs/session-shell.ts';
 import { Cluster } from './cluster/cluster.ts';
 import { ClusterRoom } from './cluster/cluster-room.ts';
+import { NodeMirrors } from './cluster/node-mirrors.ts';
 import { clusterSandboxFactory, removeClusterSession } from './sandbox/cluster-sandbox-factory.ts';
 import { sandboxFactory, type SandboxFactoryOptions } from './sandbox/sandbox-factory.ts';
 import { removeSessionObjects } from './sandbox/sandbox.ts';
@@ -86,7 +87,16 @@ async function main(): Promise<void> {
     // So is the `docker` that waits for the sandbox's engine (handed out before it answers).
     install: { dir: '/run', files: [...SESSION_SHELL_FILES.map((f) => ({ ...f, path: `rdn/${f.path}` })), DOCKER_WRAPPER_FILE] },
   };
-  const factory = cluster ? clusterSandboxFactory(cluster, factoryOptions, log) : sandboxFactory(engine, factoryOptions, log, registry);
+  const mirrorUpstream = config.cluster?.mirrorUpstream;
+  const mirrors = mirrorUpstream ? new NodeMirrors(mirrorUpstream, config.instance) : undefined;
+  if (cluster) {
+    log(
+      mirrors
+        ? `Cluster: each node's sandboxes pull through a registry mirror on that node, in front of ${mirrorUpstream}.`
+        : 'Cluster: no registry mirror on the nodes (CLUSTER_MIRROR_UPSTREAM is unset); sandboxes reach registries by address.',
+    );
+  }
+  const factory = cluster ? clusterSandboxFactory(cluster, factoryOptions, log, mirrors) : sandboxFactory(engine, factoryOptions, log, registry);
   const removeObjects = cluster ? (id: string) => removeClusterSession(cluster, id) : (id: string) => removeSessionObjects(engine, id);
   // On a cluster, the sessions admitted follow the room on its nodes (the queue takes over past it).
   const room = cluster ? new ClusterRoom(cluster, config.instance, logger) : undefined;

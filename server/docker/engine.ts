@@ -476,21 +476,24 @@ export class Engine {
    */
   async removeLabelled(labels: Record<string, string>, opts: { networks?: boolean } = {}): Promise<LabelledObjects> {
     const listed = await this.listLabelled(labels);
-    // A Swarm node's copy of an overlay is the manager's to remove (the node refuses): `networks: false` leaves them.
-    const found = opts.networks === false ? { ...listed, networks: [] } : listed;
+    // A Swarm node's copy of an overlay is the manager's to remove (the node refuses): `networks: false`
+    // leaves them, but still detaches the node's shared containers (its registry mirror), which the
+    // manager cannot see and which would otherwise keep the overlay in use.
+    const removeNetworks = opts.networks !== false;
+    const found = removeNetworks ? listed : { ...listed, networks: [] };
     await Promise.all(
       found.containers.map((id) =>
         this.call((abortSignal) => this.#docker.getContainer(id).remove({ force: true, v: true, abortSignal })).catch(ignoreGone),
       ),
     );
-    for (const id of found.networks) {
+    for (const id of listed.networks) {
       const net = this.#docker.getNetwork(id);
       const info = (await this.call(() => net.inspect()).catch(() => null)) as { Containers?: Record<string, unknown> } | null;
-      // A failed disconnect is not lost: the network's removal just below then fails and says so.
+      // A failed disconnect is not lost: the network's removal then fails and says so.
       for (const cid of Object.keys(info?.Containers ?? {})) {
         await this.call((abortSignal) => net.disconnect({ Container: cid, Force: true, abortSignal })).catch(() => undefined);
       }
-      await this.call((abortSignal) => net.remove({ abortSignal })).catch(ignoreGone);
+      if (removeNetworks) await this.call((abortSignal) => net.remove({ abortSignal })).catch(ignoreGone);
     }
     await Promise.all(
       found.volumes.map((name) => this.call((abortSignal) => this.#docker.getVolume(name).remove({ force: true, abortSignal })).catch(ignoreGone)),

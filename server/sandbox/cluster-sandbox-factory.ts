@@ -1,19 +1,27 @@
 import type { Cluster } from '../cluster/cluster.ts';
+import { NODE_MIRROR_IMAGE, type NodeMirrors } from '../cluster/node-mirrors.ts';
 import { LABELS } from '../docker/labels.ts';
 import { lineLogger } from '../logger.ts';
-import type { SandboxFactory, SandboxFactoryOptions } from './sandbox-factory.ts';
+import { MIRROR_ALIAS, type AttachedContainer, type SandboxFactory, type SandboxFactoryOptions } from './sandbox-factory.ts';
 import type { SandboxSettings } from './sandbox-settings.ts';
 import { createSandbox } from './sandbox.ts';
 
 /**
  * Makes each sandbox on the Swarm node placement picks (cluster.place: ready, active, most room),
  * through that node's own Engine API, on an attachable overlay made through the manager. No
- * containers of this host are attached (they are on no node): registries are reached by address,
- * and a mirror only when REGISTRY_MIRROR names one. Rootful sandboxes get the capability list
- * unless SANDBOX_PRIVILEGE says `privileged` (no probe on each node). When every node is full
- * this throws AtCapacityError, the single host's "all sessions in use".
+ * containers of this host are attached (they are on no node): registries are reached by address.
+ * With `mirrors` (CLUSTER_MIRROR_UPSTREAM) the node's own pull-through cache joins the overlay as
+ * `registry-mirror`, as the host's mirror does on a single host; REGISTRY_MIRROR, when set, wins
+ * over it. Rootful sandboxes get the capability list unless SANDBOX_PRIVILEGE says `privileged`
+ * (no probe on each node). When every node is full this throws AtCapacityError, the single host's
+ * "all sessions in use".
  */
-export function clusterSandboxFactory(cluster: Cluster, opts: SandboxFactoryOptions, log: (line: string) => void): SandboxFactory {
+export function clusterSandboxFactory(
+  cluster: Cluster,
+  opts: SandboxFactoryOptions,
+  log: (line: string) => void,
+  mirrors?: NodeMirrors,
+): SandboxFactory {
   const settings: SandboxSettings = {
     instance: opts.instance,
     image: opts.image,
@@ -29,8 +37,24 @@ export function clusterSandboxFactory(cluster: Cluster, opts: SandboxFactoryOpti
   return async (sessionId, onPhase) => {
     const placed = await cluster.place();
     try {
-      return await createSandbox(placed.engine, sessionId, settings, {
+      let attach: AttachedContainer[] = [];
+      let withMirror = settings;
+      if (mirrors && !opts.registryMirror) {
+        try {
+          const container = await mirrors.ensure(placed.node.id, placed.engine);
+          attach = [{ container, alias: MIRROR_ALIAS.split(':')[0]! }];
+          withMirror = { ...settings, registryMirror: `http://${MIRROR_ALIAS}`, insecureRegistries: [...settings.insecureRegistries, MIRROR_ALIAS] };
+        } catch (err) {
+          // Not fatal: the sandbox still reaches registries by address, only without the node's cache.
+          log(
+            `Warning: no registry mirror on node ${placed.node.name} (${(err as Error).message.split('\n')[0]}); this sandbox pulls without it. ` +
+              `Each node needs the image ${NODE_MIRROR_IMAGE}.`,
+          );
+        }
+      }
+      return await createSandbox(placed.engine, sessionId, withMirror, {
         onPhase,
+        attach,
         install: opts.install,
         logger: lineLogger(log, { session: sessionId, node: placed.node.name }),
         cluster: {

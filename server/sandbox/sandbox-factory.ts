@@ -37,7 +37,8 @@ export interface SandboxFactoryOptions {
   install: { dir: string; files: SandboxFile[] };
 }
 
-const MIRROR_ALIAS = 'registry-mirror:5000';
+/** Where a sandbox's inner engine finds its registry mirror, on its session network. */
+export const MIRROR_ALIAS = 'registry-mirror:5000';
 /**
  * Measured with 50 sessions at once (bench section 5): 8 at a time was no faster than 4, each step
  * just took twice as long. The engine makes networks and their endpoints one at a time, so that is

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodeMirrors } from '../../server/cluster/node-mirrors.ts';
 import { LABELS } from '../../server/docker/labels.ts';
 import { retryUntil } from '../../server/retry-until.ts';
 import { ApiClient } from '../support/api-client.ts';
@@ -30,6 +31,22 @@ async function sandboxesByNode(instance: string, names = cluster.nodes.map((n) =
   return out;
 }
 
+/** The `library/` repositories a node's registry mirror holds: a listing of its storage, through an exec in it. */
+async function mirrorHolds(nodeName: string): Promise<string> {
+  const exec = await cluster.node(nodeName).engine.exec(NodeMirrors.containerOf(app.instance), {
+    cmd: ['ls', '/var/lib/registry/docker/registry/v2/repositories/library'],
+    env: [],
+    tty: false,
+    stdin: false,
+  });
+  let out = '';
+  exec.output.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  await new Promise((resolve) => exec.output.on('end', resolve));
+  return out;
+}
+
 const nodeOf = (byNode: Record<string, string[]>, session: string) => Object.entries(byNode).find(([, s]) => s.includes(session))?.[0];
 
 beforeAll(async () => {
@@ -57,6 +74,44 @@ describe('sandboxes spread over a three-node Docker Swarm', () => {
       Object.values(byNode).map((s) => s.length),
       `sandboxes per node: ${JSON.stringify(byNode)}`,
     ).toEqual([1, 1, 1]);
+  });
+
+  it("a sandbox on a node pulls ubuntu through its node's mirror, and a sandbox on a second node through that node's own", async () => {
+    const byNode = await sandboxesByNode(app.instance);
+    const pulling = [sessions[0]!, sessions[1]!];
+    const pullNodes = pulling.map((s) => nodeOf(byNode, s));
+    const idle = cluster.nodes.map((n) => n.name).find((n) => !pullNodes.includes(n))!;
+    expect(new Set(pullNodes).size, `the nodes of the two sessions: ${JSON.stringify(byNode)}`).toBe(2);
+    // The nodes reach no registry but their mirrors: the upstream is the host's mirror, on the cluster's network only.
+    const runs = await Promise.all(pulling.map((s) => app.api.run(s, 'docker run --rm ubuntu echo hello')));
+    runs.forEach((r, i) => {
+      expect(r.exitCode, `docker run ubuntu on ${pullNodes[i]} (output: ${r.text})`).toBe(0);
+      expect(r.text, `docker run ubuntu on ${pullNodes[i]}`).toContain('hello');
+    });
+    for (const name of pullNodes) expect(await mirrorHolds(name!), `the repositories the mirror on ${name} holds`).toMatch(/^ubuntu$/m);
+    // The third node made its mirror for its sandbox but pulled nothing: each node's cache holds only its own pulls.
+    expect(await mirrorHolds(idle), `the repositories the mirror on ${idle} holds`).not.toMatch(/ubuntu/);
+  });
+
+  it("ending a session detaches its node's mirror from the session network, so the manager removes that network", async () => {
+    // Two more sessions: on node 1 (the manager, which sees its own endpoints) and on node 2, a worker,
+    // whose endpoints the manager cannot see: only the node's engine can detach its mirror there.
+    const extra = [await app.api.createSession(), await app.api.createSession()];
+    for (const s of extra) expect((await app.api.run(s, 'echo placed')).exitCode).toBe(0);
+    const byNode = await sandboxesByNode(app.instance);
+    expect(
+      extra.map((s) => nodeOf(byNode, s)),
+      `sandboxes per node: ${JSON.stringify(byNode)}`,
+    ).toEqual(['rdn-node-1', 'rdn-node-2']);
+    for (const s of extra) expect(await app.api.deleteSession(s), `DELETE /api/sessions/${s.slice(0, 8)}…`).toBe(204);
+    for (const s of extra) {
+      await expect
+        .poll(async () => (await cluster.manager.engine.listLabelled({ [LABELS.session]: s })).networks, {
+          timeout: 15_000,
+          message: `the manager's networks of ended session ${s.slice(0, 8)} (on ${nodeOf(byNode, s)})`,
+        })
+        .toEqual([]);
+    }
   });
 
   it('a port link reaches a program listening in a sandbox on another node', async () => {
@@ -124,7 +179,8 @@ describe('sandboxes spread over a three-node Docker Swarm', () => {
     await new Promise((r) => app.server.process.once('exit', r));
     // The same instance and token: the restarted server is the one that crashed, as far as its objects go.
     app = await startAppServer({ ...cluster.env, INSTANCE: instance, TOKEN: token });
-    expect(app.server.output()).toMatch(/Removed what an earlier run left: 4 containers, \d+ networks, 4 volumes/);
+    // Four sandboxes and the registry mirrors of nodes 1 and 2 (labelled with the instance too).
+    expect(app.server.output()).toMatch(/Removed what an earlier run left: 6 containers, \d+ networks, 4 volumes/);
     expect(app.server.output()).toMatch(/cluster nodes rdn-node-3 did not answer/);
     expect(await sandboxesByNode(instance, ['rdn-node-1', 'rdn-node-2'])).toEqual({ 'rdn-node-1': [], 'rdn-node-2': [] });
     restartedApi = new ApiClient(app.server.url, token);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { NODE_LABELS } from '../../server/cluster/node-labels.ts';
+import { NODE_MIRROR_IMAGE } from '../../server/cluster/node-mirrors.ts';
 import { loadConfig } from '../../server/config.ts';
 import { parseDockerHost } from '../../server/docker/docker-host.ts';
 import { Engine, type LabelledObjects } from '../../server/docker/engine.ts';
@@ -33,7 +34,7 @@ export interface TestCluster {
   manager: TestClusterNode;
   /** ca.pem, cert.pem, key.pem: the client side of the nodes' TLS. */
   tlsDir: string;
-  /** The server's settings for this cluster. */
+  /** The server's settings for this cluster (with CLUSTER_MIRROR_UPSTREAM: the host's read-only mirror, on the cluster's network). */
   env: Record<string, string>;
   node(name: string): TestClusterNode;
   /** `docker node update --availability`. */
@@ -134,12 +135,15 @@ function makeKeys(dir: string, names: string[]): void {
  * Three (or `size`) Docker engine nodes as containers on this host, in one Swarm: each a root
  * dockerd in a container of the sandbox image (Docker-in-Docker, with its own volume for
  * /var/lib/docker), its Engine API on TLS published on a loopback port, labelled with that URL and
- * a capacity, and holding the sandbox image. On any failure it removes what it made.
+ * a capacity, and holding the sandbox image and the registry image (for the node mirrors). The
+ * host's read-only mirror (seeded with the stand-ins) joins the cluster's network as the nodes'
+ * upstream, until the teardown detaches it. On any failure it removes what it made.
  */
 export async function startTestCluster(opts: TestClusterOptions = {}): Promise<TestCluster> {
   const log = opts.log ?? ((line: string) => console.log(`[cluster] ${line}`));
   const size = opts.size ?? 3;
-  const image = opts.image ?? loadConfig(process.env).sandboxImage;
+  const config = loadConfig(process.env);
+  const image = opts.image ?? config.sandboxImage;
   const host = hostEngine();
   const left = await sweepTestCluster(host);
   if (left > 0) log(`removed ${left} objects an earlier cluster left behind`);
@@ -147,6 +151,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   const labels = projectLabels(CLUSTER_LABEL);
   const names = Array.from({ length: size }, (_, i) => `rdn-node-${i + 1}`);
   const close = async () => {
+    // Removing the network first detaches the host's mirror from it (forced): that container is otherwise left as it was.
     await host.removeLabelled(CLUSTER_LABEL);
     fs.rmSync(tlsDir, { recursive: true, force: true });
   };
@@ -154,6 +159,12 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     makeKeys(tlsDir, names);
     const network = `${PREFIX}-net`;
     await host.createNetwork(network, labels);
+    if (!(await host.containerRunning(config.mirrorContainer))) {
+      throw new Error(`the registry mirror ${config.mirrorContainer} is not running: start it with sudo bash scripts/build-images.sh`);
+    }
+    await host.connectNetwork(network, config.mirrorContainer, []);
+    const upstreamAddress = (await host.containerState(config.mirrorContainer)).networks[network]?.address;
+    if (!upstreamAddress) throw new Error(`${config.mirrorContainer} has no address on ${network}`);
     const nodes: TestClusterNode[] = [];
     for (const name of names) {
       const volume = `${PREFIX}-${name}-data`;
@@ -220,6 +231,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
         .join(', ')} joined`,
     );
     await loadImageEverywhere(host, image, nodes, log);
+    await loadImageEverywhere(host, NODE_MIRROR_IMAGE, nodes, log);
     const node = (name: string) => {
       const n = nodes.find((x) => x.name === name);
       if (!n) throw new Error(`no node ${name} in the test cluster`);
@@ -229,7 +241,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
       nodes,
       manager,
       tlsDir,
-      env: { CLUSTER_MANAGER: manager.engineUrl, CLUSTER_TLS_DIR: tlsDir },
+      env: { CLUSTER_MANAGER: manager.engineUrl, CLUSTER_TLS_DIR: tlsDir, CLUSTER_MIRROR_UPSTREAM: `http://${upstreamAddress}:5000` },
       node,
       setAvailability: (name, availability) => manager.engine.updateNode(node(name).swarmId, { availability }),
       stopNode: (name) => host.stopContainer(node(name).container, 5),

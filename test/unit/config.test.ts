@@ -25,7 +25,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });
 
-  it('no cluster unless CLUSTER_MANAGER is set; with it, the manager over TLS from CLUSTER_TLS_DIR, whose keys must be there', () => {
+  it("no cluster unless CLUSTER_MANAGER is set; with it, the manager over TLS from CLUSTER_TLS_DIR, whose keys must be there, and the node mirrors' upstream from CLUSTER_MIRROR_UPSTREAM", () => {
     expect(loadConfig({}).cluster).toBeUndefined();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cluster-keys-'));
     try {
@@ -37,7 +37,15 @@ describe('loadConfig', () => {
       expect(c.cluster).toEqual({
         manager: { kind: 'tcp', host: '10.0.0.1', port: 2376, tls: true, certPath: dir, url: 'tcp://10.0.0.1:2376' },
         tlsDir: dir,
+        mirrorUpstream: undefined,
       });
+      expect(
+        loadConfig({ CLUSTER_MANAGER: 'tcp://10.0.0.1:2376', CLUSTER_MIRROR_UPSTREAM: 'http://10.0.0.5:5000' }).cluster?.mirrorUpstream,
+        'the upstream of the node mirrors',
+      ).toBe('http://10.0.0.5:5000');
+      expect(() => loadConfig({ CLUSTER_MANAGER: 'tcp://10.0.0.1:2376', CLUSTER_MIRROR_UPSTREAM: '10.0.0.5:5000' })).toThrow(
+        /CLUSTER_MIRROR_UPSTREAM/,
+      );
       expect(c.docker.url, "the server's own engine is still DOCKER_HOST").toBe('unix:///var/run/docker.sock');
       expect(() => loadConfig({ CLUSTER_MANAGER: 'tcp://10.0.0.1:2376', SANDBOX_MODE: 'host' })).toThrow(/does not go with CLUSTER_MANAGER/);
     } finally {
