@@ -12,6 +12,8 @@ const MAX_TYPE_AHEAD = 64 * 1024;
 const KILL_SETTLE_MS = 10_000;
 /** How long the stop helper may take beyond its grace (to start, and to find the run's pid file) before Stop gives up on it. */
 const HELPER_START_MS = 4000;
+/** After a Stop that took SIGKILL, when to look whether the sandbox can still start a process. */
+const SATURATION_LOOK_AFTER_MS = 2000;
 /** What a terminal sends for Ctrl-C: its line discipline turns it into SIGINT for the foreground job. */
 const CTRL_C = '\x03';
 
@@ -356,6 +358,10 @@ export class Run extends EventEmitter<RunEvents> {
    * a new one, and says so) rather than left unusable.
    */
   async #endIfSaturated(sandbox: SessionSandbox): Promise<void> {
+    // A `docker run` killed as its container starts leaves that container starting: give a bomb in it
+    // the moment it needs to take every slot, or the look below comes too early (the run has already
+    // ended for the reader; only the next Run waits).
+    await new Promise((r) => setTimeout(r, SATURATION_LOOK_AFTER_MS).unref());
     const wait = new Promise<'slow'>((r) => setTimeout(() => r('slow'), HELPER_START_MS).unref());
     const probe = sandbox.run(['/bin/true']).then(
       (r) => (r.exitCode === 0 ? ('ok' as const) : ('failed' as const)),

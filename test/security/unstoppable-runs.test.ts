@@ -24,22 +24,23 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** Starts a run, waits until it prints `marker`, then ends it with Stop (or lets its timeout do it). */
+/** Starts a run and waits until it prints `marker` (then lets it run on, with nobody watching). */
 async function startAndWait(command: string, marker: string, timeoutMs?: number): Promise<string> {
   const r = await api.request('POST', `/api/sessions/${session}/runs`, { command, ...(timeoutMs ? { timeoutMs } : {}) });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   const id = r.body.id as string;
-  const ws = api.open(id);
+  const stream = api.stream(id);
   let seen = '';
-  await new Promise<void>((resolve, reject) => {
-    ws.on('message', (d: Buffer, binary) => {
-      if (binary) seen += d.toString();
+  const printed = new Promise<void>((resolve, reject) => {
+    stream.on('output', (bytes) => {
+      seen += Buffer.from(bytes).toString('utf8');
       if (seen.includes(marker)) resolve();
     });
-    ws.on('close', () => reject(new Error(`the run ended before printing ${marker}: ${seen.slice(-500)}`)));
+    stream.on('end', () => (seen.includes(marker) ? resolve() : reject(new Error(`the run ended before printing ${marker}: ${seen.slice(-500)}`))));
   });
-  ws.removeAllListeners('close');
-  ws.close();
+  void stream.start();
+  await printed;
+  stream.close();
   return id;
 }
 
