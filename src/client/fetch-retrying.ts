@@ -11,10 +11,16 @@ const FIRST_WAIT_MS = 300;
  * it again is safe. An HTTP answer of any status is returned as it is. After the last try the
  * network error is thrown, and the caller tells the reader that the server is not reachable.
  */
-export async function fetchRetrying(input: string, init: RequestInit = {}, clock?: RetryClock): Promise<Response> {
+export async function fetchRetrying(
+  input: string,
+  init: RequestInit = {},
+  options: { clock?: RetryClock; keepTrying?: () => boolean } = {},
+): Promise<Response> {
   let lastError: unknown;
   const res = await retry(
-    async () => {
+    async (n) => {
+      // What the page learnt meanwhile (signed out) may make another try pointless: the error stands.
+      if (n > 0 && options.keepTrying?.() === false) throw lastError;
       try {
         return await fetch(input, init);
       } catch (err) {
@@ -23,7 +29,7 @@ export async function fetchRetrying(input: string, init: RequestInit = {}, clock
         return undefined;
       }
     },
-    { firstMs: FIRST_WAIT_MS, maxMs: 3 * FIRST_WAIT_MS, factor: 3, tries: TRIES, signal: init.signal ?? undefined, clock },
+    { firstMs: FIRST_WAIT_MS, maxMs: 3 * FIRST_WAIT_MS, factor: 3, tries: TRIES, signal: init.signal ?? undefined, clock: options.clock },
   );
   if (res) return res;
   throw lastError ?? new TypeError('The request was cancelled.');

@@ -33,12 +33,17 @@ function setSignedOut(value: boolean): void {
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
-    res = await fetchRetrying(path, {
-      method,
-      credentials: 'same-origin',
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-      body: body === undefined ? null : JSON.stringify(body),
-    });
+    res = await fetchRetrying(
+      path,
+      {
+        method,
+        credentials: 'same-origin',
+        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        body: body === undefined ? null : JSON.stringify(body),
+      },
+      // Once another call found the page signed out, a dropped call is not sent again (it would be refused).
+      { keepTrying: () => !signedOut() },
+    );
   } catch {
     throw new ApiError(0, 'The notes server is not reachable. Start it with `npm start` and reload.');
   }

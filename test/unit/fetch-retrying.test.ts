@@ -64,4 +64,14 @@ describe('fetchRetrying: a request dropped at the network level is sent again', 
     await expect(p).rejects.toThrow();
     expect(s.seen()).toBeLessThanOrEqual(1);
   });
+
+  it('a dropped request is not sent again once the page learnt another try is pointless (signed out)', async () => {
+    const s = await dropping(99);
+    open.push(s.server);
+    let signedOut = false;
+    const p = fetchRetrying(s.url, {}, { keepTrying: () => !signedOut });
+    signedOut = true;
+    await expect(p).rejects.toThrow(TypeError);
+    expect(s.seen(), 'requests that reached the server').toBe(1);
+  });
 });
