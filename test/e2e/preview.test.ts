@@ -99,10 +99,24 @@ describe('npm run dev', () => {
       )
       .toContain('Second version, saved while the page is open.');
 
-    await tab.waitForFunction(() => 'rdnNotebook' in window, undefined, { timeout: 120_000 });
+    // Click once the notebook on the page is the one bound to the block now in the DOM: a click on a
+    // block that the live reload has just replaced reaches no notebook.
+    await tab.waitForFunction(
+      () => {
+        const nb = (window as unknown as { rdnNotebook?: { blocks: Array<{ el: Element }> } }).rdnNotebook;
+        return nb !== undefined && nb.blocks[0]?.el === document.querySelector('figure[data-run-command]');
+      },
+      undefined,
+      { timeout: 120_000 },
+    );
     const figure = tab.locator('figure[data-run-command]').first();
     await figure.locator('.rdn-run-button').click();
-    await expect.poll(() => figure.getAttribute('data-run-state'), { timeout: 120_000 }).toBe('ok');
+    await expect
+      .poll(() => figure.getAttribute('data-run-state'), {
+        timeout: 120_000,
+        message: `the block's run should end ok; problems: ${problems.join('; ')}; preview output: ${output.slice(-2500)}`,
+      })
+      .toBe('ok');
     expect(await tab.evaluate(() => (window as NotebookWindow).rdnNotebook.blocks[0]!.text)).toContain('preview-ok');
 
     // The same checks as npm start: an API call from another origin is refused.
