@@ -18,7 +18,7 @@ export type { ExecHandle, ExecOptions, Phase } from './session-sandbox.ts';
 
 export interface CreateSandboxOptions {
   onPhase?: (p: Phase) => void;
-  /** Containers on the host engine (registries) to join the session's network under an alias. */
+  /** Containers on the sandbox's engine (registries; on a cluster, the node's mirror) to join the session's network under an alias. */
   attach?: Array<{ container: string; alias: string }>;
   /** How long to wait for the inner engine to answer. */
   engineStartTimeoutMs?: number;
@@ -239,7 +239,9 @@ export async function createSandbox(engine: Engine, sessionId: string, settings:
     steps.lap('network');
     // The registries join the network while the container is made: each join is an engine round
     // trip of its own, and under a burst of new sessions these steps were most of a creation.
-    const attached = Promise.all((opts.attach ?? []).map((a) => engine.connectNetwork(names.network, a.container, [a.alias])));
+    // On a node, a join also waits for the manager's overlay, which can lag a moment (onOverlay).
+    const join = (a: { container: string; alias: string }) => () => engine.connectNetwork(names.network, a.container, [a.alias]);
+    const attached = Promise.all((opts.attach ?? []).map((a) => (cluster ? onOverlay(join(a)) : join(a)())));
     attached.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled meanwhile
     if (settings.mode === 'isolated') {
       await engine.createVolume(names.volume, labels);
