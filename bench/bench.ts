@@ -37,6 +37,7 @@ import { measureRoomLatency } from './workshop-room.ts';
 import { measureUnderLoad } from './under-load.ts';
 import { measurePooledClass } from './pooled-class.ts';
 import { execFirstByte } from './exec-first-byte.ts';
+import { stopDuring } from './stop-during.ts';
 import { sandboxSteps, stepsLine } from './sandbox-steps.ts';
 import { fmt, ms, now, repeat, summarize, type Summary } from './stats.ts';
 import { rssBytes } from '../test/support/process-memory.ts';
@@ -83,14 +84,11 @@ const identity = sandboxExecIdentity({ mode: 'isolated', isolation: config.sandb
 await ensureSiteBuilt(path.join(projectRoot, 'dist'), log);
 
 /** Follows a run to its end counting bytes (acknowledging them, as the page does). */
-async function drain(api: ApiClient, id: string, onBytes?: (total: number) => void): Promise<{ bytes: number; seconds: number; exit: RunEnd }> {
+async function drain(api: ApiClient, id: string): Promise<{ bytes: number; seconds: number; exit: RunEnd }> {
   const t = now();
   const stream = api.stream(id, { ack: 'on-receipt' });
   let bytes = 0;
-  stream.on('output', (d) => {
-    bytes += d.length;
-    onBytes?.(bytes);
-  });
+  stream.on('output', (d) => (bytes += d.length));
   const exit = await stream.start();
   await stream.closed;
   return { bytes, seconds: ms(t) / 1000, exit };
@@ -199,20 +197,7 @@ async function streamSection(api: ApiClient, session: string, exec: Exec, pid: n
   ratio('4. server CPU s per GiB streamed', cpuPerGiB);
   row('4. server RSS growth during it', `${fmt((rssPeak - rssBefore) / 2 ** 20)} MiB`, 'goal <= 64 MiB');
   log('Stop during a `yes` flood');
-  const stop = await repeat(QUICK ? 3 : 5, async () => {
-    const id = await api.startRun(session, 'yes');
-    let started!: () => void;
-    const flowing = new Promise<void>((r) => (started = r));
-    const ended = drain(api, id, (b) => b > 4 * 2 ** 20 && started());
-    await flowing;
-    // Until the run's end reaches the reader (its exit frame), as the page shows it.
-    const t = now();
-    const stopped = api.stop(id);
-    await ended;
-    const took = ms(t);
-    await stopped;
-    return took;
-  });
+  const stop = await repeat(QUICK ? 3 : 5, () => stopDuring(api, session, 'yes', 4 * 2 ** 20));
   row('4. Stop -> end of run, during `yes`', stop, 'goal: p95 <= 250 ms');
   Object.assign(results, {
     throughput: { rawMBps: rawRate, apiMBps: apiRate, rawBytes, apiBytes: apiRun.bytes, roundRatios },

@@ -4,7 +4,8 @@ import type { ApiClient } from '../test/support/api-client.ts';
 import { startAppServer } from '../test/support/app-server.ts';
 import { execFirstByte } from './exec-first-byte.ts';
 import { apiFirstByte } from './first-byte.ts';
-import { ms, now, summarize, type Summary } from './stats.ts';
+import { stopDuring } from './stop-during.ts';
+import { summarize, type Summary } from './stats.ts';
 
 export interface UnderLoadFigures {
   /** New sessions the background class made (and ran blocks in) while the figures were taken. */
@@ -48,29 +49,6 @@ function backgroundClass(api: ApiClient, attendees: number) {
   };
 }
 
-/** Stop pressed once `command` is streaming: the time until the run's end reaches the reader. */
-async function stopDuring(api: ApiClient, session: string, command: string): Promise<number> {
-  const id = await api.startRun(session, command);
-  const stream = api.stream(id, { ack: 'on-receipt' });
-  let flowing!: () => void;
-  const started = new Promise<void>((r) => (flowing = r));
-  let bytes = 0;
-  stream.on('output', (d) => {
-    bytes += d.length;
-    if (bytes > 2 ** 20) flowing();
-  });
-  const ended = stream.start();
-  await started;
-  // Until the run's end reaches the reader (its exit frame), as the page shows it.
-  const t = now();
-  const stopped = api.stop(id);
-  await ended;
-  const took = ms(t);
-  await stopped;
-  await stream.closed;
-  return took;
-}
-
 /**
  * The warm click and Stop while `attendees` new readers keep arriving in the background. The exec floor
  * is taken interleaved with the clicks, so both see the same load.
@@ -107,7 +85,7 @@ export async function measureUnderLoad(
     ] as const) {
       log(`under load: Stop during ${name}, ${opts.stops} times`);
       const samples: number[] = [];
-      for (let i = 0; i < opts.stops; i++) samples.push(await stopDuring(api, session, command));
+      for (let i = 0; i < opts.stops; i++) samples.push(await stopDuring(api, session, command, 2 ** 20));
       stop[name] = summarize(samples);
     }
     const background = await load.stop();

@@ -10,6 +10,14 @@ export const realClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+/**
+ * Resolves with `value` after `ms`, for a race against work that may not finish; the timer does not keep
+ * the process alive.
+ */
+export function after<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(() => resolve(value), ms).unref());
+}
+
 export interface RetryOptions {
   /** Pause between two attempts. */
   delayMs: number;

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { RunInfo, RunStatus, ServerMessage } from '../protocol.ts';
 import { silentLogger, type Logger } from '../logger.ts';
-import { retryUntil } from '../retry-until.ts';
+import { after, retryUntil } from '../retry-until.ts';
 import type { ExecHandle, Phase, SessionSandbox } from '../sandbox/session-sandbox.ts';
 import { runExecOptions } from './run-exec.ts';
 import { StopChannels } from './stop-channels.ts';
@@ -361,13 +361,12 @@ export class Run extends EventEmitter<RunEvents> {
     // A `docker run` killed as its container starts leaves that container starting: give a bomb in it
     // the moment it needs to take every slot, or the look below comes too early (the run has already
     // ended for the reader; only the next Run waits).
-    await new Promise((r) => setTimeout(r, SATURATION_LOOK_AFTER_MS).unref());
-    const wait = new Promise<'slow'>((r) => setTimeout(() => r('slow'), HELPER_START_MS).unref());
+    await after(SATURATION_LOOK_AFTER_MS, undefined);
     const probe = sandbox.run(['/bin/true']).then(
       (r) => (r.exitCode === 0 ? ('ok' as const) : ('failed' as const)),
       () => 'failed' as const,
     );
-    if ((await Promise.race([probe, wait])) === 'ok') return;
+    if ((await Promise.race([probe, after(HELPER_START_MS, 'slow' as const)])) === 'ok') return;
     this.#log.info('After Stop no process could start in the sandbox (every process slot taken): ending the sandbox');
     await sandbox.kill().catch((e: unknown) => this.#log.warn('could not end a sandbox whose process slots are all taken', e));
   }
@@ -380,15 +379,14 @@ export class Run extends EventEmitter<RunEvents> {
    */
   async #endsAfter(helper: Promise<unknown>): Promise<boolean> {
     const ended = this.ended.then(() => true as const);
-    const wait = (ms: number) => new Promise<false>((r) => setTimeout(() => r(false), ms).unref());
     const ran = helper.then(
       () => 'ran' as const,
       () => 'failed' as const,
     );
     // The helper's own work: up to 2 s for the pid file, the grace, then the engine's round trips.
-    const first = await Promise.race([ended, ran, wait(HELPER_START_MS + this.#opts.stopGraceMs)]);
+    const first = await Promise.race([ended, ran, after(HELPER_START_MS + this.#opts.stopGraceMs, false as const)]);
     if (first === true) return true;
-    return Promise.race([ended, wait(first === 'ran' ? KILL_SETTLE_MS : HELPER_START_MS)]);
+    return Promise.race([ended, after(first === 'ran' ? KILL_SETTLE_MS : HELPER_START_MS, false as const)]);
   }
 
   /** A client started watching; a run with no watchers is stopped after the detached grace. */

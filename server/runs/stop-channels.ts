@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.ts';
+import { after } from '../retry-until.ts';
 import type { ExecHandle, SessionSandbox } from '../sandbox/session-sandbox.ts';
 import { STOP_CHANNEL_COMMAND, stopChannelLine, stopRunCommand } from './run-exec.ts';
 
@@ -51,8 +52,7 @@ export class StopChannels {
     if (channel && !channel.input.writableEnded && !channel.input.destroyed) {
       const sent = await new Promise<boolean>((resolve) => channel.input.write(stopChannelLine(runId, graceMs), (err) => resolve(!err)));
       if (sent) {
-        const late = new Promise<false>((r) => setTimeout(() => r(false), graceMs + 1000).unref());
-        if (await Promise.race([ended.then(() => true), late])) return;
+        if (await Promise.race([ended.then(() => true), after(graceMs + 1000, false)])) return;
         // Still going: the channel's shell may be gone before its stream said so. The helper tries again.
       }
     }

@@ -338,14 +338,21 @@ async function createOverlayNetwork(manager: Engine, name: string, labels: Recor
  * or the node has not heard of the overlay made a moment ago ("network ... not found").
  */
 async function onOverlay<T>(step: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await step();
-    } catch (err) {
-      if (attempt >= 4 || !/attaching to network failed|network \S+ not found/i.test((err as Error).message)) throw err;
-      await new Promise((r) => setTimeout(r, 500 * attempt));
-    }
-  }
+  let lastError: unknown;
+  const done = await retryUntil(
+    async () => {
+      try {
+        return { value: await step() };
+      } catch (err) {
+        if (!/attaching to network failed|network \S+ not found/i.test((err as Error).message)) throw err;
+        lastError = err;
+        return undefined;
+      }
+    },
+    { tries: 4, delayMs: 1000 },
+  );
+  if (done) return done.value;
+  throw lastError;
 }
 
 async function pullSandboxImage(engine: Engine, image: string, phase: (p: Phase) => void): Promise<void> {

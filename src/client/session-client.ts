@@ -30,20 +30,28 @@ function setSignedOut(value: boolean): void {
   document.dispatchEvent(new CustomEvent('rdn:auth', { detail: { signedOut: value } }));
 }
 
+/**
+ * One request of the notes API from the page: same origin, the cookie, a JSON body when there is one.
+ * Sent again when the network drops it, but not once another call found the page signed out (it would
+ * be refused). Rejects only when no answer came at all.
+ */
+export function sendToApi(method: string, path: string, body?: unknown): Promise<Response> {
+  return fetchRetrying(
+    path,
+    {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? null : JSON.stringify(body),
+    },
+    { keepTrying: () => !signedOut() },
+  );
+}
+
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
-    res = await fetchRetrying(
-      path,
-      {
-        method,
-        credentials: 'same-origin',
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        body: body === undefined ? null : JSON.stringify(body),
-      },
-      // Once another call found the page signed out, a dropped call is not sent again (it would be refused).
-      { keepTrying: () => !signedOut() },
-    );
+    res = await sendToApi(method, path, body);
   } catch {
     throw new ApiError(0, 'The notes server is not reachable. Start it with `npm start` and reload.');
   }

@@ -1,7 +1,6 @@
 /** The workshop's HTTP API from the attendee's page (same origin, cookie auth). */
 import type { CheckResult, Progress, WorkshopMe } from '../../../server/protocol.ts';
-import { fetchRetrying } from '../fetch-retrying.ts';
-import { forgetSession, sessionId, signedOut } from '../session-client.ts';
+import { forgetSession, sendToApi, sessionId } from '../session-client.ts';
 
 export type { CheckResult, Progress, WorkshopMe } from '../../../server/protocol.ts';
 
@@ -15,16 +14,7 @@ export class WorkshopError extends Error {
 }
 
 export async function workshopCall<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetchRetrying(
-    path,
-    {
-      method,
-      credentials: 'same-origin',
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-      body: body === undefined ? null : JSON.stringify(body),
-    },
-    { keepTrying: () => !signedOut() },
-  );
+  const res = await sendToApi(method, path, body);
   const text = await res.text();
   let data: unknown = {};
   try {
