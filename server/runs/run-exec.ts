@@ -44,9 +44,24 @@ export function runExecOptions(runId: string, command: string, size?: { cols: nu
 }
 
 /**
+ * `rdn_int_ignored <session>`: true when the processes of the run's session still there (zombies aside)
+ * all ignore SIGINT, the run's shell aside when others are left (it only waits for them: bash catches
+ * INT while it waits for a child, so its own mask says nothing). Reads /proc with builtins only.
+ */
+const INT_IGNORED_FUNCTION = [
+  'rdn_int_ignored() { local d l a s k v lead=0 other=0;',
+  `for d in /proc/[0-9]*; do read -r l 2>/dev/null <"$d/stat" || continue; a=(\${l##*\\) });`,
+  `[ "\${a[3]}" = "$1" ] && [ "\${a[0]}" != Z ] || continue; s=;`,
+  'while read -r k v; do [ "$k" = SigIgn: ] && { s=$v; break; }; done 2>/dev/null <"$d/status"; [ -n "$s" ] || continue;',
+  `if [ "\${d#/proc/}" = "$1" ]; then (( 0x$s & 2 )) && lead=1 || lead=2; else (( 0x$s & 2 )) || return 1; other=1; fi; done;`,
+  '(( other || lead == 1 )); }',
+].join(' ');
+/**
  * The stop of one run, as a bash function `rdn_stop_run <run id> <grace ms>`: SIGINT to the run's
  * process group and session, then, until the grace is over, a look every 20 ms whether its group is
- * empty, and SIGKILL to the group and the session if not. The group's signals and looks are bash
+ * empty, and SIGKILL to the group and the session if not. The grace is for a program that handles
+ * SIGINT (a clean-up): when every process left ignores it (`trap '' INT`, a background job), nothing
+ * will use the grace, so SIGKILL goes at once (rdn_int_ignored). The group's signals and looks are bash
  * builtins (a TTY exec leads its own session and group): on a loaded host every fork counts. The pid
  * file is the reader's to write, so only a plain number above 1 is believed (`kill -- -1` would signal
  * every process of the sandbox's user). A run stopped just as it starts may not
@@ -57,12 +72,14 @@ export function runExecOptions(runId: string, command: string, size?: { cols: nu
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion in the script, not a template
 const NOW_US = '${EPOCHREALTIME/./}';
 const STOP_FUNCTION =
-  'rdn_stop_run() { local f=/run/rdn/runs/$1.pid p= i end; ' +
+  `${INT_IGNORED_FUNCTION}; ` +
+  'rdn_stop_run() { local f=/run/rdn/runs/$1.pid p= i end n=0; ' +
   'for i in {1..40}; do [ -f "$f" ] && break; /usr/bin/sleep 0.05; done; ' +
   'read -r -n 20 p <"$f" 2>/dev/null; case $p in \'\'|*[!0-9]*|0*|1) return 0;; esac; ' +
   'kill -INT -- "-$p" 2>/dev/null; /usr/bin/pkill -INT -s "$p" || return 0; ' +
   `end=$(( ${NOW_US} + $2 * 1000 )); ` +
-  `while (( ${NOW_US} < end )); do kill -0 -- "-$p" 2>/dev/null || return 0; /usr/bin/sleep 0.02; done; ` +
+  // The first look and every fifth one ask whether the grace can serve anyone (a look at /proc is dearer than kill -0).
+  `while (( ${NOW_US} < end )); do kill -0 -- "-$p" 2>/dev/null || return 0; (( n++ % 5 )) || ! rdn_int_ignored "$p" || break; /usr/bin/sleep 0.02; done; ` +
   'kill -KILL -- "-$p" 2>/dev/null; /usr/bin/pkill -KILL -s "$p"; true; }';
 
 const RUN_ID = /^[A-Za-z0-9-]{1,64}$/;

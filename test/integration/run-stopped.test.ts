@@ -108,3 +108,48 @@ describe('Stop with the default grace: SIGINT first, SIGKILL to whatever is left
     expect(text).toContain('cleaned-up');
   });
 });
+
+describe('Stop with a long grace (60 s): the grace serves programs that handle SIGINT, no one else', () => {
+  const GRACE_MS = 60_000;
+  let slow: AppServer;
+  let slowSession: string;
+
+  beforeAll(async () => {
+    slow = await startAppServer({ STOP_GRACE_MS: String(GRACE_MS) });
+    slowSession = await slow.api.createSession();
+  });
+
+  afterAll(async () => {
+    await slow?.close();
+  });
+
+  /** Starts `command`, waits for `marker`, presses Stop; returns the run's end and how long Stop took to end it. */
+  async function stopTimed(command: string, marker: string) {
+    const id = await slow.api.startRun(slowSession, command);
+    let armed!: () => void;
+    const isArmed = new Promise<void>((r) => (armed = r));
+    const followed = slow.api.follow(id, 0, (_s, seen) => {
+      if (seen.output.includes(marker)) armed();
+    });
+    await isArmed;
+    const pressed = performance.now();
+    const info = await slow.api.stop(id);
+    await followed;
+    return { info, ms: performance.now() - pressed };
+  }
+
+  // Bounded against unbounded: each of these would take the whole 60 s grace if Stop waited for it.
+  it.each([
+    ['ignores INT itself', `trap '' INT; echo armed; yes`],
+    ['has a child that ignores INT and TERM', `echo armed; bash -c "trap '' INT TERM; yes"`],
+  ])('a command that %s is killed without waiting for the grace', async (_what, command) => {
+    const { info, ms } = await stopTimed(command, 'armed');
+    expect(info).toMatchObject({ status: 'exited', exitCode: 137, stopped: true });
+    expect(ms, `Stop took ${Math.round(ms)} ms; the grace is ${GRACE_MS} ms`).toBeLessThan(GRACE_MS / 2);
+  });
+
+  it('a command whose INT handler takes its time still gets to finish it', async () => {
+    const { info } = await stopTimed(`trap 'sleep 2; echo cleaned-up; exit 3' INT; echo armed; while :; do sleep 0.05; done`, 'armed');
+    expect(info, 'the handler ran to its own exit code, not SIGKILL').toMatchObject({ status: 'exited', exitCode: 3, stopped: true });
+  });
+});

@@ -100,7 +100,7 @@ describe('Run', () => {
     channel!.end(143);
     await settle();
     expect(await run.stop()).toMatchObject({ exitCode: 130, stopped: true });
-    expect(sandbox.helpers.map((c) => c.join(' ')).join('\n')).toMatch(/^\/bin\/bash -c rdn_stop_run\(\).*rdn_stop_run run-1 \d+$/);
+    expect(sandbox.helpers.map((c) => c.join(' ')).join('\n')).toMatch(/^\/bin\/bash -c .*rdn_stop_run\(\).*rdn_stop_run run-1 \d+$/);
   });
 
   it("a resize that lands before the wrapper's own stty is applied again with the first output", async () => {
