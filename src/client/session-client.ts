@@ -134,8 +134,8 @@ export function forgetSession(): void {
   session = undefined;
 }
 
-/** Calls a session route, making a new session once if the old one is gone. */
-async function withSession<T>(fn: (id: string) => Promise<T>): Promise<T> {
+/** Calls a session route, making a new session once if the old one is gone (a 404: the page's and the workshop's calls). */
+export async function withSession<T>(fn: (id: string) => Promise<T>): Promise<T> {
   try {
     return await fn(await sessionId());
   } catch (err) {

@@ -1,50 +1,21 @@
 import net from 'node:net';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../server/config.ts';
 import { hashPassword } from '../../server/security/password.ts';
 import { startAppServer, type AppServer } from '../support/app-server.ts';
-import { launchBrowser, openReader } from '../support/browser.ts';
-import { requireEngine } from '../support/engine.ts';
+import { useReaderServer } from '../support/reader-server.ts';
+import { runnableBlock } from '../support/runnable-block.ts';
 import type { NotebookWindow } from '../support/notebook-window.ts';
 
-let app: AppServer;
-let browser: Browser;
 const shots = path.join(projectRoot, '.cache', 'test-results');
 const WIDTHS = [
   { name: 'desktop', width: 1280, height: 900 },
   { name: 'phone', width: 390, height: 844 },
 ] as const;
 
-beforeAll(async () => {
-  await requireEngine();
-  app = await startAppServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
-
-/** A fresh browser (its own cookie, so its own session), signed in with the token link. */
-function reader(
-  pathname: string,
-  viewport: { width: number; height: number },
-  on: AppServer = app,
-): Promise<{ context: BrowserContext; page: Page }> {
-  return openReader(browser, { url: on.server.url, token: on.token }, pathname, viewport);
-}
-
-function block(page: Page, i: number) {
-  const figure = page.locator('figure[data-run-command]').nth(i);
-  return {
-    figure,
-    state: () => figure.getAttribute('data-run-state'),
-    status: () => figure.locator('.rdn-run-status').innerText(),
-  };
-}
+const served = useReaderServer();
 
 /** Index of the first runnable block whose command satisfies `test` (a string to find in it). */
 function indexOf(page: Page, part: string): Promise<number> {
@@ -71,8 +42,8 @@ describe('block states in Chromium', () => {
   it.each(WIDTHS)(
     'a run the reader stops says "Stopped" in a neutral colour, also after a reload; a run that is killed by itself is still a failure ($name)',
     async (vp) => {
-      const { context, page } = await reader('/example-commands/', vp);
-      const b = block(page, 0);
+      const { context, page } = await served.openReader('/example-commands/', vp);
+      const b = runnableBlock(page, 0);
       await startIn(page, 0, 'echo started; sleep 120');
       await expect.poll(b.state, { timeout: 120_000 }).toBe('running');
       await b.figure.locator('.rdn-stop-button').click();
@@ -102,11 +73,11 @@ describe('block states in Chromium', () => {
   );
 
   it('Run to here on an interactive block says it waits for the reader, in the block and the bar, and puts the cursor in its terminal (desktop)', async () => {
-    const { context, page } = await reader('/example-commands/', WIDTHS[0]);
+    const { context, page } = await served.openReader('/example-commands/', WIDTHS[0]);
     const i = await page.evaluate(() =>
       [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runInteractive === 'true'),
     );
-    const b = block(page, i);
+    const b = runnableBlock(page, i);
     await b.figure.locator('.rdn-to-here-button').click();
     await expect.poll(b.status, { timeout: 180_000 }).toBe('Waiting for you: type in the terminal below');
     expect(await page.locator('.rdn-bar-status').innerText()).toMatch(/Waiting for you: type in the terminal below/);
@@ -129,10 +100,10 @@ describe('block states in Chromium', () => {
   });
 
   it('Run on an interactive block alone says it waits for the reader and focuses its terminal (phone)', async () => {
-    const { context, page } = await reader('/example-commands/', WIDTHS[1]);
+    const { context, page } = await served.openReader('/example-commands/', WIDTHS[1]);
     const i = await indexOf(page, 'docker run -t -i ubuntu /bin/bash');
     expect(i, 'the page has the interactive ubuntu block').toBeGreaterThanOrEqual(0);
-    const b = block(page, i);
+    const b = runnableBlock(page, i);
     await b.figure.locator('.rdn-run-button').click();
     await expect.poll(b.status, { timeout: 180_000 }).toBe('Waiting for you: type in the terminal below');
     expect(await page.locator('.rdn-bar-status').innerText()).toMatch(/Waiting for you/);
@@ -148,23 +119,23 @@ describe('block states in Chromium', () => {
   });
 
   it("Run all's Stop on a block that waits for the reader: the block says Stopped, the bar says Run all was stopped (phone)", async () => {
-    const { context, page } = await reader('/example-commands/', WIDTHS[1]);
+    const { context, page } = await served.openReader('/example-commands/', WIDTHS[1]);
     const i = await indexOf(page, 'docker run -t -i ubuntu /bin/bash');
-    const b = block(page, i);
+    const b = runnableBlock(page, i);
     await b.figure.locator('.rdn-to-here-button').click();
     await expect.poll(b.status, { timeout: 180_000 }).toBe('Waiting for you: type in the terminal below');
     await page.locator('.rdn-stop-all').click();
     await expect.poll(b.state, { timeout: 30_000 }).toBe('stopped');
     expect(await b.status()).toMatch(/^Stopped · exit \d+ · \d/);
     await expect.poll(() => page.locator('.rdn-bar-status').innerText()).toBe(`Run all stopped at block ${i + 1}, as you asked.`);
-    for (let j = 0; j < i; j++) expect(await block(page, j).state(), `block ${j}`).toBe('ok');
+    for (let j = 0; j < i; j++) expect(await runnableBlock(page, j).state(), `block ${j}`).toBe('ok');
     await b.figure.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(shots, 'block-run-all-stopped-phone.png') });
     await context.close();
   });
 
   it('a block that fails because a container of that name is left over gives a one-line hint and no port link', async () => {
-    const { context, page } = await reader('/creating-an-image/', WIDTHS[1]);
+    const { context, page } = await served.openReader('/creating-an-image/', WIDTHS[1]);
     const runIdx = await indexOf(page, 'docker run -d -p 4000:80 --name pythonhello pythonhello');
     expect(runIdx, 'the image page runs pythonhello on port 4000').toBeGreaterThanOrEqual(0);
     // What an earlier partial run leaves: a container named pythonhello holding port 4000.
@@ -173,14 +144,14 @@ describe('block states in Chromium', () => {
       0,
       'docker pull -q ubuntu && docker tag ubuntu pythonhello && docker run -d -p 4000:80 --name pythonhello pythonhello sleep 600',
     );
-    await expect.poll(() => block(page, 0).state(), { timeout: 180_000 }).toBe('ok');
+    await expect.poll(() => runnableBlock(page, 0).state(), { timeout: 180_000 }).toBe('ok');
     // A reload connects the session panel to the session that now exists.
     await page.reload();
     await page.waitForFunction(() => 'rdnNotebook' in window);
     await page.click('.rdn-panel-toggle');
     await page.locator('.session-panel li', { hasText: 'pythonhello' }).locator('a.rdn-port-link').waitFor({ timeout: 30_000 });
     await page.click('.session-panel-close');
-    const b = block(page, runIdx);
+    const b = runnableBlock(page, runIdx);
     await b.figure.locator('.rdn-run-button').click();
     await expect.poll(b.state, { timeout: 60_000 }).toBe('failed');
     expect(await b.status()).toMatch(/^exit 125/);
@@ -191,7 +162,7 @@ describe('block states in Chromium', () => {
     expect(await hint.locator('code').first().innerText()).toBe('docker rm -f pythonhello');
     // The panel's next inventory (the container is running, on the block's port) must not link it under the failed block.
     await startIn(page, 0, 'docker ps');
-    await expect.poll(() => block(page, 0).state(), { timeout: 60_000 }).toBe('ok');
+    await expect.poll(() => runnableBlock(page, 0).state(), { timeout: 60_000 }).toBe('ok');
     // Wait for the panel to have that inventory (it renders while closed too), then look under the block.
     await expect.poll(() => page.locator('.session-panel li', { hasText: 'pythonhello' }).count()).toBeGreaterThan(0);
     expect(await b.figure.locator('a.rdn-port-link').count(), 'port links under the failed block').toBe(0);
@@ -208,7 +179,7 @@ describe('block states in Chromium', () => {
   });
 
   it.each(WIDTHS)('placeholder values survive a reload and a new tab, fill the other blocks, and fit in their field ($name)', async (vp) => {
-    const { context, page } = await reader('/example-commands/', vp);
+    const { context, page } = await served.openReader('/example-commands/', vp);
     const inputs = page.locator('input.rdn-ph[data-ph="container_id"]');
     expect(await inputs.count(), 'the page has <container_id> in more than one block').toBeGreaterThan(1);
     // Empty, each field shows its whole name.
@@ -238,7 +209,7 @@ describe('block states in Chromium', () => {
     await page.screenshot({ path: path.join(shots, `placeholders-${vp.name}.png`) });
     // A new tab of the same browser has them too.
     const tab = await context.newPage();
-    await tab.goto(`${app.server.url}/example-commands/`);
+    await tab.goto(`${served.app.server.url}/example-commands/`);
     await tab.waitForFunction(() => 'rdnNotebook' in window);
     expect(await tab.locator('input.rdn-ph[data-ph="container_id"]').first().inputValue()).toBe(value);
     await context.close();
@@ -249,9 +220,9 @@ describe('block states in Chromium', () => {
     const first = await startAppServer({ PORT: port });
     let second: AppServer | undefined;
     try {
-      const { context, page } = await reader('/example-commands/', WIDTHS[0], first);
-      await block(page, 0).figure.locator('.rdn-run-button').click();
-      await expect.poll(() => block(page, 0).state(), { timeout: 180_000 }).toBe('ok');
+      const { context, page } = await served.openReader('/example-commands/', WIDTHS[0], first);
+      await runnableBlock(page, 0).figure.locator('.rdn-run-button').click();
+      await expect.poll(() => runnableBlock(page, 0).state(), { timeout: 180_000 }).toBe('ok');
       await first.close();
       second = await startAppServer({ PORT: port });
       // The reader restarted the server in a terminal and comes back to the page: the page asks then
@@ -277,7 +248,7 @@ describe('block states in Chromium', () => {
     const password = 'block-states-password';
     const hosted = await startAppServer({ NOTES_PASSWORD_HASH: hashPassword(password) });
     try {
-      const context = await browser.newContext({ viewport: WIDTHS[1] });
+      const context = await served.browser.newContext({ viewport: WIDTHS[1] });
       const page = await context.newPage();
       // Logged in through the form's POST with the Origin a browser sends (the login page itself is not under test here).
       const login = await context.request.post(`${hosted.server.url}/login`, {
@@ -290,8 +261,8 @@ describe('block states in Chromium', () => {
       await page.waitForFunction(() => 'rdnNotebook' in window);
       await context.clearCookies();
       // The reader presses Run (headless Chromium has no tab switch to notice it earlier).
-      await block(page, 0).figure.locator('.rdn-run-button').click();
-      await expect.poll(() => block(page, 0).status()).toMatch(/^Signed out: sign in again as the top of the page says/);
+      await runnableBlock(page, 0).figure.locator('.rdn-run-button').click();
+      await expect.poll(() => runnableBlock(page, 0).status()).toMatch(/^Signed out: sign in again as the top of the page says/);
       const link = page.locator('.engine-status a', { hasText: 'Log in' });
       await link.waitFor({ timeout: 30_000 });
       expect(await link.getAttribute('href')).toBe('/login');

@@ -1,22 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppServer, type AppServer } from '../support/app-server.ts';
-import { launchBrowser, openReader } from '../support/browser.ts';
-import { requireEngine } from '../support/engine.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useReaderServer } from '../support/reader-server.ts';
 
-let app: AppServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  await requireEngine();
-  app = await startAppServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const served = useReaderServer();
 
 /**
  * Makes the browser drop (reset) the first request of every API call the page makes (method + path),
@@ -37,7 +23,7 @@ async function dropFirstOfEach(page: Page): Promise<string[]> {
 
 describe('requests the network drops', () => {
   it('every API call dropped once: the page still finds its server, runs a block and opens the terminal', async () => {
-    const { context, page } = await openReader(browser, { url: app.server.url, token: app.token }, '/example-commands/');
+    const { context, page } = await served.openReader('/example-commands/');
     const dropped = await dropFirstOfEach(page);
     await page.reload();
     await page.waitForFunction(() => 'rdnNotebook' in window);
@@ -64,7 +50,7 @@ describe('requests the network drops', () => {
   });
 
   it('a server that stays unreachable: the Run says so, with what to do', async () => {
-    const { context, page } = await openReader(browser, { url: app.server.url, token: app.token }, '/example-commands/');
+    const { context, page } = await served.openReader('/example-commands/');
     await page.route(/\/api\//, (route) => route.abort('connectionrefused'));
     const block = page.locator('figure[data-run-command]').first();
     await block.locator('.rdn-run-button').click();

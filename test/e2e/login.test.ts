@@ -1,24 +1,10 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashPassword } from '../../server/security/password.ts';
-import { startAppServer, type AppServer } from '../support/app-server.ts';
-import { launchBrowser } from '../support/browser.ts';
-import { requireEngine } from '../support/engine.ts';
+import { useReaderServer } from '../support/reader-server.ts';
 
 const PASSWORD = 'login-form-password';
-let app: AppServer | undefined;
-let browser: Browser;
 
-beforeAll(async () => {
-  await requireEngine();
-  app = await startAppServer({ NOTES_PASSWORD_HASH: hashPassword(PASSWORD) });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const served = useReaderServer({ NOTES_PASSWORD_HASH: hashPassword(PASSWORD) });
 
 describe('the login page, as a person uses it in Chromium', () => {
   it.each([
@@ -27,9 +13,9 @@ describe('the login page, as a person uses it in Chromium', () => {
   ])(
     'on a %s: a wrong password says so, the right one signs in through the form itself, and Sign out ends the login',
     async (_name, width, height) => {
-      const context = await browser.newContext({ viewport: { width, height } });
+      const context = await served.browser.newContext({ viewport: { width, height } });
       const page = await context.newPage();
-      await page.goto(`${app!.server.url}/creating-an-image/`);
+      await page.goto(`${served.app.server.url}/creating-an-image/`);
       expect(new URL(page.url()).pathname).toBe('/login');
       await page.fill('input[name="password"]', 'not it');
       await page.click('button[type="submit"]');
@@ -44,10 +30,10 @@ describe('the login page, as a person uses it in Chromium', () => {
       const cookies = await context.cookies();
       await page.locator('button.sign-out').click();
       await page.waitForURL((u) => u.pathname === '/login');
-      const replay = await browser.newContext({ viewport: { width, height } });
+      const replay = await served.browser.newContext({ viewport: { width, height } });
       await replay.addCookies(cookies);
       const again = await replay.newPage();
-      await again.goto(`${app!.server.url}/creating-an-image/`);
+      await again.goto(`${served.app.server.url}/creating-an-image/`);
       expect(new URL(again.url()).pathname, 'a replayed cookie after sign-out').toBe('/login');
       await replay.close();
       await context.close();

@@ -1,70 +1,38 @@
 import type http from 'node:http';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { projectRoot } from '../../server/config.ts';
 import { serveStatic } from '../../scripts/static-server.ts';
-import { startAppServer, type AppServer } from '../support/app-server.ts';
-import { launchBrowser, openReader } from '../support/browser.ts';
-import { requireEngine } from '../support/engine.ts';
+import { useReaderServer } from '../support/reader-server.ts';
+import { runnableBlock } from '../support/runnable-block.ts';
 import { authRegistry } from '../support/registry.ts';
-import type { StartedServer } from '../support/server.ts';
 import type { NotebookWindow } from '../support/notebook-window.ts';
 
-let app: AppServer | undefined;
-let server: StartedServer;
-let browser: Browser;
-let token: string;
 const registry = authRegistry();
 const shots = path.join(projectRoot, '.cache', 'test-results');
 
-beforeAll(async () => {
-  await requireEngine();
-  ({ server, token } = app = await startAppServer());
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
-
-/** A fresh browser (its own cookie, so its own session), signed in with the token link. */
-function reader(pathname: string): Promise<{ context: BrowserContext; page: Page }> {
-  return openReader(browser, { url: server.url, token }, pathname);
-}
-
-/** The i-th runnable block of the page. */
-function block(page: Page, i: number) {
-  const figure = page.locator('figure[data-run-command]').nth(i);
-  return {
-    figure,
-    state: () => figure.getAttribute('data-run-state'),
-    status: () => figure.locator('.rdn-run-status').innerText(),
-    text: () => page.evaluate((n) => (window as NotebookWindow).rdnNotebook.blocks[n]!.text, i),
-  };
-}
+const served = useReaderServer();
 
 describe('a docs page as a notebook, in Chromium', () => {
   it('runs a block: output in its xterm pane, then its exit code', async () => {
-    const { context, page } = await reader('/example-commands/');
-    const b = block(page, 0);
+    const { context, page } = await served.openReader('/example-commands/');
+    const b = runnableBlock(page, 0);
     await b.figure.locator('.rdn-run-button').click();
     await expect.poll(b.state, { timeout: 120_000 }).toBe('ok');
     expect(await b.status()).toMatch(/^exit 0 · \d/);
     expect(await b.text()).toContain('CONTAINER ID');
-    expect(page.url()).toBe(`${server.url}/example-commands/`);
+    expect(page.url()).toBe(`${served.app.server.url}/example-commands/`);
     await context.close();
   });
 
   it('takes typing into an interactive run (docker run -t -i ubuntu /bin/bash)', async () => {
-    const { context, page } = await reader('/example-commands/');
+    const { context, page } = await served.openReader('/example-commands/');
     const i = await page.evaluate(() =>
       [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex(
         (f) => f.dataset.runCommand === 'docker run -t -i ubuntu /bin/bash',
       ),
     );
-    const b = block(page, i);
+    const b = runnableBlock(page, i);
     await b.figure.locator('.rdn-run-button').click();
     await expect.poll(b.text, { timeout: 120_000 }).toMatch(/root@\w+:\/#/);
     await page.locator('.rdn-pane').nth(i).locator('.xterm').click();
@@ -79,7 +47,7 @@ describe('a docs page as a notebook, in Chromium', () => {
   });
 
   it('Run all stops at the first block that cannot end as expected; the blocks after it are not run', async () => {
-    const { context, page } = await reader('/example-commands/');
+    const { context, page } = await served.openReader('/example-commands/');
     const count = await page.locator('figure[data-run-command]').count();
     const stopAt = await page.evaluate(() =>
       [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runCommand!.includes('<container_id>')),
@@ -89,21 +57,21 @@ describe('a docs page as a notebook, in Chromium', () => {
       [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runInteractive === 'true'),
     );
     await page.click('.rdn-run-all');
-    await expect.poll(() => block(page, interactive).text(), { timeout: 120_000 }).toMatch(/root@\w+:\/#/);
+    await expect.poll(() => runnableBlock(page, interactive).text(), { timeout: 120_000 }).toMatch(/root@\w+:\/#/);
     await page.locator('.rdn-pane').nth(interactive).locator('.xterm').click();
     await page.keyboard.type('exit');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('.rdn-bar-status').innerText(), { timeout: 120_000 }).toMatch(/^Stopped at block/);
-    for (let i = 0; i < stopAt; i++) expect(await block(page, i).state(), `block ${i}`).toBe('ok');
-    expect(await block(page, stopAt).state()).toBe('failed');
-    expect(await block(page, stopAt).status()).toMatch(/Fill in <container_id> first/);
-    for (let i = stopAt + 1; i < count; i++) expect(await block(page, i).state(), `block ${i}`).toBe('skipped');
+    for (let i = 0; i < stopAt; i++) expect(await runnableBlock(page, i).state(), `block ${i}`).toBe('ok');
+    expect(await runnableBlock(page, stopAt).state()).toBe('failed');
+    expect(await runnableBlock(page, stopAt).status()).toMatch(/Fill in <container_id> first/);
+    for (let i = stopAt + 1; i < count; i++) expect(await runnableBlock(page, i).state(), `block ${i}`).toBe('skipped');
     await page.screenshot({ path: path.join(shots, 'run-all-stopped.png'), fullPage: true });
     await context.close();
   });
 
   it('runs the image page top to bottom: files written, build, run, port answered, login/tag/push/pull', async () => {
-    const { context, page } = await reader('/creating-an-image/');
+    const { context, page } = await served.openReader('/creating-an-image/');
     // A plain server (no registry settings) uses the local auth registry, and the page says which account to type.
     const note = page.locator('.rdn-registry-note');
     await expect.poll(() => note.innerText(), { timeout: 30_000 }).toContain(registry.password);
@@ -114,7 +82,7 @@ describe('a docs page as a notebook, in Chromium', () => {
     const login = await page.evaluate(() =>
       [...document.querySelectorAll<HTMLElement>('figure[data-run-command]')].findIndex((f) => f.dataset.runCommand!.startsWith('docker login')),
     );
-    await expect.poll(() => block(page, login).text(), { timeout: 180_000 }).toMatch(/Password:\s*$/);
+    await expect.poll(() => runnableBlock(page, login).text(), { timeout: 180_000 }).toMatch(/Password:\s*$/);
     await page.locator('.rdn-pane').nth(login).locator('.xterm').click();
     await page.keyboard.type(typed);
     await page.keyboard.press('Enter');
@@ -132,7 +100,7 @@ describe('a docs page as a notebook, in Chromium', () => {
   });
 
   it('the session panel lists a container as it is created and drops it when removed; a published port links to its page', async () => {
-    const { context, page } = await reader('/creating-an-image/');
+    const { context, page } = await served.openReader('/creating-an-image/');
     await page.click('.rdn-panel-toggle');
     const panel = page.locator('.session-panel');
     const containers = panel.locator('section').first();
@@ -143,10 +111,10 @@ describe('a docs page as a notebook, in Chromium', () => {
         f.dataset.runCommand!.startsWith('docker run -d -p 4000:80'),
       ),
     );
-    await block(page, runIdx).figure.locator('.rdn-to-here-button').click();
-    await expect.poll(() => block(page, runIdx).state(), { timeout: 180_000 }).toBe('ok');
+    await runnableBlock(page, runIdx).figure.locator('.rdn-to-here-button').click();
+    await expect.poll(() => runnableBlock(page, runIdx).state(), { timeout: 180_000 }).toBe('ok');
     await containers.locator('li', { hasText: 'pythonhello' }).first().waitFor({ timeout: 30_000 });
-    const link = block(page, runIdx).figure.locator('a.rdn-port-link');
+    const link = runnableBlock(page, runIdx).figure.locator('a.rdn-port-link');
     await link.waitFor({ timeout: 30_000 });
     const [tab] = await Promise.all([context.waitForEvent('page'), link.click()]);
     await tab.waitForLoadState();
@@ -161,9 +129,9 @@ describe('a docs page as a notebook, in Chromium', () => {
   });
 
   it('a reload in the middle of a run shows every line exactly once, in order, and keeps following', async () => {
-    const { context, page } = await reader('/example-commands/');
+    const { context, page } = await served.openReader('/example-commands/');
     // Start a run for the first block of the page through the API, as the page itself would.
-    const origin = server.url;
+    const origin = served.app.server.url;
     const session = await page.evaluate(async () => (await (await fetch('/api/sessions', { method: 'POST' })).json()).id as string);
     const started = await page.evaluate(
       async ([sid]) => {
@@ -178,17 +146,17 @@ describe('a docs page as a notebook, in Chromium', () => {
     );
     expect(started).toMatch(/-/);
     await page.goto(`${origin}/example-commands/`);
-    await expect.poll(() => block(page, 0).text(), { timeout: 30_000 }).toContain('n=5');
+    await expect.poll(() => runnableBlock(page, 0).text(), { timeout: 30_000 }).toContain('n=5');
     await page.reload();
-    await expect.poll(() => block(page, 0).text(), { timeout: 30_000 }).toContain('n=60');
-    await expect.poll(() => block(page, 0).state(), { timeout: 30_000 }).toBe('ok');
-    const lines = (await block(page, 0).text()).split('\n').filter((l) => l.startsWith('n='));
+    await expect.poll(() => runnableBlock(page, 0).text(), { timeout: 30_000 }).toContain('n=60');
+    await expect.poll(() => runnableBlock(page, 0).state(), { timeout: 30_000 }).toBe('ok');
+    const lines = (await runnableBlock(page, 0).text()).split('\n').filter((l) => l.startsWith('n='));
     expect(lines).toEqual(Array.from({ length: 60 }, (_, i) => `n=${i + 1}`));
     await context.close();
   });
 
   it('search finds a page by a word in its body', async () => {
-    const { context, page } = await reader('/');
+    const { context, page } = await served.openReader('/');
     await page.locator('.search input').first().fill('xhyve');
     // The search UI loads on first use; it takes over what was typed.
     await page.locator('.pagefind-ui__search-input').waitFor();
@@ -201,7 +169,7 @@ describe('a docs page as a notebook, in Chromium', () => {
   it("the static build, with no server, shows each block's recorded output and says why Run cannot work", async () => {
     const site: http.Server = await serveStatic(path.join(projectRoot, 'dist'));
     const { port } = site.address() as { port: number };
-    const context = await browser.newContext();
+    const context = await served.browser.newContext();
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${port}/example-commands/`);
     await page.waitForSelector('body[data-static] .rdn-recorded');

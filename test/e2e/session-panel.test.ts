@@ -4,26 +4,12 @@
  * (it used to reconnect every 2 s, for as long as the tab stayed open), then follow the page's
  * next session.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { SESSION_ENDED } from '../../src/client/session-panel.ts';
-import { startAppServer, type AppServer } from '../support/app-server.ts';
-import { launchBrowser, openReader } from '../support/browser.ts';
-import { requireEngine } from '../support/engine.ts';
+import { useReaderServer } from '../support/reader-server.ts';
 
-let app: AppServer | undefined;
-let browser: Browser;
-
-beforeAll(async () => {
-  await requireEngine();
-  app = await startAppServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const served = useReaderServer();
 
 /** Runs the page's first block (`docker ps`) to its end. */
 async function runFirstBlock(page: Page): Promise<void> {
@@ -36,7 +22,7 @@ const currentSession = (page: Page) => page.evaluate(async () => ((await (await 
 
 describe('the session panel when its session ends elsewhere', () => {
   it('says the session ended, stops reconnecting to it, and follows the next session', async () => {
-    const { context, page } = await openReader(browser, { url: app!.server.url, token: app!.token }, '/example-commands/');
+    const { context, page } = await served.openReader('/example-commands/');
     // Every socket the page opens to a session's feed, by session id.
     const feeds: string[] = [];
     page.on('websocket', (ws) => {
@@ -51,7 +37,7 @@ describe('the session panel when its session ends elsewhere', () => {
     expect(first, 'the page has a session after its first Run').toBeTruthy();
 
     // Restarted elsewhere: the session and its sandbox are removed behind the page's back.
-    expect(await app!.api.deleteSession(first!)).toBe(204);
+    expect(await served.app.api.deleteSession(first!)).toBe(204);
     await expect.poll(() => body.innerText(), { message: 'the panel says its session ended' }).toContain(SESSION_ENDED);
     const feedsToFirst = feeds.filter((id) => id === first).length;
 

@@ -6,16 +6,12 @@
 import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../server/config.ts';
 import { serveStatic } from '../../scripts/static-server.ts';
-import { startAppServer, type AppServer } from '../support/app-server.ts';
-import { launchBrowser } from '../support/browser.ts';
-import { requireEngine } from '../support/engine.ts';
+import { useReaderServer } from '../support/reader-server.ts';
 
-let app: AppServer | undefined;
-let browser: Browser;
 const shots = path.join(projectRoot, '.cache', 'test-results');
 const WIDTHS = [
   { name: 'desktop', width: 1280, height: 800 },
@@ -25,23 +21,17 @@ const WIDTHS = [
 /** A long page: most of it lies below the first screen. */
 const LONG_PAGE = '/example-commands/';
 
-beforeAll(async () => {
-  await requireEngine();
-  app = await startAppServer();
-  browser = await launchBrowser();
-  fs.mkdirSync(shots, { recursive: true });
-});
+const served = useReaderServer();
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
+beforeAll(() => {
+  fs.mkdirSync(shots, { recursive: true });
 });
 
 /** A signed-in reader at one window size, on a page. */
 async function reader(size: { width: number; height: number }, pathname: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: size.width, height: size.height } });
+  const context = await served.browser.newContext({ viewport: { width: size.width, height: size.height } });
   const page = await context.newPage();
-  await page.goto(`${app!.server.url}${pathname}?token=${app!.token}`);
+  await page.goto(`${served.app.server.url}${pathname}?token=${served.app.token}`);
   return { context, page };
 }
 
@@ -166,7 +156,7 @@ describe('site chrome on every page', () => {
         if (r.status() === 404) missing.push(r.url());
       });
       for (const p of [...paths, '/handout/']) {
-        await page.goto(`${app!.server.url}${p}`, { waitUntil: 'load' });
+        await page.goto(`${served.app.server.url}${p}`, { waitUntil: 'load' });
         const icon = page.locator('head link[rel~="icon"]');
         expect(await icon.count(), `${p} should link an icon in its head`).toBe(1);
         const href = await icon.getAttribute('href');
@@ -219,7 +209,7 @@ describe('site chrome on every page', () => {
 
   it('on screen, the static copy shows a long recorded output whole (folding is for print)', async () => {
     const site: http.Server = await serveStatic(path.join(projectRoot, 'dist'));
-    const context = await browser.newContext({ viewport: { width: WIDTHS[2].width, height: WIDTHS[2].height } });
+    const context = await served.browser.newContext({ viewport: { width: WIDTHS[2].width, height: WIDTHS[2].height } });
     try {
       const page = await context.newPage();
       const { port } = site.address() as { port: number };

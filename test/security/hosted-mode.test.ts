@@ -129,49 +129,34 @@ describe('hosted mode with a password', () => {
 });
 
 describe('hosted mode behind a reverse proxy', () => {
+  const PROXY = '127.0.0.41';
+  const NOT_PROXY = '127.0.0.42';
   let server: StartedServer;
 
+  /** A request that names `user` in the proxy's header, sent from the address `from`. */
+  const asUser = (user: string, from: string, method: string, path: string) =>
+    rawRequest(server.url, { method, path, headers: { 'X-Forwarded-User': user }, localAddress: from });
+
   beforeAll(async () => {
-    const started = await startAppServer({ TRUSTED_PROXY_HEADER: 'X-Forwarded-User', TRUSTED_PROXIES: '127.0.0.41' });
+    const started = await startAppServer({ TRUSTED_PROXY_HEADER: 'X-Forwarded-User', TRUSTED_PROXIES: PROXY });
     servers.push(started);
     server = started.server;
   });
 
   it('believes the user header only from the configured proxy address', async () => {
-    const viaProxy = await rawRequest(server.url, {
-      method: 'POST',
-      path: '/api/sessions',
-      headers: { 'X-Forwarded-User': 'ada' },
-      localAddress: '127.0.0.41',
-    });
+    const viaProxy = await asUser('ada', PROXY, 'POST', '/api/sessions');
     expect(viaProxy.status).toBe(201);
-    const direct = await rawRequest(server.url, {
-      method: 'POST',
-      path: '/api/sessions',
-      headers: { 'X-Forwarded-User': 'ada' },
-      localAddress: '127.0.0.42',
-    });
+    const direct = await asUser('ada', NOT_PROXY, 'POST', '/api/sessions');
     expect(direct.status).toBe(401);
-    const page = await rawRequest(server.url, { path: '/', headers: { 'X-Forwarded-User': 'ada' }, localAddress: '127.0.0.42' });
+    const page = await asUser('ada', NOT_PROXY, 'GET', '/');
     expect(page.status).toBe(401);
   });
 
   it("gives each named user their own session; another user's is 404", async () => {
-    const ada = JSON.parse(
-      (await rawRequest(server.url, { method: 'POST', path: '/api/sessions', headers: { 'X-Forwarded-User': 'ada' }, localAddress: '127.0.0.41' }))
-        .body,
-    ).id;
-    const bob = await rawRequest(server.url, {
-      path: `/api/sessions/${ada}/runs`,
-      headers: { 'X-Forwarded-User': 'bob' },
-      localAddress: '127.0.0.41',
-    });
+    const ada = JSON.parse((await asUser('ada', PROXY, 'POST', '/api/sessions')).body).id;
+    const bob = await asUser('bob', PROXY, 'GET', `/api/sessions/${ada}/runs`);
     expect(bob.status).toBe(404);
-    const again = await rawRequest(server.url, {
-      path: `/api/sessions/${ada}/runs`,
-      headers: { 'X-Forwarded-User': 'ada' },
-      localAddress: '127.0.0.41',
-    });
+    const again = await asUser('ada', PROXY, 'GET', `/api/sessions/${ada}/runs`);
     expect(again.status).toBe(200);
   });
 });

@@ -1,36 +1,20 @@
 import type WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppServer, type AppServer } from '../support/app-server.ts';
-import { requireEngine } from '../support/engine.ts';
+import { describe, expect, it } from 'vitest';
 import { rssBytes } from '../support/process-memory.ts';
 import { openRunning } from '../support/open-running.ts';
 import { expectServerAlive } from '../support/server-alive.ts';
-
-let app: AppServer;
-let pid: number;
-let session: string;
+import { useSessionServer } from '../support/session-server.ts';
 
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-beforeAll(async () => {
-  await requireEngine();
-  app = await startAppServer();
-  pid = app.server.process.pid!;
-  session = await app.api.createSession();
-  expect((await app.api.run(session, 'true')).exitCode).toBe(0);
-});
-
-afterAll(async () => {
-  if (app) await expectServerAlive(app.server, pid);
-  await app?.close();
-});
+const served = useSessionServer();
 
 describe('a reader that stops reading', () => {
   it('is dropped after the 10 s hold, well before 25 s, and the run goes on for another reader', async () => {
-    const run = await app.api.startRun(session, 'yes');
+    const run = await served.app.api.startRun(served.session, 'yes');
     // Reader A: asks for acks, then neither acks nor reads its socket at all.
-    const a = await openRunning(app.api, run, true);
+    const a = await openRunning(served.app.api, run, true);
     a.pause();
     const aOpened = Date.now();
     const aClosed = new Promise<{ code: number; at: number }>((r) => a.on('close', (code) => r({ code, at: Date.now() })));
@@ -38,7 +22,7 @@ describe('a reader that stops reading', () => {
     // Reader B attaches once A holds the run: it gets the replay, then nothing while A holds.
     await sleep(1000);
     let bBytes = 0;
-    const b = await openRunning(app.api, run);
+    const b = await openRunning(served.app.api, run);
     b.on('message', (d, binary) => {
       if (binary) bBytes += (d as Buffer).length;
     });
@@ -68,10 +52,10 @@ describe('a reader that stops reading', () => {
     expect(closed, 'the server never closed slow reader A (waited 30 s after A read again)').toBeDefined();
     expect([4001, 1006], `A's stream ended with code ${closed!.code}`).toContain(closed!.code);
     expect(closed!.at - aOpened, 'A saw its socket end late').toBeLessThan(60_000);
-    expect((await app.api.info(run)).status).toBe('running');
+    expect((await served.app.api.info(run)).status).toBe('running');
     b.close();
-    await app.api.stop(run);
-    await expectServerAlive(app.server, pid);
+    await served.app.api.stop(run);
+    await expectServerAlive(served.app.server, served.pid);
   });
 });
 
@@ -88,7 +72,7 @@ async function flood(
   offered: number,
   maxMs: number,
 ): Promise<{ sent: number; measured: number; growth: number; stalled: boolean }> {
-  let base = rssBytes(pid);
+  let base = rssBytes(served.pid);
   let baseTaken = 0;
   let warm = false;
   let peak = base;
@@ -106,10 +90,10 @@ async function flood(
     const taken = queued - ws.bufferedAmount;
     if (!warm && taken >= WARMUP) {
       warm = true;
-      base = peak = rssBytes(pid);
+      base = peak = rssBytes(served.pid);
       baseTaken = taken;
     }
-    peak = Math.max(peak, rssBytes(pid));
+    peak = Math.max(peak, rssBytes(served.pid));
     if (taken > lastTaken) {
       lastTaken = taken;
       lastProgress = Date.now();
@@ -118,7 +102,7 @@ async function flood(
     }
   }
   await sleep(500);
-  peak = Math.max(peak, rssBytes(pid));
+  peak = Math.max(peak, rssBytes(served.pid));
   return result(queued - ws.bufferedAmount, false);
 }
 
@@ -141,8 +125,8 @@ describe('stdin faster than the command reads it', () => {
     ],
   ];
   it.each(shapes)('%s: server memory grows far less than what is offered', async (_name, command, frameBytes, maxMs) => {
-    const run = await app.api.startRun(session, command);
-    const ws = await openRunning(app.api, run);
+    const run = await served.app.api.startRun(served.session, command);
+    const ws = await openRunning(served.app.api, run);
     // Let the TTY settle into raw mode before the flood starts.
     await sleep(500);
     const frame = Buffer.alloc(frameBytes, 0x61);
@@ -164,14 +148,14 @@ describe('stdin faster than the command reads it', () => {
       expect(sent).toBeLessThan(OFFERED / 4);
     }
     ws.terminate();
-    await app.api.stop(run);
-    await expectServerAlive(app.server, pid);
+    await served.app.api.stop(run);
+    await expectServerAlive(served.app.server, served.pid);
   });
 
   it('input past the bound is delayed, not lost: a command that reads it all gets every byte', async () => {
     const total = 8 * MiB;
-    const run = await app.api.startRun(session, `stty raw -echo; head -c ${total} | wc -c; stty sane`);
-    const ws = await openRunning(app.api, run);
+    const run = await served.app.api.startRun(served.session, `stty raw -echo; head -c ${total} | wc -c; stty sane`);
+    const ws = await openRunning(served.app.api, run);
     await sleep(500);
     let output = '';
     ws.on('message', (d, binary) => {

@@ -1,41 +1,25 @@
 import type WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLOSE } from '../../server/protocol.ts';
 import { MAX_STREAMS_PER_CALLER, MAX_STREAMS_PER_RUN } from '../../server/ws/stream-caps.ts';
-import { startAppServer, type AppServer } from '../support/app-server.ts';
-import { requireEngine } from '../support/engine.ts';
 import { rssBytes } from '../support/process-memory.ts';
 import { openRunning } from '../support/open-running.ts';
 import { expectServerAlive } from '../support/server-alive.ts';
+import { useSessionServer } from '../support/session-server.ts';
 
 const MiB = 1024 * 1024;
 const TRANSCRIPT = 16 * MiB;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let app: AppServer;
-let pid: number;
-let session: string;
-
-beforeAll(async () => {
-  await requireEngine();
-  // A short detached grace: a run nobody watches is stopped soon, so "the run was detached" shows quickly.
-  // A long transcript: each replay that a server buffered whole would cost 16 MiB.
-  app = await startAppServer({ RUN_DETACHED_GRACE_MS: '2000', RUN_OUTPUT_BYTES: String(TRANSCRIPT) });
-  pid = app.server.process.pid!;
-  session = await app.api.createSession();
-  expect((await app.api.run(session, 'true')).exitCode).toBe(0);
-});
-
-afterAll(async () => {
-  if (app) await expectServerAlive(app.server, pid);
-  await app?.close();
-});
+// A short detached grace: a run nobody watches is stopped soon, so "the run was detached" shows quickly.
+// A long transcript: each replay that a server buffered whole would cost 16 MiB.
+const served = useSessionServer({ RUN_DETACHED_GRACE_MS: '2000', RUN_OUTPUT_BYTES: String(TRANSCRIPT) });
 
 type Opened = { ws: WebSocket; status: 101 } | { ws: WebSocket; status: number; body: string };
 
 /** Opens a run's stream; resolves with 101, or with the refusal's status and body. */
 function open(runId: string, onOpen?: (ws: WebSocket) => void): Promise<Opened> {
-  const ws = app.api.open(runId);
+  const ws = served.app.api.open(runId);
   return new Promise((resolve) => {
     ws.on('open', () => {
       onOpen?.(ws);
@@ -72,13 +56,13 @@ async function sendUntilStalled(ws: WebSocket): Promise<number> {
 }
 
 async function expectEnded(runId: string, why: string): Promise<void> {
-  await expect.poll(async () => (await app.api.info(runId)).status, { timeout: 90_000, message: why }).toMatch(/^(exited|failed)$/);
+  await expect.poll(async () => (await served.app.api.info(runId)).status, { timeout: 90_000, message: why }).toMatch(/^(exited|failed)$/);
 }
 
 describe('stdin that the command does not read holds the socket for a bounded time', () => {
   it('the client is cut with 4002 "stdin not read", and the run, no longer watched, is stopped', async () => {
-    const run = await app.api.startRun(session, 'stty raw -echo; sleep infinity');
-    const ws = await openRunning(app.api, run);
+    const run = await served.app.api.startRun(served.session, 'stty raw -echo; sleep infinity');
+    const ws = await openRunning(served.app.api, run);
     await sleep(500);
     const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: String(reason) })));
     await sendUntilStalled(ws);
@@ -89,32 +73,32 @@ describe('stdin that the command does not read holds the socket for a bounded ti
     expect([CLOSE.stdinNotRead, 1006], `closed with ${end!.code} "${end!.reason}"`).toContain(end!.code);
     if (end!.code === CLOSE.stdinNotRead) expect(end!.reason).toBe('stdin not read');
     await expectEnded(run, 'the run went on after its only watcher was cut');
-    expect((await app.api.info(run)).stopped, 'a run stopped for nobody watching says so').toBe(true);
-    await expectServerAlive(app.server, pid);
+    expect((await served.app.api.info(run)).stopped, 'a run stopped for nobody watching says so').toBe(true);
+    await expectServerAlive(served.app.server, served.pid);
   });
 
   it('a client that left while its socket was unread is noticed: the run is detached and stopped', async () => {
-    const run = await app.api.startRun(session, 'stty raw -echo; sleep infinity');
-    const ws = await openRunning(app.api, run);
+    const run = await served.app.api.startRun(served.session, 'stty raw -echo; sleep infinity');
+    const ws = await openRunning(served.app.api, run);
     await sleep(500);
     await sendUntilStalled(ws);
     // Leaves: its FIN sits behind the bytes the server does not read.
     ws.terminate();
     await expectEnded(run, 'a run whose only client left while its stdin was unread still runs');
-    await expectServerAlive(app.server, pid);
+    await expectServerAlive(served.app.server, served.pid);
   });
 });
 
 describe('streams per run and per caller are capped', () => {
   it(`a finished run with a full ${TRANSCRIPT / MiB} MiB transcript: past ${MAX_STREAMS_PER_RUN} streams, 429; memory stays far below the replays`, async () => {
-    const r = await app.api.run(session, `head -c ${TRANSCRIPT} /dev/zero | tr '\\0' x`);
+    const r = await served.app.api.run(served.session, `head -c ${TRANSCRIPT} /dev/zero | tr '\\0' x`);
     expect(r.output.length, 'the transcript is not full').toBeGreaterThanOrEqual(TRANSCRIPT);
-    const before = rssBytes(pid);
+    const before = rssBytes(served.pid);
     const ATTEMPTS = 40;
     // Readers that do not read: each replay would sit in the server whole if it were sent at once.
     const opened = await Promise.all(Array.from({ length: ATTEMPTS }, () => open(r.id, (ws) => ws.pause())));
     await sleep(2000);
-    const growth = rssBytes(pid) - before;
+    const growth = rssBytes(served.pid) - before;
     const accepted = opened.filter((o) => o.status === 101).length;
     const refused = opened.filter((o) => o.status === 429);
     expect(accepted, `accepted ${accepted} of ${ATTEMPTS} streams on one run`).toBe(MAX_STREAMS_PER_RUN);
@@ -127,18 +111,18 @@ describe('streams per run and per caller are capped', () => {
     for (const o of opened) o.ws.terminate();
     // The places are given back: a new stream is accepted and reads the whole replay and the end.
     await sleep(500);
-    const again = await app.api.follow(r.id);
+    const again = await served.app.api.follow(r.id);
     expect(again.output.length).toBe(TRANSCRIPT);
     expect(again.closeCode).toBe(1000);
-    await expectServerAlive(app.server, pid);
+    await expectServerAlive(served.app.server, served.pid);
   });
 
   it(`past ${MAX_STREAMS_PER_CALLER} streams over several runs, the caller is refused with 429`, async () => {
     const runs = await Promise.all(
-      Array.from({ length: Math.ceil(MAX_STREAMS_PER_CALLER / MAX_STREAMS_PER_RUN) + 1 }, () => app.api.startRun(session, 'sleep 600')),
+      Array.from({ length: Math.ceil(MAX_STREAMS_PER_CALLER / MAX_STREAMS_PER_RUN) + 1 }, () => served.app.api.startRun(served.session, 'sleep 600')),
     );
     // Streams on running runs stay open: each one holds its place while the next ones are opened.
-    for (const run of runs) await expect.poll(async () => (await app.api.info(run)).status, { timeout: 120_000 }).toBe('running');
+    for (const run of runs) await expect.poll(async () => (await served.app.api.info(run)).status, { timeout: 120_000 }).toBe('running');
     const opened: Opened[] = [];
     const closedEarly: number[] = [];
     for (const run of runs) {
@@ -154,7 +138,7 @@ describe('streams per run and per caller are capped', () => {
     expect(accepted, `accepted ${accepted} of ${opened.length} streams of one caller`).toBe(MAX_STREAMS_PER_CALLER);
     expect((refused[0] as { body: string } | undefined)?.body ?? '', 'the refusal says why').toMatch(/run streams open/);
     for (const o of opened) o.ws.terminate();
-    await Promise.all(runs.map((id) => app.api.stop(id)));
-    await expectServerAlive(app.server, pid);
+    await Promise.all(runs.map((id) => served.app.api.stop(id)));
+    await expectServerAlive(served.app.server, served.pid);
   });
 });

@@ -12,6 +12,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from './browser.ts';
+import { runnableBlock } from './runnable-block.ts';
 
 /** The passwords the class signs in with; the server must get their hashes (NOTES_ and INSTRUCTOR_PASSWORD_HASH). */
 export const ATTENDEE_PASSWORD = 'class-of-today';
@@ -37,12 +38,10 @@ interface Person {
 
 /** Runs block `i` of the open page with its Run button and waits until it ends as expected. */
 async function runBlock(page: Page, i: number): Promise<void> {
-  const block = page.locator('figure[data-run-command]').nth(i);
-  await block.locator('.rdn-run-button').click();
-  await expect
-    .poll(() => block.getAttribute('data-run-state'), { timeout: 240_000, message: `block ${i} of ${page.url()} should end as expected` })
-    .toMatch(/^(ok|failed)$/);
-  expect(await block.getAttribute('data-run-state'), `block ${i}: ${await block.locator('.rdn-run-status').innerText()}`).toBe('ok');
+  const block = runnableBlock(page, i);
+  await block.figure.locator('.rdn-run-button').click();
+  await expect.poll(block.state, { timeout: 240_000, message: `block ${i} of ${page.url()} should end as expected` }).toMatch(/^(ok|failed)$/);
+  expect(await block.state(), `block ${i}: ${await block.status()}`).toBe('ok');
 }
 
 /** Presses a check's button and returns what it says when done. */

@@ -1,14 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SandboxPool } from '../../server/sandbox/sandbox-pool.ts';
-import { fakeFactory, recordingLogger, settle } from './fake-sandbox.ts';
+import { fakeFactory, recordingLogger, settle, type FakeSandboxOptions } from './fake-sandbox.ts';
+
+/** A pool of `size` over a fake factory, with the logger it writes to. */
+function poolOf(size: number, factoryOptions?: FakeSandboxOptions) {
+  const f = fakeFactory(factoryOptions);
+  const logger = recordingLogger();
+  return { f, logger, pool: new SandboxPool(size, f.factory, f.removeObjects, logger) };
+}
 
 describe('SandboxPool (the warm pool)', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
   it('fills to its size one at a time, hands each sandbox out once, and refills a little later', async () => {
-    const f = fakeFactory();
-    const pool = new SandboxPool(2, f.factory, f.removeObjects, recordingLogger());
+    const { f, pool } = poolOf(2);
     pool.fill();
     await settle();
     expect(pool.ready).toBe(2);
@@ -26,9 +32,7 @@ describe('SandboxPool (the warm pool)', () => {
   });
 
   it('pauses after 3 failures in a row, and a new visitor makes it try again', async () => {
-    const f = fakeFactory();
-    const logger = recordingLogger();
-    const pool = new SandboxPool(1, f.factory, f.removeObjects, logger);
+    const { f, logger, pool } = poolOf(1);
     f.failWith = new Error('image missing\ndetails');
     pool.fill();
     await settle();
@@ -42,9 +46,7 @@ describe('SandboxPool (the warm pool)', () => {
   });
 
   it('close removes every pooled sandbox; a removal that fails is logged with its session', async () => {
-    const f = fakeFactory();
-    const logger = recordingLogger();
-    const pool = new SandboxPool(2, f.factory, f.removeObjects, logger);
+    const { f, logger, pool } = poolOf(2);
     pool.fill();
     await settle();
     const ids = f.made.map((s) => s.sessionId);
@@ -56,8 +58,7 @@ describe('SandboxPool (the warm pool)', () => {
   });
 
   it('counts a sandbox as ready only once its engine answers', async () => {
-    const f = fakeFactory({ engineStarting: true });
-    const pool = new SandboxPool(1, f.factory, f.removeObjects, recordingLogger());
+    const { f, pool } = poolOf(1, { engineStarting: true });
     pool.fill();
     await settle();
     expect(f.made).toHaveLength(1);
