@@ -16,6 +16,24 @@ afterAll(async () => {
   await app?.close();
 });
 
+/**
+ * Starts `command`, waits for `marker` in its output, presses Stop; returns the run's end, its
+ * output and how long Stop took to end it.
+ */
+async function stopAfter(on: AppServer, sessionId: string, command: string, marker: string) {
+  const id = await on.api.startRun(sessionId, command);
+  let armed!: () => void;
+  const isArmed = new Promise<void>((r) => (armed = r));
+  const followed = on.api.follow(id, 0, (_s, seen) => {
+    if (seen.output.includes(marker)) armed();
+  });
+  await isArmed;
+  const pressed = performance.now();
+  const info = await on.api.stop(id);
+  const text = (await followed).output.toString('utf8');
+  return { info, text, ms: performance.now() - pressed };
+}
+
 describe('a run says whether it was stopped or ended by itself', () => {
   it('a stopped run: `stopped` on its exit message, in its info and in the runs of the session', async () => {
     const id = await app.api.startRun(session, 'echo started; sleep 120');
@@ -70,26 +88,12 @@ describe('a run says whether it was stopped or ended by itself', () => {
 });
 
 describe('Stop with the default grace: SIGINT first, SIGKILL to whatever is left', () => {
-  /** Starts `command`, waits for `marker` in its output, presses Stop; returns the run's end and output. */
-  async function stopAfter(command: string, marker: string) {
-    const id = await app.api.startRun(session, command);
-    let armed!: () => void;
-    const isArmed = new Promise<void>((r) => (armed = r));
-    const followed = app.api.follow(id, 0, (_s, seen) => {
-      if (seen.output.includes(marker)) armed();
-    });
-    await isArmed;
-    const info = await app.api.stop(id);
-    const text = (await followed).output.toString('utf8');
-    return { info, text };
-  }
-
   it.each([
     ['ignores INT', `trap '' INT; echo armed; while :; do sleep 0.1; done`],
     ['ignores INT while flooding its output', `trap '' INT; echo armed; yes`],
     ['ignores INT, TERM and HUP in a child too', `trap '' INT TERM HUP; echo armed; bash -c "trap '' INT TERM HUP; while :; do sleep 0.1; done"`],
   ])('a command that %s ends killed (137), stopped', async (_what, command) => {
-    const { info } = await stopAfter(command, 'armed');
+    const { info } = await stopAfter(app, session, command, 'armed');
     expect(info).toMatchObject({ status: 'exited', exitCode: 137, stopped: true });
     expect((await app.api.run(session, 'echo after-stop')).text, 'the sandbox survives a killed run').toContain('after-stop');
   });
@@ -98,12 +102,12 @@ describe('Stop with the default grace: SIGINT first, SIGKILL to whatever is left
     const before = await app.api.run(session, 'pgrep -fc rdn-stop-channel');
     expect(before.text.trim(), 'the sandbox holds its stop channel once a run has started').toMatch(/^[1-9]/);
     await app.api.run(session, 'pkill -f rdn-stop-channel; true');
-    const { info } = await stopAfter(`trap '' INT; echo armed; while :; do sleep 0.1; done`, 'armed');
+    const { info } = await stopAfter(app, session, `trap '' INT; echo armed; while :; do sleep 0.1; done`, 'armed');
     expect(info).toMatchObject({ status: 'exited', exitCode: 137, stopped: true });
   });
 
   it('a command that handles INT gets to run its handler: its clean-up output and its own exit code', async () => {
-    const { info, text } = await stopAfter(`trap 'echo cleaned-up; exit 3' INT; echo armed; while :; do sleep 0.05; done`, 'armed');
+    const { info, text } = await stopAfter(app, session, `trap 'echo cleaned-up; exit 3' INT; echo armed; while :; do sleep 0.05; done`, 'armed');
     expect(info).toMatchObject({ status: 'exited', exitCode: 3, stopped: true });
     expect(text).toContain('cleaned-up');
   });
@@ -123,33 +127,23 @@ describe('Stop with a long grace (60 s): the grace serves programs that handle S
     await slow?.close();
   });
 
-  /** Starts `command`, waits for `marker`, presses Stop; returns the run's end and how long Stop took to end it. */
-  async function stopTimed(command: string, marker: string) {
-    const id = await slow.api.startRun(slowSession, command);
-    let armed!: () => void;
-    const isArmed = new Promise<void>((r) => (armed = r));
-    const followed = slow.api.follow(id, 0, (_s, seen) => {
-      if (seen.output.includes(marker)) armed();
-    });
-    await isArmed;
-    const pressed = performance.now();
-    const info = await slow.api.stop(id);
-    await followed;
-    return { info, ms: performance.now() - pressed };
-  }
-
   // Bounded against unbounded: each of these would take the whole 60 s grace if Stop waited for it.
   it.each([
     ['ignores INT itself', `trap '' INT; echo armed; yes`],
     ['has a child that ignores INT and TERM', `echo armed; bash -c "trap '' INT TERM; yes"`],
   ])('a command that %s is killed without waiting for the grace', async (_what, command) => {
-    const { info, ms } = await stopTimed(command, 'armed');
+    const { info, ms } = await stopAfter(slow, slowSession, command, 'armed');
     expect(info).toMatchObject({ status: 'exited', exitCode: 137, stopped: true });
     expect(ms, `Stop took ${Math.round(ms)} ms; the grace is ${GRACE_MS} ms`).toBeLessThan(GRACE_MS / 2);
   });
 
   it('a command whose INT handler takes its time still gets to finish it', async () => {
-    const { info } = await stopTimed(`trap 'sleep 2; echo cleaned-up; exit 3' INT; echo armed; while :; do sleep 0.05; done`, 'armed');
+    const { info } = await stopAfter(
+      slow,
+      slowSession,
+      `trap 'sleep 2; echo cleaned-up; exit 3' INT; echo armed; while :; do sleep 0.05; done`,
+      'armed',
+    );
     expect(info, 'the handler ran to its own exit code, not SIGKILL').toMatchObject({ status: 'exited', exitCode: 3, stopped: true });
   });
 });
