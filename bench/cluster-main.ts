@@ -4,6 +4,7 @@
  * creating the session to the run's first byte (p50 / p95), and how the sandboxes spread over
  * the nodes. Heavy: every sandbox is an engine inside an engine node on this one host.
  */
+import fs from 'node:fs';
 import { LABELS } from '../server/docker/labels.ts';
 import { startAppServer } from '../test/support/app-server.ts';
 import { startTestCluster } from '../test/support/test-cluster.ts';
@@ -68,6 +69,8 @@ try {
 } finally {
   await app.server.stop();
   await cluster.close();
+  // The server's own lines (why a sandbox failed, the steps' timings), for reading after the run.
+  if (process.env.BENCH_SERVER_LOG) fs.writeFileSync(process.env.BENCH_SERVER_LOG, app.server.output());
 }
 rows.push(`${'load average (1 min)'.padEnd(34)} ${load.summary()}`);
 console.log(`\n${rows.join('\n')}\n\nJSON: ${JSON.stringify({ results, load: load.marks })}`);
