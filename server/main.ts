@@ -159,15 +159,18 @@ async function main(): Promise<void> {
   disk.start();
   const nodes = room
     ? (): NodeHealth[] =>
-        (room.nodes ?? []).map((r) => ({
-          name: r.node.name,
-          ready: r.node.ready,
-          active: r.node.active,
-          reachable: r.reachable,
-          holds: r.reachable ? r.holds : null,
-          capacity: r.node.capacity,
-          pooled: clusterPool?.readyOn(r.node.id) ?? 0,
-        }))
+        // By name: the manager lists its nodes in no set order.
+        [...(room.nodes ?? [])]
+          .sort((a, b) => a.node.name.localeCompare(b.node.name))
+          .map((r) => ({
+            name: r.node.name,
+            ready: r.node.ready,
+            active: r.node.active,
+            reachable: r.reachable,
+            holds: r.reachable ? r.holds : null,
+            capacity: r.node.capacity,
+            pooled: clusterPool?.readyOn(r.node.id) ?? 0,
+          }))
     : undefined;
   const { listen } = createApp(config, { engine, guard, store, log, pool, registry, disk: () => disk.latest, workshop, nodes });
   const running = await listen();

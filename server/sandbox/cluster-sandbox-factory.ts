@@ -10,8 +10,9 @@ import { Slots } from './slots.ts';
 /**
  * Sandboxes made at once on one node; the rest wait their turn there (and say so). Each creation
  * on a node has the manager attach it to its overlay: with no gate, a burst of 50 on three nodes
- * had ten attaches give up ("context deadline exceeded"). Two per node keeps the manager's work to
- * a few attaches at a time on a small cluster, and the nodes still make sandboxes side by side.
+ * lost 10 to 25 of them (attaches "context deadline exceeded" after 20 to 45 s, and workers' Engine
+ * APIs silent for over 60 s while some 16 creations waited there). Two per node keeps a few
+ * attaches at a time on the manager, and the nodes still make sandboxes side by side: 50 of 50.
  */
 const NODE_CREATE_AT_ONCE = 2;
 

@@ -43,19 +43,17 @@ afterAll(async () => {
 describe('a warm pool per node, and health per node, on a three-node Docker Swarm', () => {
   it('with WARM_POOL=1 each node gets a ready pooled sandbox of its own, and /api/health lists every node with it', async () => {
     // The nodes as the server's last look found them (every 5 s), and its pooled sandboxes ready on each.
-    await expect
-      .poll(nodesInHealth, { timeout: 240_000, interval: 1000, message: 'the nodes in /api/health' })
-      .toEqual(
-        ['rdn-node-1', 'rdn-node-2', 'rdn-node-3'].map((name) => ({
-          name,
-          ready: true,
-          active: true,
-          reachable: true,
-          holds: 1,
-          capacity: 2,
-          pooled: 1,
-        })),
-      );
+    await expect.poll(nodesInHealth, { timeout: 240_000, interval: 1000, message: 'the nodes in /api/health' }).toEqual(
+      ['rdn-node-1', 'rdn-node-2', 'rdn-node-3'].map((name) => ({
+        name,
+        ready: true,
+        active: true,
+        reachable: true,
+        holds: 1,
+        capacity: 2,
+        pooled: 1,
+      })),
+    );
     for (const node of cluster.nodes) {
       const held = await node.engine.listLabelled({ [LABELS.instance]: app.instance, [LABELS.role]: 'sandbox' });
       expect(held.containers, `the instance's sandboxes on ${node.name}'s own engine`).toHaveLength(1);
