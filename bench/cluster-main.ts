@@ -2,9 +2,13 @@
  * `npm run bench:cluster [-- 50 150]`: N new sessions at once against the three-node test cluster
  * (started here, removed at the end), each with one `echo ok`: how many succeed, the time from
  * creating the session to the run's first byte (p50 / p95), and how the sandboxes spread over
- * the nodes. Heavy: every sandbox is an engine inside an engine node on this one host.
+ * the nodes. Above 60 sessions (one caller may hold 64 run streams) the runs are followed by their
+ * info, and the time is to the run's end. BENCH_SERVER_LOG=file keeps the server's output.
+ * Heavy: every sandbox is an engine inside an engine node on this one host.
  */
+import fs from 'node:fs';
 import { LABELS } from '../server/docker/labels.ts';
+import { MAX_STREAMS_PER_CALLER } from '../server/ws/stream-caps.ts';
 import { startAppServer } from '../test/support/app-server.ts';
 import { startTestCluster } from '../test/support/test-cluster.ts';
 import { apiFirstByte } from './first-byte.ts';
@@ -19,6 +23,21 @@ const LEVELS = levels.length ? levels : [50, 150];
 const log = (line: string) => console.error(`· ${line}`);
 
 const most = Math.max(...LEVELS);
+/** Below the server's cap of open run streams per caller, with a few to spare. */
+const STREAMS_AT_ONCE = MAX_STREAMS_PER_CALLER - 4;
+
+/** Starts `echo ok` and polls the run until it ends: the time to its end, or why it did not end with exit 0. */
+async function runEnd(session: string): Promise<number> {
+  const t = now();
+  const id = await app.api.startRun(session, 'echo ok');
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const info = await app.api.info(id);
+    if (info.status === 'starting' || info.status === 'running') continue;
+    if (info.status === 'exited' && info.exitCode === 0) return ms(t);
+    throw new Error(info.error?.split('\n')[0] ?? `echo ok ended ${info.status} with exit ${info.exitCode}`);
+  }
+}
 // Room for every session of the biggest level on the nodes, with a third to spare, so placement (not capacity) decides.
 const cluster = await startTestCluster({ capacity: Math.ceil((most * 1.34) / 3), log });
 const app = await startAppServer({ ...cluster.env, MAX_SESSIONS: String(most + 10), MAX_SESSIONS_PER_USER: String(most + 10) });
@@ -37,6 +56,9 @@ try {
           const session = await app.api.createSession();
           const created = ms(t);
           // From asking for a session to the run's first byte: the sandbox is made in between.
+          // Past the server's cap of streams per caller (all of these are one caller, the token),
+          // the run is followed by its info instead: its end, a moment after `echo ok`'s byte.
+          if (n > STREAMS_AT_ONCE) return { ok: true, ms: created + (await runEnd(session)), session };
           const first = await apiFirstByte(app.api, session, 'echo ok').catch(async (err: Error) => {
             // Say why the run gave nothing: its own error (the sandbox's engine too slow to start, ...).
             const runs = (await app.api.request('GET', `/api/sessions/${session}/runs`)).body as Array<{ error?: string }>;
@@ -68,6 +90,8 @@ try {
 } finally {
   await app.server.stop();
   await cluster.close();
+  // The server's own lines (why a sandbox failed, the steps' timings), for reading after the run.
+  if (process.env.BENCH_SERVER_LOG) fs.writeFileSync(process.env.BENCH_SERVER_LOG, app.server.output());
 }
 rows.push(`${'load average (1 min)'.padEnd(34)} ${load.summary()}`);
 console.log(`\n${rows.join('\n')}\n\nJSON: ${JSON.stringify({ results, load: load.marks })}`);

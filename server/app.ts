@@ -10,9 +10,10 @@ import { loginRoutes } from './http/login-routes.ts';
 import { pageAuth } from './http/page-auth.ts';
 import { LoginLimiter } from './security/login-limiter.ts';
 import type { DiskReport } from './health/disk-watch.ts';
+import type { NodeHealth } from './protocol.ts';
 import type { SiteRegistry } from './registry/site-registry.ts';
 import type { RequestGuard } from './security/request-guard.ts';
-import type { SandboxPool } from './sandbox/sandbox-pool.ts';
+import type { WarmPool } from './sandbox/warm-pool.ts';
 import type { SessionStore } from './sessions/session-store.ts';
 import { PortProxy } from './http/port-proxy.ts';
 import { attachUpgrades } from './http/upgrade-router.ts';
@@ -29,7 +30,9 @@ export interface AppDeps {
   guard: RequestGuard;
   store: SessionStore;
   log: (line: string) => void;
-  pool?: SandboxPool | undefined;
+  pool?: WarmPool | undefined;
+  /** On a cluster: its nodes for /api/health. */
+  nodes?: (() => NodeHealth[]) | undefined;
   /** The registry the pages use; its account is shown to signed-in readers when it is the site's own. */
   registry?: SiteRegistry | undefined;
   /** Free space where the engine keeps its data, for /api/health. */
@@ -74,6 +77,7 @@ export function createApp(config: Config, deps: AppDeps) {
       registry: deps.registry,
       disk: deps.disk,
       pool: () => ({ size: deps.pool?.size ?? 0, ready: deps.pool?.ready ?? 0 }),
+      nodes: deps.nodes,
       log: deps.log,
       addressCap: config.passwordHash ? new AddressSessionCap(config.maxSessionsPerAddress) : undefined,
     }),

@@ -19,6 +19,9 @@ import { resolveSiteRegistry } from './registry/site-registry.ts';
 import { RequestGuard } from './security/request-guard.ts';
 import { newToken } from './security/token.ts';
 import { SandboxPool } from './sandbox/sandbox-pool.ts';
+import { ClusterPool } from './sandbox/cluster-pool.ts';
+import type { WarmPool } from './sandbox/warm-pool.ts';
+import type { NodeHealth } from './protocol.ts';
 import { SessionStore } from './sessions/session-store.ts';
 import { ensureSiteBuilt } from './site-build.ts';
 import { openWorkshop } from './workshop/open-workshop.ts';
@@ -96,14 +99,18 @@ async function main(): Promise<void> {
         : 'Cluster: no registry mirror on the nodes (CLUSTER_MIRROR_UPSTREAM is unset); sandboxes reach registries by address.',
     );
   }
-  const factory = cluster ? clusterSandboxFactory(cluster, factoryOptions, log, mirrors) : sandboxFactory(engine, factoryOptions, log, registry);
+  const clusterFactory = cluster ? clusterSandboxFactory(cluster, factoryOptions, log, mirrors) : undefined;
+  const factory = clusterFactory ?? sandboxFactory(engine, factoryOptions, log, registry);
   const removeObjects = cluster ? (id: string) => removeClusterSession(cluster, id) : (id: string) => removeSessionObjects(engine, id);
   // On a cluster, the sessions admitted follow the room on its nodes (the queue takes over past it).
   const room = cluster ? new ClusterRoom(cluster, config.instance, logger) : undefined;
+  // Always there (maybe empty): an instructor's class size grows it. On a cluster, WARM_POOL
+  // sandboxes on each node, from the room's last look at the nodes.
+  const clusterPool =
+    room && clusterFactory ? new ClusterPool(config.warmPool, clusterFactory.on, removeObjects, () => room.nodes, logger) : undefined;
+  if (room && clusterPool) room.onLook = (nodes) => clusterPool.looked(nodes);
+  const pool: WarmPool = clusterPool ?? new SandboxPool(config.warmPool, factory, removeObjects, logger);
   room?.start();
-  // Always there (maybe empty): an instructor's class size grows it. On a cluster its sandboxes are
-  // placed like any other (one pool for the cluster, not one per node).
-  const pool = new SandboxPool(config.warmPool, factory, removeObjects, logger);
   const workshop = openWorkshop(config, pool, [`REGISTRY=${registry.name}`], log);
   const store = new SessionStore({
     pool,
@@ -150,7 +157,22 @@ async function main(): Promise<void> {
     log,
   });
   disk.start();
-  const { listen } = createApp(config, { engine, guard, store, log, pool, registry, disk: () => disk.latest, workshop });
+  const nodes = room
+    ? (): NodeHealth[] =>
+        // By name: the manager lists its nodes in no set order.
+        [...(room.nodes ?? [])]
+          .sort((a, b) => a.node.name.localeCompare(b.node.name))
+          .map((r) => ({
+            name: r.node.name,
+            ready: r.node.ready,
+            active: r.node.active,
+            reachable: r.reachable,
+            holds: r.reachable ? r.holds : null,
+            capacity: r.node.capacity,
+            pooled: clusterPool?.readyOn(r.node.id) ?? 0,
+          }))
+    : undefined;
+  const { listen } = createApp(config, { engine, guard, store, log, pool, registry, disk: () => disk.latest, workshop, nodes });
   const running = await listen();
   pool.fill();
   workshop.start();

@@ -289,12 +289,36 @@ export type DiskReport =
 export type AuthMode = 'token' | 'password' | 'proxy';
 
 /**
+ * One Swarm node in /api/health, as the server's last look (every few seconds) found it: `ready`
+ * and `active` as the manager says, `reachable` whether its own engine answered, the sandboxes it
+ * holds (any instance's; null when it does not answer) of its `capacity`, and this server's
+ * pooled sandboxes ready there.
+ */
+export interface NodeHealth {
+  name: string;
+  ready: boolean;
+  active: boolean;
+  reachable: boolean;
+  holds: number | null;
+  capacity: number;
+  pooled: number;
+}
+
+/**
  * The body of GET /api/health. An anonymous caller of a hosted server learns only whether blocks
  * can run (200 or 503); everyone else gets the full report.
  */
 export type HealthResponse =
   | { ok: boolean }
-  | (HealthReport & { auth: AuthMode; disk: DiskReport; limits: Limits; queue: number; pool: { size: number; ready: number } });
+  | (HealthReport & {
+      auth: AuthMode;
+      disk: DiskReport;
+      limits: Limits;
+      queue: number;
+      pool: { size: number; ready: number };
+      /** On a cluster, each of its nodes (empty until the server's first look at them). */
+      nodes?: NodeHealth[];
+    });
 
 // ---- Workshop mode (README "Workshop API") -------------------------------------------------------
 

@@ -5,6 +5,7 @@ import { EngineUnreachableError } from '../docker/engine-error.ts';
 import { LABELS } from '../docker/labels.ts';
 import { retryUntil } from '../retry-until.ts';
 import { readNodes, type ClusterNode } from './cluster-nodes.ts';
+import type { NodeReport } from './node-report.ts';
 import { placeSandbox, type NodeLoad } from './place-sandbox.ts';
 
 /** A node chosen for a sandbox, with its engine; `release` once its container exists (or the creation failed). */
@@ -69,32 +70,46 @@ export class Cluster {
   }
 
   /**
-   * How many sessions of this instance fit on the cluster now: the sandboxes it holds (and is
-   * making) plus the room on every node placement may use. The session store's queue takes over past it.
+   * Every node as the manager lists it, with whether its engine answers and what it holds: the
+   * sandboxes of any instance (plus those being made there) and this instance's own.
    */
-  async sessionRoom(instance: string): Promise<number> {
-    const loads = await this.loads(await this.nodes());
-    let room = 0;
-    for (const l of loads) {
-      const pending = this.#pending.get(l.node.id) ?? 0;
-      const open = l.node.ready && l.node.active && l.node.engineUrl;
-      const mine = open ? (await this.engineOf(l.node).listLabelled({ [LABELS.role]: 'sandbox', [LABELS.instance]: instance })).containers.length : 0;
-      if (open) room += mine + pending + Math.max(0, l.node.capacity - l.holds);
-    }
-    return room;
+  async report(instance: string): Promise<NodeReport[]> {
+    return Promise.all(
+      (await this.nodes()).map(async (node) => {
+        const pending = this.#pending.get(node.id) ?? 0;
+        if (!node.engineUrl) return { node, reachable: false, holds: pending, mine: 0 };
+        try {
+          const engine = this.engineOf(node);
+          const [all, mine] = await Promise.all([
+            engine.listLabelled({ [LABELS.role]: 'sandbox' }),
+            engine.listLabelled({ [LABELS.role]: 'sandbox', [LABELS.instance]: instance }),
+          ]);
+          return { node, reachable: true, holds: all.containers.length + pending, mine: mine.containers.length + pending };
+        } catch {
+          return { node, reachable: false, holds: pending, mine: 0 };
+        }
+      }),
+    );
   }
 
-  /** Picks the node for a new sandbox (placeSandbox) and holds its place until `release`. */
-  place(): Promise<Placement> {
+  /**
+   * Picks the node for a new sandbox (placeSandbox) and holds its place until `release`. With
+   * `onNode` (the warm pool, per node) only that node will do: the same rule, among that one node.
+   */
+  place(onNode?: string): Promise<Placement> {
     // One at a time: each placement must see the places held by the ones before it.
-    const next = this.#placing.then(() => this.#place());
+    const next = this.#placing.then(() => this.#place(onNode));
     this.#placing = next.catch(() => undefined);
     return next;
   }
 
-  async #place(): Promise<Placement> {
+  async #place(onNode: string | undefined): Promise<Placement> {
     const nodes = await this.nodes();
-    const node = placeSandbox(await this.loads(nodes));
+    const loads = await this.loads(onNode ? nodes.filter((n) => n.id === onNode) : nodes);
+    const node = placeSandbox(loads);
+    if (!node && onNode) {
+      throw new AtCapacityError(`Swarm node ${nodes.find((n) => n.id === onNode)?.name ?? onNode} is full, drained, down or unreachable.`);
+    }
     if (!node) {
       const open = nodes.filter((n) => n.ready && n.active);
       throw new AtCapacityError(

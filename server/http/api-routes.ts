@@ -2,7 +2,7 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import { HealthCache } from '../health/health-cache.ts';
 import { healthReport } from '../health/health-report.ts';
 import type { Engine } from '../docker/engine.ts';
-import { parseFileWrite, parseRunRequest, validSize, type HealthResponse, type Limits, type RegistryInfo } from '../protocol.ts';
+import { parseFileWrite, parseRunRequest, validSize, type HealthResponse, type Limits, type NodeHealth, type RegistryInfo } from '../protocol.ts';
 import type { DiskReport } from '../health/disk-watch.ts';
 import type { SiteRegistry } from '../registry/site-registry.ts';
 import { WORKSPACE } from '../sandbox/sandbox-template.ts';
@@ -22,6 +22,8 @@ export interface ApiDeps {
   runTimeoutMaxMs: number;
   limits: Limits;
   pool: () => { size: number; ready: number };
+  /** On a cluster: its nodes for /api/health. */
+  nodes?: (() => NodeHealth[]) | undefined;
   registry?: SiteRegistry | undefined;
   disk?: (() => DiskReport) | undefined;
   log: (line: string) => void;
@@ -60,6 +62,7 @@ export function apiRoutes(deps: ApiDeps): express.Router {
       limits: deps.limits,
       queue: store.queueLength,
       pool: deps.pool(),
+      ...(deps.nodes ? { nodes: deps.nodes() } : {}),
     };
     res.json(body);
   });

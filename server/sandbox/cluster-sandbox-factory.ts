@@ -5,6 +5,19 @@ import { lineLogger } from '../logger.ts';
 import { MIRROR_ALIAS, type AttachedContainer, type SandboxFactory, type SandboxFactoryOptions } from './sandbox-factory.ts';
 import type { SandboxSettings } from './sandbox-settings.ts';
 import { createSandbox } from './sandbox.ts';
+import { Slots } from './slots.ts';
+
+/**
+ * Sandboxes made at once on one node; the rest wait their turn there (and say so). Each creation
+ * on a node has the manager attach it to its overlay: with no gate, a burst of 50 on three nodes
+ * lost 10 to 25 of them (attaches "context deadline exceeded" after 20 to 45 s, and workers' Engine
+ * APIs silent for over 60 s while some 16 creations waited there). Two per node keeps a few
+ * attaches at a time on the manager, and the nodes still make sandboxes side by side: 50 of 50.
+ */
+const NODE_CREATE_AT_ONCE = 2;
+
+/** A cluster's factory, and the same pinned to one node (the warm pool keeps sandboxes per node). */
+export type ClusterSandboxFactory = SandboxFactory & { on(nodeId: string): SandboxFactory };
 
 /**
  * Makes each sandbox on the Swarm node placement picks (cluster.place: ready, active, most room),
@@ -21,7 +34,7 @@ export function clusterSandboxFactory(
   opts: SandboxFactoryOptions,
   log: (line: string) => void,
   mirrors?: NodeMirrors,
-): SandboxFactory {
+): ClusterSandboxFactory {
   const settings: SandboxSettings = {
     instance: opts.instance,
     image: opts.image,
@@ -34,41 +47,62 @@ export function clusterSandboxFactory(
     insecureRegistries: opts.insecureRegistries,
     hostSocket: undefined,
   };
-  return async (sessionId, onPhase) => {
-    const placed = await cluster.place();
-    try {
-      let attach: AttachedContainer[] = [];
-      let withMirror = settings;
-      if (mirrors && !opts.registryMirror) {
-        try {
-          const container = await mirrors.ensure(placed.node.id, placed.engine);
-          attach = [{ container, alias: MIRROR_ALIAS.split(':')[0]! }];
-          withMirror = { ...settings, registryMirror: `http://${MIRROR_ALIAS}`, insecureRegistries: [...settings.insecureRegistries, MIRROR_ALIAS] };
-        } catch (err) {
-          // Not fatal: the sandbox still reaches registries by address, only without the node's cache.
-          log(
-            `Warning: no registry mirror on node ${placed.node.name} (${(err as Error).message.split('\n')[0]}); this sandbox pulls without it. ` +
-              `Each node needs the image ${NODE_MIRROR_IMAGE}.`,
-          );
-        }
-      }
-      return await createSandbox(placed.engine, sessionId, withMirror, {
-        onPhase,
-        attach,
-        install: opts.install,
-        logger: lineLogger(log, { session: sessionId, node: placed.node.name }),
-        cluster: {
-          nodeId: placed.node.id,
-          nodeName: placed.node.name,
-          manager: cluster.manager,
-          removeObjects: () => removeClusterSession(cluster, sessionId),
-          created: placed.release,
-        },
-      });
-    } finally {
-      placed.release();
-    }
+  const gates = new Map<string, Slots>();
+  const gateOf = (nodeId: string) => {
+    const gate = gates.get(nodeId) ?? new Slots(NODE_CREATE_AT_ONCE);
+    gates.set(nodeId, gate);
+    return gate;
   };
+  const make =
+    (onNode?: string): SandboxFactory =>
+    async (sessionId, onPhase) => {
+      // Placed first, so the place is held (and counted) while the creation waits for the node's gate.
+      const placed = await cluster.place(onNode);
+      const gate = gateOf(placed.node.id);
+      const queued = performance.now();
+      await gate.acquire((ahead) =>
+        onPhase({ phase: 'creating-sandbox', message: `Waiting to create your sandbox on node ${placed.node.name} (${ahead} ahead)` }),
+      );
+      try {
+        let attach: AttachedContainer[] = [];
+        let withMirror = settings;
+        if (mirrors && !opts.registryMirror) {
+          try {
+            const container = await mirrors.ensure(placed.node.id, placed.engine);
+            attach = [{ container, alias: MIRROR_ALIAS.split(':')[0]! }];
+            withMirror = {
+              ...settings,
+              registryMirror: `http://${MIRROR_ALIAS}`,
+              insecureRegistries: [...settings.insecureRegistries, MIRROR_ALIAS],
+            };
+          } catch (err) {
+            // Not fatal: the sandbox still reaches registries by address, only without the node's cache.
+            log(
+              `Warning: no registry mirror on node ${placed.node.name} (${(err as Error).message.split('\n')[0]}); this sandbox pulls without it. ` +
+                `Each node needs the image ${NODE_MIRROR_IMAGE}.`,
+            );
+          }
+        }
+        return await createSandbox(placed.engine, sessionId, withMirror, {
+          onPhase,
+          attach,
+          install: opts.install,
+          logger: lineLogger(log, { session: sessionId, node: placed.node.name }),
+          cluster: {
+            nodeId: placed.node.id,
+            nodeName: placed.node.name,
+            manager: cluster.manager,
+            removeObjects: () => removeClusterSession(cluster, sessionId),
+            created: placed.release,
+          },
+          queuedMs: performance.now() - queued,
+        });
+      } finally {
+        gate.release();
+        placed.release();
+      }
+    };
+  return Object.assign(make(), { on: (nodeId: string) => make(nodeId) });
 }
 
 /** Removes a session's sandbox from whichever node holds it, then its overlay network. */

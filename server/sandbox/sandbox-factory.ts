@@ -2,6 +2,7 @@ import type { Engine } from '../docker/engine.ts';
 import { LABELS } from '../docker/labels.ts';
 import { probePrivilege } from './privilege-probe.ts';
 import { createSandbox } from './sandbox.ts';
+import { Slots } from './slots.ts';
 import { lineLogger } from '../logger.ts';
 import type { SandboxIsolation, SandboxLimits, SandboxMode, SandboxSettings } from './sandbox-settings.ts';
 import type { Phase, SessionSandbox } from './session-sandbox.ts';
@@ -45,32 +46,6 @@ export const MIRROR_ALIAS = 'registry-mirror:5000';
  * the limit, not this gate.
  */
 const CREATE_AT_ONCE = 4;
-
-/** A counting semaphore that tells waiters how many are ahead of them. */
-class Slots {
-  readonly #max: number;
-  #busy = 0;
-  readonly #waiting: Array<() => void> = [];
-
-  constructor(max: number) {
-    this.#max = max;
-  }
-
-  async acquire(onWait: (ahead: number) => void): Promise<void> {
-    if (this.#busy < this.#max) {
-      this.#busy++;
-      return;
-    }
-    onWait(this.#waiting.length + 1);
-    await new Promise<void>((resolve) => this.#waiting.push(resolve));
-  }
-
-  release(): void {
-    const next = this.#waiting.shift();
-    if (next) next();
-    else this.#busy--;
-  }
-}
 
 /**
  * Makes sandboxes with settings worked out once, on first use (the engine may be down at

@@ -1,15 +1,9 @@
 import crypto from 'node:crypto';
 import type { Logger } from '../logger.ts';
 import type { SandboxFactory } from './sandbox-factory.ts';
-import type { SessionSandbox } from './session-sandbox.ts';
+import type { PooledSandbox, WarmPool } from './warm-pool.ts';
 
 const REFILL_DELAY_MS = 3000;
-
-/** A sandbox made ahead of time, under the session id it will be handed to (its labels carry it). */
-export interface PooledSandbox {
-  sessionId: string;
-  sandbox: Promise<SessionSandbox>;
-}
 
 /**
  * A warm pool of ready sandboxes (engine started, mirror configured), so the first Run of a visit
@@ -17,7 +11,7 @@ export interface PooledSandbox {
  * exactly one new session (take() removes it synchronously); the pool refills in the background,
  * one sandbox at a time, so refilling never competes with itself for the engine.
  */
-export class SandboxPool {
+export class SandboxPool implements WarmPool {
   /** How many it keeps ready; an instructor's class size may raise it (then call fill()). */
   size: number;
   readonly #factory: SandboxFactory;

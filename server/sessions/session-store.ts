@@ -7,7 +7,7 @@ import { StopChannels } from '../runs/stop-channels.ts';
 import type { Principal } from '../security/request-guard.ts';
 import { principalKey } from '../security/request-guard.ts';
 import type { SandboxFactory } from '../sandbox/sandbox-factory.ts';
-import type { SandboxPool } from '../sandbox/sandbox-pool.ts';
+import type { WarmPool } from '../sandbox/warm-pool.ts';
 import { Session } from './session.ts';
 
 /** Finished runs kept per session (for re-attaching after a reload), and runs going at once. */
@@ -33,7 +33,7 @@ export interface SessionStoreOptions {
   /** Variables every run gets. */
   runEnv: string[];
   /** Ready sandboxes for new sessions, when configured. */
-  pool?: SandboxPool | undefined;
+  pool?: WarmPool | undefined;
   /** Told of every run as it starts (workshop mode records each block's result when it ends). */
   onRun?: ((session: Session, run: Run) => void) | undefined;
   /** Sessions and runs log through children of it, with their ids. */

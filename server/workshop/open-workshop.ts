@@ -1,10 +1,10 @@
 import type { Config } from '../config.ts';
-import type { SandboxPool } from '../sandbox/sandbox-pool.ts';
+import type { WarmPool } from '../sandbox/warm-pool.ts';
 import { Workshop } from './workshop.ts';
 import { WorkshopDb } from './workshop-db.ts';
 
 /** Opens the workshop's database (migrating it, and deleting rows past the retention) and the workshop. */
-export function openWorkshop(config: Config, pool: SandboxPool, runEnv: string[], log: (line: string) => void): Workshop {
+export function openWorkshop(config: Config, pool: WarmPool, runEnv: string[], log: (line: string) => void): Workshop {
   const db = new WorkshopDb(config.workshopDb);
   const deleted = db.deleteOlderThan(config.workshopRetentionDays);
   if (deleted > 0) log(`Workshop: deleted ${deleted} record(s) older than ${config.workshopRetentionDays} days (WORKSHOP_RETENTION_DAYS).`);

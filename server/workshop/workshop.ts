@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Run } from '../runs/run.ts';
 import type { Principal } from '../security/request-guard.ts';
 import { principalKey } from '../security/request-guard.ts';
-import type { SandboxPool } from '../sandbox/sandbox-pool.ts';
+import type { WarmPool } from '../sandbox/warm-pool.ts';
 import type { Session } from '../sessions/session.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import { buildRoom, type Room } from './room.ts';
@@ -27,7 +27,7 @@ export interface WorkshopOptions {
   /** Hosted (password or proxy): the token is a script's, not a person's, and is no one in the room. */
   hosted: boolean;
   /** The warm pool a class size grows, and its caps. */
-  pool?: SandboxPool | undefined;
+  pool?: WarmPool | undefined;
   baseWarmPool: number;
   poolCap: number;
   /** Variables every run gets (REGISTRY): checks see them too. */
