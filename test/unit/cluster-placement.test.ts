@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ClusterNode } from '../../server/cluster/cluster-nodes.ts';
 import { readNodes } from '../../server/cluster/cluster-nodes.ts';
 import { DEFAULT_NODE_CAPACITY, NODE_LABELS } from '../../server/cluster/node-labels.ts';
 import { placeSandbox } from '../../server/cluster/place-sandbox.ts';
+import { fakeNode } from './fake-node.ts';
 
-const node = (name: string, more: Partial<ClusterNode> = {}): ClusterNode => ({
-  id: `id-${name}`,
-  name,
-  ready: true,
-  active: true,
-  engineUrl: `tcp://${name}:2376`,
-  capacity: 4,
-  ...more,
-});
+const node = fakeNode;
 
 describe('placement: where a new sandbox goes', () => {
   it('the node with the most room (capacity minus the sandboxes it holds)', () => {

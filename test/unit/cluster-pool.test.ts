@@ -4,16 +4,9 @@ import type { NodeReport } from '../../server/cluster/node-report.ts';
 import { pickPooledNode } from '../../server/cluster/pick-pooled-node.ts';
 import { ClusterPool } from '../../server/sandbox/cluster-pool.ts';
 import { fakeFactory, recordingLogger, settle } from './fake-sandbox.ts';
+import { fakeNode } from './fake-node.ts';
 
-const node = (name: string, more: Partial<ClusterNode> = {}): ClusterNode => ({
-  id: `id-${name}`,
-  name,
-  ready: true,
-  active: true,
-  engineUrl: `tcp://${name}:2376`,
-  capacity: 4,
-  ...more,
-});
+const node = fakeNode;
 const report = (n: ClusterNode, holds = 0, reachable = true): NodeReport => ({ node: n, reachable, holds, mine: holds });
 
 describe('pickPooledNode: whose pooled sandbox a new session takes', () => {
