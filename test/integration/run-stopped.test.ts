@@ -130,7 +130,7 @@ describe('Stop with a long grace (60 s): the grace serves programs that handle S
   // Bounded against unbounded: each of these would take the whole 60 s grace if Stop waited for it.
   it.each([
     ['ignores INT itself', `trap '' INT; echo armed; yes`],
-    ['has a child that ignores INT and TERM', `echo armed; bash -c "trap '' INT TERM; yes"`],
+    ['has a child that ignores INT and TERM', `bash -c "trap '' INT TERM; echo armed; yes"`],
   ])('a command that %s is killed without waiting for the grace', async (_what, command) => {
     const { info, ms } = await stopAfter(slow, slowSession, command, 'armed');
     expect(info).toMatchObject({ status: 'exited', exitCode: 137, stopped: true });
