@@ -21,7 +21,7 @@ import { newToken } from './security/token.ts';
 import { SandboxPool } from './sandbox/sandbox-pool.ts';
 import { ClusterPool } from './sandbox/cluster-pool.ts';
 import type { WarmPool } from './sandbox/warm-pool.ts';
-import type { NodeHealth } from './protocol.ts';
+import { nodeHealth } from './cluster/node-report.ts';
 import { SessionStore } from './sessions/session-store.ts';
 import { ensureSiteBuilt } from './site-build.ts';
 import { openWorkshop } from './workshop/open-workshop.ts';
@@ -157,21 +157,7 @@ async function main(): Promise<void> {
     log,
   });
   disk.start();
-  const nodes = room
-    ? (): NodeHealth[] =>
-        // By name: the manager lists its nodes in no set order.
-        [...(room.nodes ?? [])]
-          .sort((a, b) => a.node.name.localeCompare(b.node.name))
-          .map((r) => ({
-            name: r.node.name,
-            ready: r.node.ready,
-            active: r.node.active,
-            reachable: r.reachable,
-            holds: r.reachable ? r.holds : null,
-            capacity: r.node.capacity,
-            pooled: clusterPool?.readyOn(r.node.id) ?? 0,
-          }))
-    : undefined;
+  const nodes = room ? () => nodeHealth(room.nodes ?? [], (id) => clusterPool?.readyOn(id) ?? 0) : undefined;
   const { listen } = createApp(config, { engine, guard, store, log, pool, registry, disk: () => disk.latest, workshop, nodes });
   const running = await listen();
   pool.fill();

@@ -30,6 +30,11 @@ async function firstRunPhases(session: string): Promise<string[]> {
   return r.messages.filter((m) => m.type === 'phase').map((m) => (m as { phase: string }).phase);
 }
 
+/** Polls the node's entry in /api/health (the server looks at the nodes every 5 s) until it matches. */
+function nodePoll(name: string, timeout: number, message: string) {
+  return expect.poll(async () => (await nodesInHealth()).find((n) => n.name === name), { timeout, interval: 1000, message });
+}
+
 beforeAll(async () => {
   cluster = await startTestCluster({ capacity: 2 });
   app = await startAppServer({ ...cluster.env, WARM_POOL: '1', MAX_SESSIONS: '20', MAX_SESSIONS_PER_USER: '20' });
@@ -73,37 +78,19 @@ describe('a warm pool per node, and health per node, on a three-node Docker Swar
 
   it('a drained node: health says so, its pooled sandbox is removed, and a new session takes one from another node', async () => {
     await cluster.setAvailability('rdn-node-2', 'drain');
-    await expect
-      .poll(async () => (await nodesInHealth()).find((n) => n.name === 'rdn-node-2'), {
-        timeout: 60_000,
-        interval: 1000,
-        message: 'rdn-node-2 in /api/health',
-      })
-      .toMatchObject({ active: false, reachable: true, holds: 0, pooled: 0 });
+    await nodePoll('rdn-node-2', 60_000, 'rdn-node-2 in /api/health').toMatchObject({ active: false, reachable: true, holds: 0, pooled: 0 });
     const session = await app.api.createSession();
     const phases = await firstRunPhases(session);
     expect(phases, "the first Run's phases").not.toContain('creating-sandbox');
     // Node 1 holds the first session and its pool's refill (full); node 3 has a pooled one and room.
     expect(await nodeOf(session), 'the node of a session made while rdn-node-2 was drained').toBe('rdn-node-3');
     await cluster.setAvailability('rdn-node-2', 'active');
-    await expect
-      .poll(async () => (await nodesInHealth()).find((n) => n.name === 'rdn-node-2'), {
-        timeout: 240_000,
-        interval: 1000,
-        message: 'rdn-node-2 back in use',
-      })
-      .toMatchObject({ active: true, pooled: 1 });
+    await nodePoll('rdn-node-2', 240_000, 'rdn-node-2 back in use').toMatchObject({ active: true, pooled: 1 });
   });
 
   it('a stopped node: health says it does not answer, with nothing pooled there', async () => {
     await cluster.stopNode('rdn-node-3');
-    await expect
-      .poll(async () => (await nodesInHealth()).find((n) => n.name === 'rdn-node-3'), {
-        timeout: 60_000,
-        interval: 1000,
-        message: 'rdn-node-3 in /api/health',
-      })
-      .toMatchObject({ reachable: false, holds: null, pooled: 0, capacity: 2 });
+    await nodePoll('rdn-node-3', 60_000, 'rdn-node-3 in /api/health').toMatchObject({ reachable: false, holds: null, pooled: 0, capacity: 2 });
     const others = (await nodesInHealth()).filter((n) => n.name !== 'rdn-node-3');
     expect(
       others.map((n) => n.reachable),
