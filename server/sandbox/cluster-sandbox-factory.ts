@@ -6,6 +6,7 @@ import { MIRROR_ALIAS, type AttachedContainer, type SandboxFactory, type Sandbox
 import type { SandboxSettings } from './sandbox-settings.ts';
 import { createSandbox } from './sandbox.ts';
 import { Slots } from './slots.ts';
+import { EngineStarts } from './engine-starts.ts';
 
 /**
  * Sandboxes made at once on one node; the rest wait their turn there (and say so). Each creation
@@ -15,6 +16,8 @@ import { Slots } from './slots.ts';
  * attaches at a time on the manager, and the nodes still make sandboxes side by side: 50 of 50.
  */
 const NODE_CREATE_AT_ONCE = 2;
+/** A node's sandbox engines starting at once when none waits to be made there (one at a time before). */
+const NODE_ENGINE_STARTS_AT_ONCE = 2;
 
 /** A cluster's factory, and the same pinned to one node (the warm pool keeps sandboxes per node). */
 export type ClusterSandboxFactory = SandboxFactory & { on(nodeId: string): SandboxFactory };
@@ -47,10 +50,15 @@ export function clusterSandboxFactory(
     insecureRegistries: opts.insecureRegistries,
     hostSocket: undefined,
   };
-  const gates = new Map<string, Slots>();
+  // Per node, as on a single host: its creations, and its engines' start-ups behind them (engine-starts.ts).
+  const gates = new Map<string, { slots: Slots; engines: EngineStarts }>();
   const gateOf = (nodeId: string) => {
-    const gate = gates.get(nodeId) ?? new Slots(NODE_CREATE_AT_ONCE);
-    gates.set(nodeId, gate);
+    let gate = gates.get(nodeId);
+    if (!gate) {
+      const slots = new Slots(NODE_CREATE_AT_ONCE);
+      gate = { slots, engines: new EngineStarts(NODE_ENGINE_STARTS_AT_ONCE, () => slots.waiting) };
+      gates.set(nodeId, gate);
+    }
     return gate;
   };
   const make =
@@ -60,7 +68,7 @@ export function clusterSandboxFactory(
       const placed = await cluster.place(onNode);
       const gate = gateOf(placed.node.id);
       const queued = performance.now();
-      await gate.acquire((ahead) =>
+      await gate.slots.acquire((ahead) =>
         onPhase({ phase: 'creating-sandbox', message: `Waiting to create your sandbox on node ${placed.node.name} (${ahead} ahead)` }),
       );
       try {
@@ -96,9 +104,11 @@ export function clusterSandboxFactory(
             created: placed.release,
           },
           queuedMs: performance.now() - queued,
+          engineTurn: (start) => gate.engines.run(start),
         });
       } finally {
-        gate.release();
+        gate.slots.release();
+        gate.engines.wake();
         placed.release();
       }
     };

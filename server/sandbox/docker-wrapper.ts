@@ -1,5 +1,8 @@
 import type { SandboxFile } from './tar-files.ts';
 
+/** Made by the sandbox's entrypoint (scripts/images/sandbox-entrypoint): its engine starts on a line written to `start` there. */
+export const ENGINE_CONTROL_DIR = '/run/rdn-engine';
+
 /** Written by the server's engine wait (wait-for-engine.ts) once the sandbox's engine answers. */
 export const ENGINE_READY_FILE = '/run/rdn/engine-ready';
 /** Written by the same wait when it gives up, so a waiting `docker` stops waiting too. */
@@ -9,20 +12,28 @@ export const WRAPPER_BIN_DIR = '/run/rdn/bin';
 
 /**
  * `docker` for the reader's commands. A sandbox is handed out once its container runs, while its
- * own engine may still be starting (a Run such as `echo hi` should not wait for an engine it does
- * not use); a `docker` run before the engine answers waits for it here, saying so after a second,
- * instead of failing with "Cannot connect to the Docker daemon". Plain sh: it runs before every
- * docker command, and dash starts faster than bash.
+ * own engine may not have started yet (a Run such as `echo hi` should not wait for an engine it
+ * does not use, and under a burst of new sessions the server holds engines back: engine-starts.ts).
+ * A `docker` run before the engine answers starts it at once (the entrypoint's go-ahead pipe, as
+ * the server's wait does) and waits for it here, saying so after a second, instead of failing with
+ * "Cannot connect to the Docker daemon". It stops waiting when the server's wait marks the engine
+ * ready or failed, or when the engine answers it (the server's wait may not have begun), and after
+ * 10 minutes at most. Plain sh: it runs before every docker command, and dash starts faster than bash.
  */
 const WRAPPER = `#!/bin/sh
-# Installed by the notes server: waits for this sandbox's Docker engine, then runs the real docker.
+# Installed by the notes server: starts this sandbox's Docker engine if it has not started yet,
+# waits for it, then runs the real docker.
 if [ ! -e ${ENGINE_READY_FILE} ]; then
+  c=${ENGINE_CONTROL_DIR}/start
+  [ -p "$c" ] && /usr/bin/timeout 5 /bin/sh -c 'echo go >"$0"' "$c" 2>/dev/null
+  s=\${DOCKER_HOST:-unix:///var/run/docker.sock}; s=\${s#unix://}
   i=0
   while [ ! -e ${ENGINE_READY_FILE} ]; do
-    if [ -e ${ENGINE_FAILED_FILE} ] || [ "$i" -ge 900 ]; then
+    if [ -e ${ENGINE_FAILED_FILE} ] || [ "$i" -ge 6000 ]; then
       echo "docker: this sandbox's Docker engine did not start (its log: /var/log/dockerd.log). Restart the session for a new sandbox." >&2
       exit 1
     fi
+    [ -S "$s" ] && /usr/bin/docker version >/dev/null 2>&1 && break
     [ "$i" -eq 10 ] && echo "docker: waiting for this sandbox's Docker engine to start..." >&2
     /usr/bin/sleep 0.1
     i=$((i + 1))

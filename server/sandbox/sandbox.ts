@@ -34,6 +34,8 @@ export interface CreateSandboxOptions {
   cluster?: ClusterPlacement;
   /** How long the creation waited for its turn (the factory's gate), for the timings line. */
   queuedMs?: number;
+  /** When the sandbox's engine may start (EngineStarts.run); unset: at once. */
+  engineTurn?: (start: () => Promise<void>) => Promise<void>;
 }
 
 /** Where a sandbox on a cluster lives, and what it takes to remove it and to say it is unreachable. */
@@ -266,10 +268,14 @@ export async function createSandbox(engine: Engine, sessionId: string, settings:
     // Handed out now, while its engine starts: a Run that needs no engine does not wait for one,
     // and `docker` waits for it in the sandbox (docker-wrapper.ts). Under a burst of new sessions
     // the engine's start-up was a third of each creation's time in the factory's gate.
-    sandbox.engineReady = waitForEngine(sandbox, opts.engineStartTimeoutMs ?? 60_000).then(
+    const turn = opts.engineTurn ?? ((start) => start());
+    sandbox.engineReady = turn(() => {
+      steps.lap('engine-turn');
+      return waitForEngine(sandbox, opts.engineStartTimeoutMs ?? 60_000);
+    }).then(
       () => {
         steps.lap('engine');
-        opts.logger?.info(`Sandbox engine ready: ${steps.last()}`);
+        opts.logger?.info(`Sandbox engine ready: ${steps.last(2)}`);
       },
       async (err: unknown) => {
         // A sandbox killed or removed meanwhile has no engine to wait for: nothing to report.

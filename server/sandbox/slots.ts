@@ -17,6 +17,11 @@ export class Slots {
     await new Promise<void>((resolve) => this.#waiting.push(resolve));
   }
 
+  /** How many wait for a slot. */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
   release(): void {
     const next = this.#waiting.shift();
     if (next) next();

@@ -14,10 +14,11 @@ export class StepTimer {
     this.#last = t;
   }
 
-  /** The latest step: `engine 900 ms (total 2400 ms)` */
-  last(): string {
-    const [name, v] = this.#laps.at(-1) ?? ['none', 0];
-    return `${name} ${Math.round(v)} ms (total ${Math.round(this.#last - this.#start)} ms)`;
+  /** The latest `count` steps: `engine 900 ms (total 2400 ms)` */
+  last(count = 1): string {
+    const laps = this.#laps.slice(-count);
+    const shown = laps.length > 0 ? laps.map(([name, v]) => `${name} ${Math.round(v)} ms`).join(', ') : 'none 0 ms';
+    return `${shown} (total ${Math.round(this.#last - this.#start)} ms)`;
   }
 
   /** `network 12 ms, create 80 ms, … (total 1520 ms)` */

@@ -1,4 +1,4 @@
-import { ENGINE_FAILED_FILE, ENGINE_READY_FILE } from './docker-wrapper.ts';
+import { ENGINE_CONTROL_DIR, ENGINE_FAILED_FILE, ENGINE_READY_FILE } from './docker-wrapper.ts';
 import type { SessionSandbox } from './session-sandbox.ts';
 
 /**
@@ -10,6 +10,11 @@ import type { SessionSandbox } from './session-sandbox.ts';
 const SCRIPT = [
   // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansions in the script, not a template
   's=${DOCKER_HOST:-unix:///var/run/docker.sock}; s=${s#unix://}; end=$((SECONDS + $1)); out="no engine socket at $s yet"',
+  // First the go-ahead: the sandbox's entrypoint makes the pipe at once and starts its engine when
+  // a line arrives. Blocks until the entrypoint reads it, so bounded; an image from before the pipe
+  // starts its engine on its own, and is waited for only the few seconds the pipe would take.
+  `c=${ENGINE_CONTROL_DIR}; for _ in {1..100}; do [ -p $c/start ] || [ -e $c/told ] && break; /usr/bin/sleep 0.1; done`,
+  `[ -p $c/start ] && { /usr/bin/timeout 30 /bin/bash -c 'echo go >"$0"' $c/start || { : >${ENGINE_FAILED_FILE}; echo "the sandbox did not take the go-ahead to start its engine"; exit 1; }; }`,
   'while :; do',
   // A DOCKER_HOST that is not a socket (a host engine over tcp) is asked at once.
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion in the script, not a template

@@ -55,11 +55,14 @@ describe('running a block through the public API, in a sandbox with its own engi
   });
 
   it('makes a docker command that comes before the engine answers wait for it, and say so, instead of failing', async () => {
-    // The sandbox is handed out while its engine starts; the mark the server leaves once the engine
-    // answers is taken away here, and put back two seconds later, as if the engine were still starting.
+    // The sandbox is handed out while its engine starts. Here the mark the server leaves once the
+    // engine answers is taken away, and docker is pointed at a socket that appears two seconds
+    // later (a link to the engine's), as if the engine were still starting.
     const r = await api.run(
       sessionA,
-      'rm -f /run/rdn/engine-ready; (sleep 2; : >/run/rdn/engine-ready) & docker version --format "server={{.Server.Version}}"',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
+      'rm -f /run/rdn/engine-ready /tmp/later.sock; real=${DOCKER_HOST#unix://}; (sleep 2; ln -s "$real" /tmp/later.sock) & ' +
+        'DOCKER_HOST=unix:///tmp/later.sock docker version --format "server={{.Server.Version}}"; : >/run/rdn/engine-ready',
     );
     expect(r.exitCode, r.text).toBe(0);
     expect(r.text, 'what docker printed while the engine was starting').toContain("docker: waiting for this sandbox's Docker engine to start");
