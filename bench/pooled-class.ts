@@ -1,3 +1,5 @@
+import WebSocket from 'ws';
+import { sessionEventsPath } from '../server/protocol.ts';
 import type { ApiClient } from '../test/support/api-client.ts';
 import { startAppServer } from '../test/support/app-server.ts';
 import { ms, now, summarize, type Summary } from './stats.ts';
@@ -12,11 +14,20 @@ export interface PooledClassFigures {
   firstByte: Summary;
 }
 
-/** A reader arriving: a new session and its first Run; the time to the first output byte. */
-async function arrive(api: ApiClient): Promise<{ ok: boolean; pooled: boolean; ms: number }> {
+/**
+ * A reader arriving: a new session and its first Run; the time to the first output byte. As the
+ * page does, it opens the session panel's feed a moment after the Run starts (the page's first
+ * retry is 250 ms), and keeps it open until the class leaves (`until`).
+ */
+async function arrive(api: ApiClient, until: Promise<void>): Promise<{ ok: boolean; pooled: boolean; ms: number }> {
   const t = now();
   const session = await api.createSession();
   const id = await api.startRun(session, 'echo ok');
+  setTimeout(() => {
+    const panel = new WebSocket(api.wsUrl(sessionEventsPath(session)), { headers: { Authorization: `Bearer ${api.token}` } });
+    panel.on('error', () => undefined);
+    void until.then(() => panel.close());
+  }, 250);
   const stream = api.stream(id);
   let first: number | undefined;
   let made = false;
@@ -50,12 +61,15 @@ export async function measurePooledClass(size: number, log: (line: string) => vo
     }
     const fillSeconds = ms(t) / 1000;
     log(`pooled class of ${size}: all arrive within a second`);
+    let leave!: () => void;
+    const left = new Promise<void>((resolve) => (leave = resolve));
     const outcomes = await Promise.all(
       Array.from({ length: size }, async (_, i) => {
         await new Promise((r) => setTimeout(r, (1000 * i) / size));
-        return arrive(app.api).catch(() => ({ ok: false, pooled: false, ms: Number.NaN }));
+        return arrive(app.api, left).catch(() => ({ ok: false, pooled: false, ms: Number.NaN }));
       }),
     );
+    leave();
     return {
       size,
       ok: outcomes.filter((o) => o.ok).length,

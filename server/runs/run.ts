@@ -135,6 +135,11 @@ export class Run extends EventEmitter<RunEvents> {
     this.#armDetachTimer();
   }
 
+  /** When the run was made (ms since the epoch). */
+  get createdAt(): number {
+    return this.#createdAt;
+  }
+
   get finished(): boolean {
     return this.status === 'exited' || this.status === 'failed';
   }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Phase } from '../../server/sandbox/session-sandbox.ts';
 import { EngineDidNotStartError } from '../../server/sandbox/wait-for-engine.ts';
+import type { Run } from '../../server/runs/run.ts';
 import { Session } from '../../server/sessions/session.ts';
 import { fakeFactory, recordingLogger } from './fake-sandbox.ts';
 
@@ -75,14 +76,75 @@ describe('Session', () => {
   it("starts the panel's inventory feed once the engine answers, not when the sandbox is handed out", async () => {
     const f = fakeFactory({ engineStarting: true });
     const session = new Session('s1', 'browser:a', f);
+    session.watch();
     await session.sandbox(() => undefined);
     const sandbox = f.made[0]!;
-    const feeds = () => sandbox.execs.filter((e) => e.opts.cmd.includes('events')).length;
+    const feeds = () => sandbox.execs.filter((e) => e.opts.cmd.join(' ').includes('events')).length;
     await vi.advanceTimersByTimeAsync(5000);
     expect(feeds(), 'event feeds started while the engine was still starting').toBe(0);
     sandbox.engineAnswers();
     await vi.advanceTimersByTimeAsync(1000);
     expect(feeds(), 'event feeds started once the engine answered').toBe(1);
+  });
+
+  it('reads the engine for the panel only once a panel watches, and once however many watch', async () => {
+    const f = fakeFactory();
+    const session = new Session('s1', 'browser:a', f);
+    await session.sandbox(() => undefined);
+    const sandbox = f.made[0]!;
+    const feeds = () => sandbox.execs.filter((e) => e.opts.cmd.join(' ').includes('events')).length;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(feeds(), 'event feeds started with nobody watching').toBe(0);
+    const unwatch = session.watch();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(feeds(), 'event feeds once a panel watches').toBe(1);
+    unwatch();
+    unwatch();
+    session.watch();
+    session.watch();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(feeds(), 'event feeds after more panels came and went').toBe(1);
+  });
+
+  it("lets the session's young Runs go first: the feed waits while one is under 2 s old and going", async () => {
+    const f = fakeFactory();
+    const session = new Session('s1', 'browser:a', f);
+    await session.sandbox(() => undefined);
+    const sandbox = f.made[0]!;
+    const feeds = () => sandbox.execs.filter((e) => e.opts.cmd.join(' ').includes('events')).length;
+    const run = { finished: false, createdAt: Date.now() } as unknown as Run;
+    session.runs.set('r1', run);
+    session.watch();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(feeds(), 'event feeds while the first Run is 1 s old and going').toBe(0);
+    (run as { finished: boolean }).finished = true;
+    await vi.advanceTimersByTimeAsync(250);
+    expect(feeds(), 'event feeds once it ended').toBe(1);
+    const long = new Session('s2', 'browser:a', f);
+    await long.sandbox(() => undefined);
+    const other = f.made[1]!;
+    long.runs.set('r2', { finished: false, createdAt: Date.now() } as unknown as Run);
+    long.watch();
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(other.execs.filter((e) => e.opts.cmd.join(' ').includes('events')).length, 'at 1.5 s').toBe(0);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(other.execs.filter((e) => e.opts.cmd.join(' ').includes('events')).length, 'a Run still going after 2 s lets the feed start').toBe(1);
+  });
+
+  it('a panel watching before the sandbox exists gets the feed of the sandbox made later, and of its replacement', async () => {
+    const f = fakeFactory();
+    const session = new Session('s1', 'browser:a', f);
+    session.watch();
+    await session.sandbox(() => undefined);
+    await vi.advanceTimersByTimeAsync(1000);
+    const first = f.made[0]!;
+    expect(first.execs.filter((e) => e.opts.cmd.join(' ').includes('events')).length).toBe(1);
+    first.die();
+    await session.sandbox(() => undefined);
+    await vi.advanceTimersByTimeAsync(1000);
+    const second = f.made[1]!;
+    expect(second, 'the replacement sandbox').toBeDefined();
+    expect(second.execs.filter((e) => e.opts.cmd.join(' ').includes('events')).length, 'event feeds on the replacement').toBe(1);
   });
 
   it('a sandbox whose engine did not start is removed, and the next Run is told why', async () => {
