@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Phase } from '../../server/sandbox/session-sandbox.ts';
 import { EngineDidNotStartError } from '../../server/sandbox/wait-for-engine.ts';
+import { EVENTS_COMMAND } from '../../server/sessions/inventory-snapshot.ts';
 import { Session } from '../../server/sessions/session.ts';
 import { fakeFactory, recordingLogger } from './fake-sandbox.ts';
 
@@ -77,7 +78,7 @@ describe('Session', () => {
     const session = new Session('s1', 'browser:a', f);
     await session.sandbox(() => undefined);
     const sandbox = f.made[0]!;
-    const feeds = () => sandbox.execs.filter((e) => e.opts.cmd.includes('events')).length;
+    const feeds = () => sandbox.execs.filter((e) => e.opts.cmd === EVENTS_COMMAND).length;
     await vi.advanceTimersByTimeAsync(5000);
     expect(feeds(), 'event feeds started while the engine was still starting').toBe(0);
     sandbox.engineAnswers();
