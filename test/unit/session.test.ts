@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Phase } from '../../server/sandbox/session-sandbox.ts';
 import { EngineDidNotStartError } from '../../server/sandbox/wait-for-engine.ts';
 import type { Run } from '../../server/runs/run.ts';
+import { EVENTS_COMMAND } from '../../server/sessions/inventory-snapshot.ts';
 import { Session } from '../../server/sessions/session.ts';
 import { fakeFactory, recordingLogger } from './fake-sandbox.ts';
 
@@ -79,7 +80,7 @@ describe('Session', () => {
     session.watch();
     await session.sandbox(() => undefined);
     const sandbox = f.made[0]!;
-    const feeds = () => sandbox.execs.filter((e) => e.opts.cmd.join(' ').includes('events')).length;
+    const feeds = () => sandbox.execs.filter((e) => e.opts.cmd === EVENTS_COMMAND).length;
     await vi.advanceTimersByTimeAsync(5000);
     expect(feeds(), 'event feeds started while the engine was still starting').toBe(0);
     sandbox.engineAnswers();
@@ -92,7 +93,7 @@ describe('Session', () => {
     const session = new Session('s1', 'browser:a', f);
     await session.sandbox(() => undefined);
     const sandbox = f.made[0]!;
-    const feeds = () => sandbox.execs.filter((e) => e.opts.cmd.join(' ').includes('events')).length;
+    const feeds = () => sandbox.execs.filter((e) => e.opts.cmd === EVENTS_COMMAND).length;
     await vi.advanceTimersByTimeAsync(10_000);
     expect(feeds(), 'event feeds started with nobody watching').toBe(0);
     const unwatch = session.watch();
@@ -111,7 +112,7 @@ describe('Session', () => {
     const session = new Session('s1', 'browser:a', f);
     await session.sandbox(() => undefined);
     const sandbox = f.made[0]!;
-    const feeds = () => sandbox.execs.filter((e) => e.opts.cmd.join(' ').includes('events')).length;
+    const feeds = () => sandbox.execs.filter((e) => e.opts.cmd === EVENTS_COMMAND).length;
     const run = { finished: false, createdAt: Date.now() } as unknown as Run;
     session.runs.set('r1', run);
     session.watch();
@@ -126,9 +127,9 @@ describe('Session', () => {
     long.runs.set('r2', { finished: false, createdAt: Date.now() } as unknown as Run);
     long.watch();
     await vi.advanceTimersByTimeAsync(1500);
-    expect(other.execs.filter((e) => e.opts.cmd.join(' ').includes('events')).length, 'at 1.5 s').toBe(0);
+    expect(other.execs.filter((e) => e.opts.cmd === EVENTS_COMMAND).length, 'at 1.5 s').toBe(0);
     await vi.advanceTimersByTimeAsync(1000);
-    expect(other.execs.filter((e) => e.opts.cmd.join(' ').includes('events')).length, 'a Run still going after 2 s lets the feed start').toBe(1);
+    expect(other.execs.filter((e) => e.opts.cmd === EVENTS_COMMAND).length, 'a Run still going after 2 s lets the feed start').toBe(1);
   });
 
   it('a panel watching before the sandbox exists gets the feed of the sandbox made later, and of its replacement', async () => {
@@ -138,13 +139,13 @@ describe('Session', () => {
     await session.sandbox(() => undefined);
     await vi.advanceTimersByTimeAsync(1000);
     const first = f.made[0]!;
-    expect(first.execs.filter((e) => e.opts.cmd.join(' ').includes('events')).length).toBe(1);
+    expect(first.execs.filter((e) => e.opts.cmd === EVENTS_COMMAND).length).toBe(1);
     first.die();
     await session.sandbox(() => undefined);
     await vi.advanceTimersByTimeAsync(1000);
     const second = f.made[1]!;
     expect(second, 'the replacement sandbox').toBeDefined();
-    expect(second.execs.filter((e) => e.opts.cmd.join(' ').includes('events')).length, 'event feeds on the replacement').toBe(1);
+    expect(second.execs.filter((e) => e.opts.cmd === EVENTS_COMMAND).length, 'event feeds on the replacement').toBe(1);
   });
 
   it('a sandbox whose engine did not start is removed, and the next Run is told why', async () => {
