@@ -22,6 +22,9 @@ const CTRL_C = '\x03';
  * from their clients until the exec's input drains: a command that never reads must not make the
  * server buffer whatever a client sends.
  */
+/** How long a run goes before its sandbox's stop channel is opened (stop-channels.ts). */
+const STOP_CHANNEL_AFTER_MS = 300;
+
 export const STDIN_HIGH = 1024 * 1024;
 const LATE_RESIZE_MS = 150;
 
@@ -186,8 +189,13 @@ export class Run extends EventEmitter<RunEvents> {
         exec = await this.#sandbox.exec(runExecOptions(this.id, this.command, startedWith, this.#opts.env));
       }
       this.#exec = exec;
-      // Once the command runs (not before: it would compete with it for the engine), so Stop finds it open.
-      this.#stopChannels.open(this.#sandbox);
+      // Once the command has run a moment, so Stop finds it open: not beside the command's start, where
+      // it competes with it for the engine (a class of 50 arriving at once waited for 50 of them), and
+      // never for a command that ends at once. A Stop before then starts a one-off helper instead.
+      const running = this.#sandbox;
+      setTimeout(() => {
+        if (!this.finished) this.#stopChannels.open(running);
+      }, STOP_CHANNEL_AFTER_MS).unref();
       // The wrapper set the size it was started with; a resize that came while the exec was being
       // made is applied once the wrapper's own stty is surely done.
       setTimeout(() => {

@@ -78,6 +78,8 @@ describe('Run', () => {
     const first = new Run(options({ id: 'run-1', stopChannels }));
     void first.start(async () => sandbox);
     await settle();
+    // The channel opens once a run has gone a moment (300 ms).
+    await vi.advanceTimersByTimeAsync(300);
     sandbox.runs[0]!.end(0);
     await first.ended;
     const second = new Run(options({ id: 'run-2', stopChannels }));
@@ -89,12 +91,30 @@ describe('Run', () => {
     expect(sandbox.helpers.map((c) => c.slice(0, 2).join(' '))).toEqual(['rdn-stop-channel run-2']);
   });
 
+  it('a run that ends at once opens no stop channel, and a Stop in its first moment takes the one-off helper', async () => {
+    const sandbox = new FakeSandbox('session-1', 1);
+    const stopChannels = new StopChannels(silentLogger);
+    const quick = new Run(options({ id: 'run-1', stopChannels }));
+    void quick.start(async () => sandbox);
+    await settle();
+    sandbox.runs[0]!.end(0);
+    await quick.ended;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sandbox.execs.filter((e) => e.opts.cmd.includes('rdn-stop-channel')).length, 'stop channels opened').toBe(0);
+    const stopped = new Run(options({ id: 'run-2', stopChannels }));
+    void stopped.start(async () => sandbox);
+    await settle();
+    expect(await stopped.stop()).toMatchObject({ exitCode: 130, stopped: true });
+    expect(sandbox.helpers.map((c) => c.join(' ')).join('\n')).toMatch(/rdn_stop_run run-2 \d+$/);
+  });
+
   it('a stop channel that ended (its shell killed by the reader): Stop falls back to the one-off helper', async () => {
     const sandbox = new FakeSandbox('session-1', 1);
     const stopChannels = new StopChannels(silentLogger);
     const run = new Run(options({ stopChannels }));
     void run.start(async () => sandbox);
     await settle();
+    await vi.advanceTimersByTimeAsync(300);
     const channel = sandbox.execs.find((e) => e.opts.cmd.includes('rdn-stop-channel'));
     expect(channel, 'the first run opens the stop channel').toBeDefined();
     channel!.end(143);
