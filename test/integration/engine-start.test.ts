@@ -3,9 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../server/config.ts';
 import type { Engine } from '../../server/docker/engine.ts';
 import { DOCKER_WRAPPER_FILE, ENGINE_CONTROL_DIR, ENGINE_READY_FILE } from '../../server/sandbox/docker-wrapper.ts';
-import { probePrivilege } from '../../server/sandbox/privilege-probe.ts';
 import { createSandbox, removeSessionObjects, type Sandbox } from '../../server/sandbox/sandbox.ts';
-import { requireEngine, testLabels } from '../support/engine.ts';
+import { requireEngine, testSandboxSettings } from '../support/engine.ts';
 
 // The server holds a new sandbox's engine back while other sandboxes wait to be made
 // (engine-starts.ts): the sandbox must answer meanwhile, and a reader's `docker` must not wait for
@@ -28,30 +27,15 @@ async function asReader(script: string): Promise<{ output: string; exitCode: num
 
 beforeAll(async () => {
   ({ engine, config } = await requireEngine());
-  const privilege =
-    config.sandboxIsolation === 'rootful' ? (await probePrivilege(engine, config.sandboxImage, testLabels())).privilege : 'capabilities';
   const held = new Promise<void>((resolve) => (letGo = resolve));
-  sandbox = await createSandbox(
-    engine,
-    sessionId,
-    {
-      instance: 'integration-test',
-      image: config.sandboxImage,
-      mode: 'isolated',
-      isolation: config.sandboxIsolation,
-      privilege,
-      limits: { memoryBytes: 2 * 1024 ** 3, nanoCpus: 2e9, pids: 2048 },
-      insecureRegistries: [],
+  sandbox = await createSandbox(engine, sessionId, await testSandboxSettings(engine, config), {
+    install: { dir: '/run', files: [DOCKER_WRAPPER_FILE] },
+    engineTurn: async (start) => {
+      await held;
+      turnTaken = true;
+      await start();
     },
-    {
-      install: { dir: '/run', files: [DOCKER_WRAPPER_FILE] },
-      engineTurn: async (start) => {
-        await held;
-        turnTaken = true;
-        await start();
-      },
-    },
-  );
+  });
 });
 
 afterAll(async () => {

@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../server/config.ts';
 import type { Engine } from '../../server/docker/engine.ts';
 import { createSandbox, removeSessionObjects, type Phase, type Sandbox } from '../../server/sandbox/sandbox.ts';
-import { probePrivilege } from '../../server/sandbox/privilege-probe.ts';
-import { requireEngine, testLabels } from '../support/engine.ts';
+import { requireEngine, testSandboxSettings } from '../support/engine.ts';
 
 const MIRROR_CONTAINER = 'runnable-docker-notes-mirror';
 const sessionId = `test-${crypto.randomUUID()}`;
@@ -20,21 +19,10 @@ beforeAll(async () => {
   if (!(await engine.imagePresent(config.sandboxImage))) {
     throw new Error(`The sandbox image ${config.sandboxImage} is missing: run \`sudo bash scripts/build-images.sh\`.`);
   }
-  const privilege =
-    config.sandboxIsolation === 'rootful' ? (await probePrivilege(engine, config.sandboxImage, testLabels())).privilege : 'capabilities';
   sandbox = await createSandbox(
     engine,
     sessionId,
-    {
-      instance: 'integration-test',
-      image: config.sandboxImage,
-      mode: 'isolated',
-      isolation: config.sandboxIsolation,
-      privilege,
-      limits: { memoryBytes: 2 * 1024 ** 3, nanoCpus: 2e9, pids: 2048 },
-      registryMirror: 'http://registry-mirror:5000',
-      insecureRegistries: ['registry-mirror:5000'],
-    },
+    await testSandboxSettings(engine, config, { registryMirror: 'http://registry-mirror:5000', insecureRegistries: ['registry-mirror:5000'] }),
     { attach: [{ container: MIRROR_CONTAINER, alias: 'registry-mirror' }], onPhase: (p) => phases.push(p) },
   );
   engineAtHandOut = await Promise.race([sandbox.engineReady.then(() => 'answering'), Promise.resolve('still starting')]);

@@ -4,7 +4,10 @@ import { EngineDidNotStartError } from '../../server/sandbox/wait-for-engine.ts'
 import type { Run } from '../../server/runs/run.ts';
 import { EVENTS_COMMAND } from '../../server/sessions/inventory-snapshot.ts';
 import { Session } from '../../server/sessions/session.ts';
-import { fakeFactory, recordingLogger } from './fake-sandbox.ts';
+import { fakeFactory, recordingLogger, type FakeSandbox } from './fake-sandbox.ts';
+
+/** The panel's event feeds started in a sandbox. */
+const feedsOf = (sandbox: FakeSandbox) => sandbox.execs.filter((e) => e.opts.cmd === EVENTS_COMMAND).length;
 
 describe('Session', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -80,7 +83,7 @@ describe('Session', () => {
     session.watch();
     await session.sandbox(() => undefined);
     const sandbox = f.made[0]!;
-    const feeds = () => sandbox.execs.filter((e) => e.opts.cmd === EVENTS_COMMAND).length;
+    const feeds = () => feedsOf(sandbox);
     await vi.advanceTimersByTimeAsync(5000);
     expect(feeds(), 'event feeds started while the engine was still starting').toBe(0);
     sandbox.engineAnswers();
@@ -93,7 +96,7 @@ describe('Session', () => {
     const session = new Session('s1', 'browser:a', f);
     await session.sandbox(() => undefined);
     const sandbox = f.made[0]!;
-    const feeds = () => sandbox.execs.filter((e) => e.opts.cmd === EVENTS_COMMAND).length;
+    const feeds = () => feedsOf(sandbox);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(feeds(), 'event feeds started with nobody watching').toBe(0);
     const unwatch = session.watch();
@@ -112,7 +115,7 @@ describe('Session', () => {
     const session = new Session('s1', 'browser:a', f);
     await session.sandbox(() => undefined);
     const sandbox = f.made[0]!;
-    const feeds = () => sandbox.execs.filter((e) => e.opts.cmd === EVENTS_COMMAND).length;
+    const feeds = () => feedsOf(sandbox);
     const run = { finished: false, createdAt: Date.now() } as unknown as Run;
     session.runs.set('r1', run);
     session.watch();
@@ -127,9 +130,9 @@ describe('Session', () => {
     long.runs.set('r2', { finished: false, createdAt: Date.now() } as unknown as Run);
     long.watch();
     await vi.advanceTimersByTimeAsync(1500);
-    expect(other.execs.filter((e) => e.opts.cmd === EVENTS_COMMAND).length, 'at 1.5 s').toBe(0);
+    expect(feedsOf(other), 'at 1.5 s').toBe(0);
     await vi.advanceTimersByTimeAsync(1000);
-    expect(other.execs.filter((e) => e.opts.cmd === EVENTS_COMMAND).length, 'a Run still going after 2 s lets the feed start').toBe(1);
+    expect(feedsOf(other), 'a Run still going after 2 s lets the feed start').toBe(1);
   });
 
   it('a panel watching before the sandbox exists gets the feed of the sandbox made later, and of its replacement', async () => {
@@ -139,13 +142,13 @@ describe('Session', () => {
     await session.sandbox(() => undefined);
     await vi.advanceTimersByTimeAsync(1000);
     const first = f.made[0]!;
-    expect(first.execs.filter((e) => e.opts.cmd === EVENTS_COMMAND).length).toBe(1);
+    expect(feedsOf(first)).toBe(1);
     first.die();
     await session.sandbox(() => undefined);
     await vi.advanceTimersByTimeAsync(1000);
     const second = f.made[1]!;
     expect(second, 'the replacement sandbox').toBeDefined();
-    expect(second.execs.filter((e) => e.opts.cmd === EVENTS_COMMAND).length, 'event feeds on the replacement').toBe(1);
+    expect(feedsOf(second), 'event feeds on the replacement').toBe(1);
   });
 
   it('a sandbox whose engine did not start is removed, and the next Run is told why', async () => {
