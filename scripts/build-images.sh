@@ -69,8 +69,10 @@ sandbox_rootfs() {
   # 65536 subordinate ids for the user namespace of the engine's containers.
   chroot "$1" useradd --create-home --uid 1000 --user-group --shell /bin/bash rdn
   echo 'rdn:100000:65536' >"$1/etc/subuid"; echo 'rdn:100000:65536' >"$1/etc/subgid"
-  mkdir -p "$1/workspace" "$1/home/rdn/.local/share/docker" "$1/etc/rdn/docker-config"
-  chroot "$1" chown -R rdn:rdn /workspace /home/rdn
+  # /run/rdn is in the image: made at start-up, it raced the server's upload of its files there
+  # (the engine's untar saw no folder, then failed to make it: "mkdir /run/rdn: file exists").
+  mkdir -p "$1/workspace" "$1/home/rdn/.local/share/docker" "$1/etc/rdn/docker-config" "$1/run/rdn/runs"
+  chroot "$1" chown -R rdn:rdn /workspace /home/rdn /run/rdn
   # The engine's own docker CLI config for the server's helpers: root's, so a reader cannot change it.
   chmod 0755 "$1/etc/rdn" "$1/etc/rdn/docker-config"
   # No setuid or setgid program but the two id mappers: nothing a reader runs can become root.

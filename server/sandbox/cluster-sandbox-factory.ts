@@ -4,7 +4,7 @@ import { LABELS } from '../docker/labels.ts';
 import { lineLogger } from '../logger.ts';
 import { MIRROR_ALIAS, type AttachedContainer, type SandboxFactory, type SandboxFactoryOptions } from './sandbox-factory.ts';
 import type { SandboxSettings } from './sandbox-settings.ts';
-import { createSandbox, OverlayAttachError } from './sandbox.ts';
+import { createSandbox } from './sandbox.ts';
 import { Slots } from './slots.ts';
 import { EngineStarts } from './engine-starts.ts';
 
@@ -37,8 +37,6 @@ export function clusterSandboxFactory(
   opts: SandboxFactoryOptions,
   log: (line: string) => void,
   mirrors?: NodeMirrors,
-  /** How a sandbox is made on the node (a unit test's fake; createSandbox otherwise). */
-  create: typeof createSandbox = createSandbox,
 ): ClusterSandboxFactory {
   const settings: SandboxSettings = {
     instance: opts.instance,
@@ -63,68 +61,55 @@ export function clusterSandboxFactory(
     }
     return gate;
   };
-  /** One try: placed first, so the place is held (and counted) while the creation waits for the node's gate. */
-  const attempt = async (sessionId: string, onPhase: Parameters<SandboxFactory>[1], onNode: string | undefined) => {
-    const placed = await cluster.place(onNode);
-    const gate = gateOf(placed.node.id);
-    const queued = performance.now();
-    await gate.slots.acquire((ahead) =>
-      onPhase({ phase: 'creating-sandbox', message: `Waiting to create your sandbox on node ${placed.node.name} (${ahead} ahead)` }),
-    );
-    try {
-      let attach: AttachedContainer[] = [];
-      let withMirror = settings;
-      if (mirrors && !opts.registryMirror) {
-        try {
-          const container = await mirrors.ensure(placed.node.id, placed.engine);
-          attach = [{ container, alias: MIRROR_ALIAS.split(':')[0]! }];
-          withMirror = {
-            ...settings,
-            registryMirror: `http://${MIRROR_ALIAS}`,
-            insecureRegistries: [...settings.insecureRegistries, MIRROR_ALIAS],
-          };
-        } catch (err) {
-          // Not fatal: the sandbox still reaches registries by address, only without the node's cache.
-          log(
-            `Warning: no registry mirror on node ${placed.node.name} (${(err as Error).message.split('\n')[0]}); this sandbox pulls without it. ` +
-              `Each node needs the image ${NODE_MIRROR_IMAGE}.`,
-          );
-        }
-      }
-      return await create(placed.engine, sessionId, withMirror, {
-        onPhase,
-        attach,
-        install: opts.install,
-        logger: lineLogger(log, { session: sessionId, node: placed.node.name }),
-        cluster: {
-          nodeId: placed.node.id,
-          nodeName: placed.node.name,
-          manager: cluster.manager,
-          removeObjects: () => removeClusterSession(cluster, sessionId),
-          created: placed.release,
-        },
-        queuedMs: performance.now() - queued,
-        engineTurn: (start) => gate.engines.run(start),
-      });
-    } finally {
-      gate.slots.release();
-      gate.engines.wake();
-      placed.release();
-    }
-  };
   const make =
     (onNode?: string): SandboxFactory =>
     async (sessionId, onPhase) => {
+      // Placed first, so the place is held (and counted) while the creation waits for the node's gate.
+      const placed = await cluster.place(onNode);
+      const gate = gateOf(placed.node.id);
+      const queued = performance.now();
+      await gate.slots.acquire((ahead) =>
+        onPhase({ phase: 'creating-sandbox', message: `Waiting to create your sandbox on node ${placed.node.name} (${ahead} ahead)` }),
+      );
       try {
-        return await attempt(sessionId, onPhase, onNode);
-      } catch (err) {
-        // Swarm's attach to a session's overlay can stay stuck while the manager is swamped (a burst
-        // of 150 lost 3 so); the failed try removed what it made, and a fresh one, on whichever node
-        // has most room, usually goes through. The pool's sandboxes stay on their node.
-        if (!(err instanceof OverlayAttachError) || onNode) throw err;
-        lineLogger(log, { session: sessionId }).info(`${err.message.split('\n')[0]} Trying once more, on the node with most room.`);
-        onPhase({ phase: 'creating-sandbox', message: 'Swarm did not attach the sandbox to its network; trying once more' });
-        return await attempt(sessionId, onPhase, undefined);
+        let attach: AttachedContainer[] = [];
+        let withMirror = settings;
+        if (mirrors && !opts.registryMirror) {
+          try {
+            const container = await mirrors.ensure(placed.node.id, placed.engine);
+            attach = [{ container, alias: MIRROR_ALIAS.split(':')[0]! }];
+            withMirror = {
+              ...settings,
+              registryMirror: `http://${MIRROR_ALIAS}`,
+              insecureRegistries: [...settings.insecureRegistries, MIRROR_ALIAS],
+            };
+          } catch (err) {
+            // Not fatal: the sandbox still reaches registries by address, only without the node's cache.
+            log(
+              `Warning: no registry mirror on node ${placed.node.name} (${(err as Error).message.split('\n')[0]}); this sandbox pulls without it. ` +
+                `Each node needs the image ${NODE_MIRROR_IMAGE}.`,
+            );
+          }
+        }
+        return await createSandbox(placed.engine, sessionId, withMirror, {
+          onPhase,
+          attach,
+          install: opts.install,
+          logger: lineLogger(log, { session: sessionId, node: placed.node.name }),
+          cluster: {
+            nodeId: placed.node.id,
+            nodeName: placed.node.name,
+            manager: cluster.manager,
+            removeObjects: () => removeClusterSession(cluster, sessionId),
+            created: placed.release,
+          },
+          queuedMs: performance.now() - queued,
+          engineTurn: (start) => gate.engines.run(start),
+        });
+      } finally {
+        gate.slots.release();
+        gate.engines.wake();
+        placed.release();
       }
     };
   return Object.assign(make(), { on: (nodeId: string) => make(nodeId) });

@@ -339,9 +339,6 @@ async function createOverlayNetwork(manager: Engine, name: string, labels: Recor
   await createSessionNetwork(manager, name, labels, subnets, 'overlay');
 }
 
-/** Swarm did not attach a sandbox to its session's overlay in time (the cluster factory tries once more). */
-export class OverlayAttachError extends Error {}
-
 /**
  * How long a node's step may keep failing on the overlay before the creation gives up (and says
  * why). A failed attach can itself last until the node's own deadline for the manager's answer,
@@ -377,7 +374,7 @@ async function onOverlay<T>(nodeName: string, step: () => Promise<T>, logger: Lo
     { timeoutMs: OVERLAY_WAIT_MS, delayMs: 2000 },
   );
   if (done) return done.value;
-  throw new OverlayAttachError(
+  throw new Error(
     `Swarm did not attach the sandbox on node ${nodeName} to its session's overlay network within ${OVERLAY_WAIT_MS / 1000} s ` +
       `(the manager is busy or a node lost it); Run again. Last answer: ${(lastError as Error).message.split('\n')[0]}`,
   );
