@@ -182,7 +182,9 @@ export class Run extends EventEmitter<RunEvents> {
         exec = await sandbox.exec(runExecOptions(this.id, this.command, startedWith, this.#opts.env));
       } catch (err) {
         // The sandbox died between two runs: get a new one (with its notice) and try once more.
-        if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+        // 409: it stopped; 404: it was removed.
+        const status = (err as { statusCode?: number }).statusCode;
+        if (status !== 409 && status !== 404) throw err;
         onSandboxLost?.();
         this.#sandbox = await getSandbox(onPhase);
         startedWith = this.#size;

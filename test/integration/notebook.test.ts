@@ -195,6 +195,29 @@ describe('faults are visible, never silent', () => {
     await api.deleteSession(victim);
   });
 
+  // Killed or removed while idle, the sandbox is found gone by the look before the next Run (or,
+  // within a second of the last look, by the Run's exec: 409 when stopped, 404 when removed), and
+  // that Run gets a new sandbox and says that the earlier state is gone.
+  for (const [how, act] of [
+    ['killed', (c: string) => execFileSync('docker', ['kill', c])],
+    ['removed', (c: string) => execFileSync('docker', ['rm', '-f', c])],
+  ] as const) {
+    it(`a sandbox ${how} from outside while idle: the next Run gets a new sandbox and is told`, async () => {
+      const victim = await api.createSession();
+      await api.run(victim, 'export KEPT=yes');
+      // Past the second in which a sandbox just seen running is trusted anyway.
+      await new Promise((r) => setTimeout(r, 1500));
+      const [container] = (await engine.listLabelled({ [LABELS.session]: victim })).containers;
+      act(container!);
+      const next = await api.run(victim, 'echo "KEPT=[$KEPT]"');
+      const notice = next.messages.find((m) => m.type === 'phase' && m.phase === 'replacing-sandbox') as { message: string } | undefined;
+      expect(notice?.message, `the next Run's messages: ${JSON.stringify(next.messages)}`).toMatch(/files, containers and variables are gone/);
+      expect(next.text).toContain('KEPT=[]');
+      expect(next.exitCode).toBe(0);
+      await api.deleteSession(victim);
+    });
+  }
+
   it('kill -9 of the server, then a restart, leaves no unmanaged labelled object', async () => {
     const crashing = await startAppServer();
     after.push(() => crashing.server.stop());
