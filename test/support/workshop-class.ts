@@ -170,11 +170,6 @@ export function workshopClass(server: () => ClassServer): void {
       await bobRow.locator('button[data-action="Watch"]').click();
       const shoulder = ida.page.locator('.room-shoulder');
       const pane = shoulder.locator('.room-shoulder-pane .xterm-rows');
-      // Watch opens the newest run the room knows of; the room's feed may not have brought Bob's
-      // terminal yet (it had his finished blocks already). The instructor picks it from the list then.
-      const terminalRun = shoulder.locator('.room-shoulder-runs option', { hasText: /^terminal · running/ });
-      await expect.poll(() => terminalRun.count(), { timeout: 30_000 }).toBeGreaterThan(0);
-      await shoulder.locator('.room-shoulder-runs').selectOption((await terminalRun.first().getAttribute('value'))!);
       await expect.poll(() => pane.innerText(), { timeout: 30_000 }).toContain('bob-was-here');
       expect(await shoulder.locator('.room-shoulder-mode').innerText()).toMatch(/Read-only: Bob has not asked for help/);
       await shoulder.locator('.room-shoulder-pane').click();

@@ -26,7 +26,14 @@ export async function bootRoom(): Promise<void> {
   let settingsFilled = false;
   const show = (room: Room) => {
     renderRows(tbody, room.attendees, pages, {
-      watch: (a) => void shoulder.open(a),
+      // The room as the server has it now: the feed may not have brought a run just started (a terminal).
+      watch: (a) =>
+        void getRoom()
+          .then(
+            (fresh) => fresh.attendees.find((x) => x.user === a.user) ?? a,
+            () => a,
+          )
+          .then((latest) => shoulder.open(latest)),
       restart: (a) => void act(`Restart ${a.user}'s sandbox`, () => restartSandbox(a.user)),
       extend: (a) => void act(`Ten more minutes for ${a.user}`, () => extendTime(a.user, 10)),
       end: (a) => {
