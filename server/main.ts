@@ -12,7 +12,9 @@ import { Cluster } from './cluster/cluster.ts';
 import { ClusterRoom } from './cluster/cluster-room.ts';
 import { NodeMirrors } from './cluster/node-mirrors.ts';
 import { clusterSandboxFactory, removeClusterSession } from './sandbox/cluster-sandbox-factory.ts';
-import { sandboxFactory, type SandboxFactoryOptions } from './sandbox/sandbox-factory.ts';
+import { sandboxFactory, type SandboxFactory, type SandboxFactoryOptions } from './sandbox/sandbox-factory.ts';
+import { DEFAULT_RUN_SIZE } from './runs/run-exec.ts';
+import { SpareShells } from './runs/spare-shells.ts';
 import { removeSessionObjects } from './sandbox/sandbox.ts';
 import { DOCKER_WRAPPER_FILE } from './sandbox/docker-wrapper.ts';
 import { resolveSiteRegistry } from './registry/site-registry.ts';
@@ -109,9 +111,17 @@ async function main(): Promise<void> {
   const clusterPool =
     room && clusterFactory ? new ClusterPool(config.warmPool, clusterFactory.on, removeObjects, () => room.nodes, logger) : undefined;
   if (room && clusterPool) room.onLook = (nodes) => clusterPool.looked(nodes);
-  const pool: WarmPool = clusterPool ?? new SandboxPool(config.warmPool, factory, removeObjects, logger);
+  const runEnv = [`REGISTRY=${registry.name}`];
+  const spareShells = new SpareShells(logger, runEnv);
+  // A pooled sandbox comes with its spare shell: a session's first Run is then as quick as the next.
+  const poolFactory: SandboxFactory = (id, onPhase) =>
+    factory(id, onPhase).then((sandbox) => {
+      spareShells.prepare(sandbox, DEFAULT_RUN_SIZE);
+      return sandbox;
+    });
+  const pool: WarmPool = clusterPool ?? new SandboxPool(config.warmPool, poolFactory, removeObjects, logger);
   room?.start();
-  const workshop = openWorkshop(config, pool, [`REGISTRY=${registry.name}`], log);
+  const workshop = openWorkshop(config, pool, runEnv, log);
   const store = new SessionStore({
     pool,
     factory,
@@ -125,6 +135,7 @@ async function main(): Promise<void> {
     runTimeoutMs: config.runTimeoutMs,
     sessionIdleMs: config.sessionIdleMs,
     runEnv: workshop.runEnv,
+    spareShells,
     onRun: (session, run) => workshop.runStarted(session, run),
     logger,
   });

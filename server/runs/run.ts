@@ -4,6 +4,7 @@ import { silentLogger, type Logger } from '../logger.ts';
 import { after, retryUntil } from '../retry-until.ts';
 import type { ExecHandle, Phase, SessionSandbox } from '../sandbox/session-sandbox.ts';
 import { runExecOptions } from './run-exec.ts';
+import type { CutBefore, SpareShells } from './spare-shells.ts';
 import { StopChannels } from './stop-channels.ts';
 import { Transcript } from './transcript.ts';
 
@@ -69,6 +70,8 @@ export interface RunOptions {
   logger?: Logger;
   /** The sandboxes' stop channels, shared by the runs of a server (without: each Stop starts a helper). */
   stopChannels?: StopChannels;
+  /** The sandboxes' spare shells, shared by the runs of a server (without: each run starts its own exec). */
+  spareShells?: SpareShells;
 }
 
 interface RunEvents {
@@ -178,18 +181,28 @@ export class Run extends EventEmitter<RunEvents> {
       this.#startedAt = Date.now();
       let exec: ExecHandle;
       let startedWith = this.#size;
-      try {
-        exec = await sandbox.exec(runExecOptions(this.id, this.command, startedWith, this.#opts.env));
-      } catch (err) {
-        // The sandbox died between two runs: get a new one (with its notice) and try once more.
-        // 409: it stopped; 404: it was removed.
-        const status = (err as { statusCode?: number }).statusCode;
-        if (status !== 409 && status !== 404) throw err;
-        onSandboxLost?.();
-        this.#sandbox = await getSandbox(onPhase);
-        startedWith = this.#size;
-        exec = await this.#sandbox.exec(runExecOptions(this.id, this.command, startedWith, this.#opts.env));
-      }
+      const spares = this.#opts.spareShells;
+      const spare = await spares?.run(sandbox, this.id, this.command, startedWith);
+      // What the spare shell printed before the command is not the run's.
+      const cut: CutBefore | undefined = spare?.cut;
+      if (spare) {
+        exec = spare.exec;
+        startedWith = spare.size;
+        // The next run finds its own spare ready.
+        spares?.prepare(sandbox, startedWith);
+      } else
+        try {
+          exec = await sandbox.exec(runExecOptions(this.id, this.command, startedWith, this.#opts.env));
+        } catch (err) {
+          // The sandbox died between two runs: get a new one (with its notice) and try once more.
+          // 409: it stopped; 404: it was removed.
+          const status = (err as { statusCode?: number }).statusCode;
+          if (status !== 409 && status !== 404) throw err;
+          onSandboxLost?.();
+          this.#sandbox = await getSandbox(onPhase);
+          startedWith = this.#size;
+          exec = await this.#sandbox.exec(runExecOptions(this.id, this.command, startedWith, this.#opts.env));
+        }
       this.#exec = exec;
       // Once the command has run a moment, so Stop finds it open: not beside the command's start, where
       // it competes with it for the engine (a class of 50 arriving at once waited for 50 of them), and
@@ -197,6 +210,9 @@ export class Run extends EventEmitter<RunEvents> {
       const running = this.#sandbox;
       setTimeout(() => {
         if (!this.finished) this.#stopChannels.open(running);
+        // The session is in use: its next run should find a spare shell (made here, not beside this
+        // run's own start, where it would compete with it).
+        spares?.prepare(running, this.#size);
       }, STOP_CHANNEL_AFTER_MS).unref();
       // The wrapper set the size it was started with; a resize that came while the exec was being
       // made is applied once the wrapper's own stty is surely done.
@@ -213,11 +229,12 @@ export class Run extends EventEmitter<RunEvents> {
         }, this.#opts.timeoutMs);
         this.#timeoutTimer.unref();
       }
-      if (this.#holders.size > 0) exec.output.pause();
       for (const chunk of this.#pendingInput) exec.input.write(chunk);
       this.#pendingInput = [];
       let sized = false;
-      exec.output.on('data', (chunk: Buffer) => {
+      const onOutput = (data: Buffer) => {
+        const chunk = cut ? cut.cut(data) : data;
+        if (!chunk) return;
         // The command's first output comes after the wrapper's stty: a resize that landed before that
         // stty (on a busy host, later than LATE_RESIZE_MS) was undone by it, so apply the latest again.
         if (!sized) {
@@ -226,12 +243,22 @@ export class Run extends EventEmitter<RunEvents> {
         }
         const offset = this.transcript.append(chunk);
         this.emit('output', offset, chunk);
-      });
+      };
+      if (spare?.first) onOutput(spare.first);
+      exec.output.on('data', onOutput);
+      // A spare shell's output comes paused (so none is lost before this listener); a holder keeps it so.
+      if (this.#holders.size > 0) exec.output.pause();
+      else exec.output.resume();
       await new Promise<void>((resolve) => {
         exec.output.once('end', resolve);
         exec.output.once('close', resolve);
         exec.output.once('error', resolve);
       });
+      if (cut && !cut.passed && !this.#stopRequested) {
+        // The spare shell ended before it started the command (something in the sandbox ended it).
+        onSandboxLost?.();
+        return this.#fail('The shell that was to run this command ended before it could start it. Run the block again.');
+      }
       // The first look whether the sandbox is still there goes out with the exit code's, not after it:
       // on a loaded host each is a round trip of its own to the engine.
       const firstLook = this.#sandbox.running().catch(() => false);

@@ -2,7 +2,9 @@ import crypto from 'node:crypto';
 import { AtCapacityError, LimitReachedError, notFound } from '../domain-errors.ts';
 import type { Logger } from '../logger.ts';
 import type { RunInfo } from '../protocol.ts';
+import { DEFAULT_RUN_SIZE } from '../runs/run-exec.ts';
 import { Run } from '../runs/run.ts';
+import type { SpareShells } from '../runs/spare-shells.ts';
 import { StopChannels } from '../runs/stop-channels.ts';
 import type { Principal } from '../security/request-guard.ts';
 import { principalKey } from '../security/request-guard.ts';
@@ -32,6 +34,8 @@ export interface SessionStoreOptions {
   sessionIdleMs: number;
   /** Variables every run gets. */
   runEnv: string[];
+  /** The sandboxes' spare shells (without: each run starts its own exec). */
+  spareShells?: SpareShells;
   /** Ready sandboxes for new sessions, when configured. */
   pool?: WarmPool | undefined;
   /** Told of every run as it starts (workshop mode records each block's result when it ends). */
@@ -170,8 +174,7 @@ export class SessionStore {
       command: o.command,
       kind: o.kind ?? 'block',
       block: o.block,
-      // A TTY needs a size from the start; scripts that send none get the classic 80x24.
-      size: o.size ?? { cols: 80, rows: 24 },
+      size: o.size ?? DEFAULT_RUN_SIZE,
       outputLimit: this.#opts.outputLimit,
       stopGraceMs: this.#opts.stopGraceMs,
       detachedGraceMs: this.#opts.detachedGraceMs,
@@ -179,6 +182,7 @@ export class SessionStore {
       env: this.#opts.runEnv,
       logger: this.#opts.logger.child({ session: session.id, run: id }),
       stopChannels: this.#stopChannels,
+      spareShells: this.#opts.spareShells,
     });
     session.runs.set(run.id, run);
     this.#runs.set(run.id, run);

@@ -98,6 +98,22 @@ describe('Stop with the default grace: SIGINT first, SIGKILL to whatever is left
     expect((await app.api.run(session, 'echo after-stop')).text, 'the sandbox survives a killed run').toContain('after-stop');
   });
 
+  // Processes outside the run's own process group but in its session: only the pass over /proc reaches them.
+  it.each([
+    ['a job in a process group of its own that ignores INT', `set -m; (trap '' INT; exec sleep 1001) & echo armed; wait`, 'sleep 1001'],
+    [
+      'a job in a process group of its own that handles INT and goes on',
+      `set -m; bash -c "trap 'echo got-int' INT; while :; do sleep 0.1; done" rdn-handler-job & echo armed; wait`,
+      'rdn-handler-job',
+    ],
+  ])('Stop ends %s, and nothing of the run is left', async (_what, command, left) => {
+    const { info } = await stopAfter(app, session, command, 'armed');
+    expect(info).toMatchObject({ stopped: true });
+    // The run ends with its shell; what it left in its session gets the grace, then SIGKILL.
+    const look = async () => (await app.api.run(session, `pgrep -f '${left}' >/dev/null && echo still-there || echo none-left`)).text.trim();
+    await expect.poll(look, { timeout: 10_000, message: `a process of the stopped run (${left}) outlived Stop` }).toBe('none-left');
+  });
+
   it('a reader who kills the stop channel still has Stop: the one-off helper takes over', async () => {
     const before = await app.api.run(session, 'pgrep -fc rdn-stop-channel');
     expect(before.text.trim(), 'the sandbox holds its stop channel once a run has started').toMatch(/^[1-9]/);

@@ -95,7 +95,7 @@ export class FakeSandbox implements SessionSandbox {
     this.execs.push(exec);
     // The stop channel: each line it reads stops a run as the one-off stop helper does.
     if (opts.cmd.includes('rdn-stop-channel'))
-      exec.input.on('data', (line: Buffer) => void this.run(['rdn-stop-channel', ...line.toString().trim().split(' '), 'pkill -INT, then -KILL']));
+      exec.input.on('data', (line: Buffer) => void this.run(['rdn-stop-channel', ...line.toString().trim().split(' '), 'kill -INT, then -KILL']));
     return exec;
   }
 
@@ -103,7 +103,7 @@ export class FakeSandbox implements SessionSandbox {
     if (!this.alive) throw notRunning();
     this.helpers.push(cmd);
     if (this.#opts.helper) return this.#opts.helper(cmd, this);
-    const signal = /pkill -(INT|KILL)/.exec(cmd.join(' '))?.[1];
+    const signal = /kill -(INT|KILL)/.exec(cmd.join(' '))?.[1];
     if (signal) for (const e of this.runs) e.end(signal === 'INT' ? 130 : 137);
     return { output: '', exitCode: 0 };
   }

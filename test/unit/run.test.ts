@@ -162,7 +162,7 @@ describe('Run', () => {
     await run.ended;
     expect(run.info()).toMatchObject({ status: 'exited', exitCode: 130, stopped: true });
     expect(
-      sandbox.helpers.map((c) => c.join(' ')).some((c) => c.includes('pkill -INT')),
+      sandbox.helpers.map((c) => c.join(' ')).some((c) => c.includes('kill -INT')),
       'Stop sends SIGINT first',
     ).toBe(true);
   });
