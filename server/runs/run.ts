@@ -3,6 +3,7 @@ import type { RunInfo, RunStatus, ServerMessage } from '../protocol.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { after, retryUntil } from '../retry-until.ts';
 import type { ExecHandle, Phase, SessionSandbox } from '../sandbox/session-sandbox.ts';
+import { ENGINE_READY_FILE } from '../sandbox/docker-wrapper.ts';
 import { runExecOptions } from './run-exec.ts';
 import type { CutBefore, SpareShells } from './spare-shells.ts';
 import { StopChannels } from './stop-channels.ts';
@@ -15,6 +16,10 @@ const KILL_SETTLE_MS = 10_000;
 const HELPER_START_MS = 4000;
 /** After a Stop that took SIGKILL, when to look whether the sandbox can still start a process. */
 const SATURATION_LOOK_AFTER_MS = 2000;
+/** The exit of STILL_USABLE when the sandbox's engine, which had answered, no longer does. */
+const ENGINE_GONE = 3;
+/** A helper that starts (every process slot is not taken) and asks the sandbox's engine, if it had one ready. */
+const STILL_USABLE = `[ -e ${ENGINE_READY_FILE} ] || exit 0; /usr/bin/timeout 10 /usr/bin/docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || exit ${ENGINE_GONE}`;
 /** What a terminal sends for Ctrl-C: its line discipline turns it into SIGINT for the foreground job. */
 const CTRL_C = '\x03';
 
@@ -394,23 +399,30 @@ export class Run extends EventEmitter<RunEvents> {
   }
 
   /**
-   * After a Stop that took SIGKILL: whether the sandbox can still start a process. A fork bomb in a
-   * container of the inner engine is out of reach of the run's signals and keeps every process slot
-   * taken, so the next Run could not even start its shell. Then the sandbox is ended (the next Run gets
-   * a new one, and says so) rather than left unusable.
+   * After a Stop that took SIGKILL: whether the sandbox can still start a process, and whether its own
+   * engine (once it had answered) still does. A fork bomb in a container of the inner engine is out of
+   * reach of the run's signals and keeps every process slot taken, so the next Run could not even start
+   * its shell; a bomb at the pids limit can also take the engine down (it cannot make a thread), and no
+   * one restarts it. Then the sandbox is ended (the next Run gets a new one, and says so) rather than
+   * left unusable.
    */
   async #endIfSaturated(sandbox: SessionSandbox): Promise<void> {
     // A `docker run` killed as its container starts leaves that container starting: give a bomb in it
     // the moment it needs to take every slot, or the look below comes too early (the run has already
     // ended for the reader; only the next Run waits).
     await after(SATURATION_LOOK_AFTER_MS, undefined);
-    const probe = sandbox.run(['/bin/true']).then(
-      (r) => (r.exitCode === 0 ? ('ok' as const) : ('failed' as const)),
+    const probe = sandbox.run(['/bin/bash', '-c', STILL_USABLE]).then(
+      (r) => (r.exitCode === 0 ? ('ok' as const) : r.exitCode === ENGINE_GONE ? ('engine gone' as const) : ('failed' as const)),
       () => 'failed' as const,
     );
-    if ((await Promise.race([probe, after(HELPER_START_MS, 'slow' as const)])) === 'ok') return;
-    this.#log.info('After Stop no process could start in the sandbox (every process slot taken): ending the sandbox');
-    await sandbox.kill().catch((e: unknown) => this.#log.warn('could not end a sandbox whose process slots are all taken', e));
+    const look = await Promise.race([probe, after(HELPER_START_MS, 'slow' as const)]);
+    if (look === 'ok') return;
+    this.#log.info(
+      look === 'engine gone'
+        ? "After Stop the sandbox's own Docker engine no longer answers: ending the sandbox"
+        : 'After Stop no process could start in the sandbox (every process slot taken): ending the sandbox',
+    );
+    await sandbox.kill().catch((e: unknown) => this.#log.warn('could not end a sandbox left unusable after Stop', e));
   }
 
   /**
