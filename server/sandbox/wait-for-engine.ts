@@ -14,7 +14,12 @@ const SCRIPT = [
   // a line arrives. Blocks until the entrypoint reads it, so bounded; an image from before the pipe
   // starts its engine on its own, and is waited for only the few seconds the pipe would take.
   `c=${ENGINE_CONTROL_DIR}; for _ in {1..100}; do [ -p $c/start ] || [ -e $c/told ] && break; /usr/bin/sleep 0.1; done`,
-  `[ -p $c/start ] && { /usr/bin/timeout 30 /bin/bash -c 'echo go >"$0"' $c/start || { : >${ENGINE_FAILED_FILE}; echo "the sandbox did not take the go-ahead to start its engine"; exit 1; }; }`,
+  `if [ -p $c/start ] && ! /usr/bin/timeout 30 /bin/bash -c 'echo go >"$0"' $c/start 2>/dev/null; then`,
+  // Another writer (a reader's `docker`) may have given it just before: the entrypoint reads one line
+  // and removes the pipe (this open then fails: the folder is root's), and marks it `told`.
+  `  for _ in {1..20}; do [ -e $c/told ] && break; /usr/bin/sleep 0.1; done`,
+  `  [ -e $c/told ] || { : >${ENGINE_FAILED_FILE}; echo "the sandbox did not take the go-ahead to start its engine"; exit 1; }`,
+  'fi',
   'while :; do',
   // A DOCKER_HOST that is not a socket (a host engine over tcp) is asked at once.
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion in the script, not a template
