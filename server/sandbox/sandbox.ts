@@ -11,6 +11,7 @@ import { tarFiles, type SandboxFile } from './tar-files.ts';
 import type { ExecHandle, ExecOptions, Phase, SessionSandbox } from './session-sandbox.ts';
 import type { Logger } from '../logger.ts';
 import { retryUntil } from '../retry-until.ts';
+import { onOverlay } from './on-overlay.ts';
 import { StepTimer } from './step-timer.ts';
 import { waitForEngine } from './wait-for-engine.ts';
 
@@ -243,19 +244,18 @@ export async function createSandbox(engine: Engine, sessionId: string, settings:
     // trip of its own, and under a burst of new sessions these steps were most of a creation.
     // On a node, a join also waits for the manager's overlay, which can lag a moment (onOverlay).
     const join = (a: { container: string; alias: string }) => () => engine.connectNetwork(names.network, a.container, [a.alias]);
-    const attached = Promise.all((opts.attach ?? []).map((a) => (cluster ? onOverlay(cluster.nodeName, join(a), opts.logger) : join(a)())));
+    const overlay = { logger: opts.logger, onPhase: phase };
+    const attached = Promise.all((opts.attach ?? []).map((a) => (cluster ? onOverlay(cluster.nodeName, join(a), overlay) : join(a)())));
     attached.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled meanwhile
     if (settings.mode === 'isolated') {
       await engine.createVolume(names.volume, labels);
     }
     const spec = sandboxCreateOptions(sessionId, settings);
     if (cluster) spec.Labels = { ...spec.Labels, [LABELS.node]: cluster.nodeId };
-    const containerId = cluster
-      ? await onOverlay(cluster.nodeName, () => engine.createContainer(spec), opts.logger)
-      : await engine.createContainer(spec);
+    const containerId = cluster ? await onOverlay(cluster.nodeName, () => engine.createContainer(spec), overlay) : await engine.createContainer(spec);
     cluster?.created();
     steps.lap('create');
-    if (cluster) await onOverlay(cluster.nodeName, () => engine.startContainer(containerId), opts.logger);
+    if (cluster) await onOverlay(cluster.nodeName, () => engine.startContainer(containerId), overlay);
     else await engine.startContainer(containerId);
     steps.lap('start');
     const address = (await engine.containerState(containerId)).networks[names.network]?.address;
@@ -337,47 +337,6 @@ async function createSessionNetwork(
 async function createOverlayNetwork(manager: Engine, name: string, labels: Record<string, string>, subnets: string[]): Promise<void> {
   if ((await manager.listLabelled(labels)).networks.length > 0) return;
   await createSessionNetwork(manager, name, labels, subnets, 'overlay');
-}
-
-/**
- * How long a node's step may keep failing on the overlay before the creation gives up (and says
- * why). A failed attach can itself last until the node's own deadline for the manager's answer,
- * so the limit is on the time, not the tries: four tries gave up after two or three slow ones.
- */
-const OVERLAY_WAIT_MS = 120_000;
-
-/**
- * Creates or starts a container on a Swarm node, which asks the manager for the session's overlay
- * first. With many sandboxes starting at once that can fail for a while though a later try works:
- * the request outruns its deadline ("attaching to network failed ... context deadline exceeded"),
- * or the node has not heard of the overlay made a moment ago ("network ... not found"). Tried
- * again, 2 s apart, for up to OVERLAY_WAIT_MS in all.
- */
-async function onOverlay<T>(nodeName: string, step: () => Promise<T>, logger: Logger | undefined): Promise<T> {
-  let lastError: unknown;
-  const started = Date.now();
-  const done = await retryUntil(
-    async () => {
-      const tried = Date.now();
-      try {
-        return { value: await step() };
-      } catch (err) {
-        if (!/attaching to network failed|network \S+ not found/i.test((err as Error).message)) throw err;
-        lastError = err;
-        // Says what it waits for, and how long a failed try took (the manager's answer, or its deadline).
-        logger?.info(
-          `Waiting for Swarm's overlay on node ${nodeName}: a try failed after ${Date.now() - tried} ms, ${Math.round((Date.now() - started) / 1000)} s in all (${(err as Error).message.split('\n')[0]})`,
-        );
-        return undefined;
-      }
-    },
-    { timeoutMs: OVERLAY_WAIT_MS, delayMs: 2000 },
-  );
-  if (done) return done.value;
-  throw new Error(
-    `Swarm did not attach the sandbox on node ${nodeName} to its session's overlay network within ${OVERLAY_WAIT_MS / 1000} s ` +
-      `(the manager is busy or a node lost it); Run again. Last answer: ${(lastError as Error).message.split('\n')[0]}`,
-  );
 }
 
 async function pullSandboxImage(engine: Engine, image: string, phase: (p: Phase) => void): Promise<void> {
