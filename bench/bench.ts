@@ -265,7 +265,12 @@ async function sessionsAtOnce(api: ApiClient, warm: AppServer, pid: number, n: n
         });
         const exit = seen.messages.find((m) => m.type === 'exit') as { exitCode: number } | undefined;
         const afterReady = ready !== undefined && firstByte !== undefined ? firstByte - ready : undefined;
-        return { ok: exit?.exitCode === 0 && seen.output.toString().includes(first.expect), ms: ms(t), session: s, afterReady, firstByte };
+        const text = seen.output.toString();
+        const ok = exit?.exitCode === 0 && text.includes(first.expect);
+        // A session that ran but did not say what was expected: its exit and last line, in the row's errors.
+        const said = text.trim().split('\n').at(-1)?.trim().slice(0, 160) ?? '';
+        const error = ok ? undefined : `exit ${exit?.exitCode ?? 'none'}: ${said || 'no output'}`;
+        return { ok, ms: ms(t), session: s, afterReady, firstByte, error };
       } catch (err) {
         return { ok: false, ms: ms(t), error: (err as Error).message, session: '', afterReady: undefined, firstByte: undefined };
       }
