@@ -7,6 +7,15 @@ export const ENGINE_CONTROL_DIR = '/run/rdn-engine';
 export const ENGINE_READY_FILE = '/run/rdn/engine-ready';
 /** Written by the same wait when it gives up, so a waiting `docker` stops waiting too. */
 export const ENGINE_FAILED_FILE = '/run/rdn/engine-failed';
+/**
+ * The one look at whether an engine on the unix socket `$s` answers (prints OK), for the wrapper
+ * and the server's wait alike: curl, where the docker CLI (a Go program) cost the starting engines
+ * their CPU when many waited at once.
+ */
+export const ENGINE_PING = '/usr/bin/curl -sS --max-time 5 --unix-socket "$s" http://engine/_ping';
+/** The looks' pace: every 0.1 s for the first 50 looks (5 s), then every 0.5 s. */
+export const PING_FAST_LOOKS = 50;
+
 /** First on the PATH of every exec of the reader's (sandboxExecIdentity); helpers never see it. */
 export const WRAPPER_BIN_DIR = '/run/rdn/bin';
 
@@ -20,10 +29,9 @@ export const WRAPPER_BIN_DIR = '/run/rdn/bin';
  * ready or failed, or when the engine answers it (the server's wait may not have begun), and after
  * about 10 minutes at most. Plain sh: it runs before every docker command, and dash starts faster than bash.
  *
- * The look is a `curl` of the engine's `_ping`, every 0.1 s for 5 s and then every 0.5 s: with 50
- * sessions whose first Run was `docker version`, 50 of these loops each starting the docker CLI (a Go
- * program) every 0.1 s took the two cores from the engines they waited for (the last answered after
- * 348 s, and four sandboxes gave up).
+ * The look is ENGINE_PING: with 50 sessions whose first Run was `docker version`, 50 of these loops
+ * each starting the docker CLI every 0.1 s took the two cores from the engines they waited for (the
+ * last answered after 348 s, and four sandboxes gave up).
  */
 const WRAPPER = `#!/bin/sh
 # Installed by the notes server: starts this sandbox's Docker engine if it has not started yet,
@@ -38,9 +46,9 @@ if [ ! -e ${ENGINE_READY_FILE} ]; then
       echo "docker: this sandbox's Docker engine did not start (its log: /var/log/dockerd.log). Restart the session for a new sandbox." >&2
       exit 1
     fi
-    [ -S "$s" ] && /usr/bin/curl -sf --max-time 5 --unix-socket "$s" http://engine/_ping >/dev/null 2>&1 && break
+    [ -S "$s" ] && [ "$(${ENGINE_PING} 2>/dev/null)" = OK ] && break
     [ "$i" -eq 10 ] && echo "docker: waiting for this sandbox's Docker engine to start..." >&2
-    [ "$i" -eq 50 ] && d=0.5
+    [ "$i" -eq ${PING_FAST_LOOKS} ] && d=0.5
     /usr/bin/sleep $d
     i=$((i + 1))
   done

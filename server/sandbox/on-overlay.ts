@@ -33,7 +33,7 @@ export interface OverlayWaitOptions {
 export async function onOverlay<T>(nodeName: string, step: () => Promise<T>, opts: OverlayWaitOptions = {}): Promise<T> {
   const clock = opts.clock ?? realClock;
   const timeoutMs = opts.timeoutMs ?? OVERLAY_WAIT_MS;
-  let lastError: unknown;
+  let lastAnswer = '';
   let failed = 0;
   const started = clock.now();
   const done = await retryUntil(
@@ -42,14 +42,13 @@ export async function onOverlay<T>(nodeName: string, step: () => Promise<T>, opt
       try {
         return { value: await step() };
       } catch (err) {
-        const first = (err as Error).message.split('\n')[0];
         if (!OVERLAY_LAG.test((err as Error).message)) throw err;
-        lastError = err;
+        lastAnswer = (err as Error).message.split('\n')[0] ?? '';
         failed++;
         const waited = Math.round((clock.now() - started) / 1000);
         // Says what it waits for, and how long a failed try took (the manager's answer, or its deadline).
         opts.logger?.info(
-          `Waiting for Swarm's overlay on node ${nodeName}: a try failed after ${clock.now() - tried} ms, ${waited} s in all (${first})`,
+          `Waiting for Swarm's overlay on node ${nodeName}: a try failed after ${clock.now() - tried} ms, ${waited} s in all (${lastAnswer})`,
         );
         // A silent minute or two looks like a hang to the reader: say what it is and how long it may last.
         opts.onPhase?.({
@@ -64,6 +63,6 @@ export async function onOverlay<T>(nodeName: string, step: () => Promise<T>, opt
   if (done) return done.value;
   throw new Error(
     `Swarm did not attach the sandbox on node ${nodeName} to its session's overlay network within ${Math.round(timeoutMs / 1000)} s ` +
-      `(the manager is busy or a node lost it); Run again. Last answer: ${(lastError as Error).message.split('\n')[0]}`,
+      `(the manager is busy or a node lost it); Run again. Last answer: ${lastAnswer}`,
   );
 }

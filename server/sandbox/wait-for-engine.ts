@@ -1,13 +1,12 @@
-import { ENGINE_CONTROL_DIR, ENGINE_FAILED_FILE, ENGINE_READY_FILE } from './docker-wrapper.ts';
+import { ENGINE_CONTROL_DIR, ENGINE_FAILED_FILE, ENGINE_PING, ENGINE_READY_FILE, PING_FAST_LOOKS } from './docker-wrapper.ts';
 import type { SessionSandbox } from './session-sandbox.ts';
 
 /**
  * The wait as one helper that polls inside the sandbox: polling from the server (an exec every
  * 150 ms per starting sandbox) was work for the host engine while it was making other sandboxes.
- * The socket is looked at first (cheap); the engine's `_ping` is asked (curl) only once it is
- * there, every 0.1 s for 5 s and then every 0.5 s: starting the docker CLI for each look cost the
- * engines it waited for their CPU when many started at once. `$1` is the timeout in seconds. Its
- * output on failure: the last answer, then the end of the engine's log.
+ * The socket is looked at first (cheap); the engine is asked (ENGINE_PING, at the wrapper's pace)
+ * only once it is there. `$1` is the timeout in seconds. Its output on failure: the last answer,
+ * then the end of the engine's log.
  */
 const SCRIPT = [
   // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansions in the script, not a template
@@ -25,14 +24,14 @@ const SCRIPT = [
   'n=0; d=0.1',
   'while :; do',
   '  if [ -S "$s" ]; then',
-  `    out=$(/usr/bin/curl -sS --max-time 5 --unix-socket "$s" http://engine/_ping 2>&1) && [ "$out" = OK ] && { : >${ENGINE_READY_FILE}; exit 0; }`,
+  `    out=$(${ENGINE_PING} 2>&1) && [ "$out" = OK ] && { : >${ENGINE_READY_FILE}; exit 0; }`,
   // A DOCKER_HOST that is not a socket (a host engine over tcp, with its TLS settings) is asked by the CLI.
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion in the script, not a template
   '  elif [ "${s#/}" = "$s" ]; then',
   `    out=$(/usr/bin/docker version --format '{{.Server.Version}}' 2>&1) && { : >${ENGINE_READY_FILE}; exit 0; }`,
   '  fi',
   `  [ $SECONDS -ge $end ] && { : >${ENGINE_FAILED_FILE}; printf '%s\\n' "$out"; /usr/bin/tail -n 15 /var/log/dockerd.log; exit 1; }`,
-  '  n=$((n + 1)); [ $n -eq 50 ] && d=0.5',
+  `  n=$((n + 1)); [ $n -eq ${PING_FAST_LOOKS} ] && d=0.5`,
   '  /usr/bin/sleep $d',
   'done',
 ].join('\n');
