@@ -232,7 +232,9 @@ describe('faults are visible, never silent', () => {
   });
 
   it('an idle session is removed with its sandbox after the idle time', async () => {
-    const short = await startAppServer({ SESSION_IDLE_MS: '1500' });
+    // Idle long enough that the Run and the first look below come well inside it on a loaded machine
+    // (at 1.5 s, a fresh machine's CI saw the session already gone at the first look).
+    const short = await startAppServer({ SESSION_IDLE_MS: '8000' });
     after.push(() => short.server.stop());
     const s = await short.api.createSession();
     await short.api.run(s, 'true');
