@@ -118,6 +118,12 @@ export class TerminalView {
     return client.start();
   }
 
+  /** Stops following the run (its socket closes); the text stays until the next attach. */
+  detach(): void {
+    this.#stream?.dispose();
+    this.#stream = undefined;
+  }
+
   /** A line of the page's own, dimmed or in colour, between the command's output. */
   note(text: string, colour: 'dim' | 'red' | 'yellow' = 'dim'): void {
     const code = { dim: '2', red: '31', yellow: '33' }[colour];

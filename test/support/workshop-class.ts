@@ -167,10 +167,24 @@ export function workshopClass(server: () => ClassServer): void {
       const bobRow = ida.page.locator('.room-table tr[data-user="Bob"]');
       await expect.poll(() => bobRow.locator('button[data-action="Watch"]').isEnabled()).toBe(true);
       await expect.poll(async () => (await roomOrder(ida.page))[0]).toBe('Bob');
-      await bobRow.locator('button[data-action="Watch"]').click();
+      // Clicked twice while the terminal's code still loads: one terminal, not two stacked.
+      await bobRow.locator('button[data-action="Watch"]').dblclick();
       const shoulder = ida.page.locator('.room-shoulder');
       const pane = shoulder.locator('.room-shoulder-pane .xterm-rows');
       await expect.poll(() => pane.innerText(), { timeout: 30_000 }).toContain('bob-was-here');
+      const terminals = () => shoulder.locator('.room-shoulder-pane .xterm').count();
+      expect(await terminals(), 'the shoulder pane holds one terminal').toBe(1);
+      // Another of Bob's runs, then back: the same terminal shows each in turn.
+      const terminalRun = await shoulder.locator('.room-shoulder-runs').inputValue();
+      const runs = await shoulder.locator('.room-shoulder-runs option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+      const other = runs.find((r) => r !== terminalRun);
+      expect(other, `Bob has more than the terminal's run: ${runs.join(', ')}`).toBeDefined();
+      await shoulder.locator('.room-shoulder-runs').selectOption(other!);
+      await expect.poll(() => shoulder.getAttribute('data-run-id')).toBe(other);
+      await expect.poll(() => pane.innerText(), { timeout: 30_000 }).not.toContain('bob-was-here');
+      await shoulder.locator('.room-shoulder-runs').selectOption(terminalRun);
+      await expect.poll(() => pane.innerText(), { timeout: 30_000 }).toContain('bob-was-here');
+      expect(await terminals(), 'switching runs keeps one terminal').toBe(1);
       expect(await shoulder.locator('.room-shoulder-mode').innerText()).toMatch(/Read-only: Bob has not asked for help/);
       await shoulder.locator('.room-shoulder-pane').click();
       await ida.page.keyboard.type('echo typed-by-ida-early\r');

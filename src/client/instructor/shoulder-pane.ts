@@ -9,7 +9,8 @@ export class ShoulderPane {
   readonly #box: HTMLElement;
   readonly #select: HTMLSelectElement;
   readonly #mode: HTMLElement;
-  #view: TerminalView | undefined;
+  /** Made once, on the first attach; every later attach (and a second click meanwhile) waits for the same one. */
+  #view: Promise<TerminalView> | undefined;
   #user: string | undefined;
   #runId: string | undefined;
 
@@ -52,24 +53,29 @@ export class ShoulderPane {
     if (this.#runId) this.#select.value = this.#runId;
     this.#mode.dataset.typing = String(a.help);
     this.#mode.textContent = a.help ? `${a.user} asked for help: you can type into this run.` : `Read-only: ${a.user} has not asked for help.`;
-    if (this.#view) this.#view.term.options.disableStdin = !a.help;
+    void this.#view?.then((v) => (v.term.options.disableStdin = !a.help));
     this.#box.dataset.typing = String(a.help);
   }
 
   async #attach(runId: string): Promise<void> {
     this.#runId = runId;
     this.#select.value = runId;
-    if (!this.#view) {
-      const { TerminalView } = await import('../terminal-view.ts');
-      this.#view = new TerminalView(this.#box.querySelector('.room-shoulder-pane')!, 16);
-      this.#view.term.options.disableStdin = this.#mode.dataset.typing !== 'true';
-    }
+    // The terminal's code loads on the first Watch: a second Watch or a run picked meanwhile must
+    // wait for the same terminal, not make another one under it.
+    this.#view ??= import('../terminal-view.ts').then(({ TerminalView }) => new TerminalView(this.#box.querySelector('.room-shoulder-pane')!, 16));
+    const view = await this.#view;
+    view.term.options.disableStdin = this.#mode.dataset.typing !== 'true';
+    if (this.#runId !== runId) return; // another run was picked while the terminal loaded
     this.#box.dataset.runId = runId;
-    await this.#view.attach(runId);
+    await view.attach(runId);
   }
 
+  /** Hides the pane and stops following the run (a hidden pane keeps no socket open). */
   close(): void {
     this.#box.hidden = true;
     this.#user = undefined;
+    this.#runId = undefined;
+    delete this.#box.dataset.runId;
+    void this.#view?.then((v) => v.detach());
   }
 }
