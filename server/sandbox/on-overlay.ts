@@ -15,6 +15,8 @@ const OVERLAY_RETRY_MS = 2000;
 const OVERLAY_LAG = /attaching to network failed|network \S+ not found/i;
 
 export interface OverlayWaitOptions {
+  /** Which step waits, for the log ("create", "start", "join registry-mirror"). */
+  step?: string | undefined;
   /** Where each failed try is logged (with how long it took). */
   logger?: Logger | undefined;
   /** Tells the reader, after a failed try, that their sandbox waits for the cluster's network and for how long so far. */
@@ -48,7 +50,7 @@ export async function onOverlay<T>(nodeName: string, step: () => Promise<T>, opt
         const waited = Math.round((clock.now() - started) / 1000);
         // Says what it waits for, and how long a failed try took (the manager's answer, or its deadline).
         opts.logger?.info(
-          `Waiting for Swarm's overlay on node ${nodeName}: a try failed after ${clock.now() - tried} ms, ${waited} s in all (${lastAnswer})`,
+          `Waiting for Swarm's overlay on node ${nodeName}${opts.step ? ` (${opts.step})` : ''}: a try failed after ${clock.now() - tried} ms, ${waited} s in all (${lastAnswer})`,
         );
         // A silent minute or two looks like a hang to the reader: say what it is and how long it may last.
         opts.onPhase?.({
@@ -63,6 +65,6 @@ export async function onOverlay<T>(nodeName: string, step: () => Promise<T>, opt
   if (done) return done.value;
   throw new Error(
     `Swarm did not attach the sandbox on node ${nodeName} to its session's overlay network within ${Math.round(timeoutMs / 1000)} s ` +
-      `(the manager is busy or a node lost it); Run again. Last answer: ${lastAnswer}`,
+      `(the manager is busy or a node lost it); Run again. Last answer${opts.step ? ` to ${opts.step}` : ''}: ${lastAnswer}`,
   );
 }

@@ -245,17 +245,21 @@ export async function createSandbox(engine: Engine, sessionId: string, settings:
     // On a node, a join also waits for the manager's overlay, which can lag a moment (onOverlay).
     const join = (a: { container: string; alias: string }) => () => engine.connectNetwork(names.network, a.container, [a.alias]);
     const overlay = { logger: opts.logger, onPhase: phase };
-    const attached = Promise.all((opts.attach ?? []).map((a) => (cluster ? onOverlay(cluster.nodeName, join(a), overlay) : join(a)())));
+    const attached = Promise.all(
+      (opts.attach ?? []).map((a) => (cluster ? onOverlay(cluster.nodeName, join(a), { ...overlay, step: `join ${a.alias}` }) : join(a)())),
+    );
     attached.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled meanwhile
     if (settings.mode === 'isolated') {
       await engine.createVolume(names.volume, labels);
     }
     const spec = sandboxCreateOptions(sessionId, settings);
     if (cluster) spec.Labels = { ...spec.Labels, [LABELS.node]: cluster.nodeId };
-    const containerId = cluster ? await onOverlay(cluster.nodeName, () => engine.createContainer(spec), overlay) : await engine.createContainer(spec);
+    const containerId = cluster
+      ? await onOverlay(cluster.nodeName, () => engine.createContainer(spec), { ...overlay, step: 'create' })
+      : await engine.createContainer(spec);
     cluster?.created();
     steps.lap('create');
-    if (cluster) await onOverlay(cluster.nodeName, () => engine.startContainer(containerId), overlay);
+    if (cluster) await onOverlay(cluster.nodeName, () => engine.startContainer(containerId), { ...overlay, step: 'start' });
     else await engine.startContainer(containerId);
     steps.lap('start');
     const address = (await engine.containerState(containerId)).networks[names.network]?.address;

@@ -69,4 +69,20 @@ describe('onOverlay: a node step that waits for the manager', () => {
     // Tries at 0, 12, 24, 36, 48 s (each 10 s slow, 2 s apart); the next would start past 60 s.
     expect(tries).toBe(5);
   });
+
+  it('names the step that waited, in each log line and in the final error', async () => {
+    const clock = clockWithSlowTries();
+    const lines: string[] = [];
+    const logger = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), child: () => logger };
+    const step = async () => {
+      clock.advance(5_000);
+      throw new Error('attaching to network failed, make sure your network options are correct: context deadline exceeded');
+    };
+    await expect(onOverlay('node-1', step, { timeoutMs: 20_000, clock, logger, step: 'join registry-mirror' })).rejects.toThrow(
+      /Last answer to join registry-mirror: attaching to network failed/,
+    );
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines)
+      expect(line).toMatch(/^Waiting for Swarm's overlay on node node-1 \(join registry-mirror\): a try failed after 5000 ms/);
+  });
 });
