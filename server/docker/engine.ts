@@ -201,6 +201,16 @@ export class Engine {
     await this.call((abortSignal) => this.#docker.getContainer(id).start({ abortSignal }));
   }
 
+  /** Removes a container, running or not (gone already: done). */
+  async removeContainer(id: string): Promise<void> {
+    await this.call((abortSignal) => this.#docker.getContainer(id).remove({ force: true, abortSignal })).catch(ignoreGone);
+  }
+
+  /** Removes a network by name or id (gone already: done); on a Swarm manager, an overlay of the whole cluster. */
+  async removeNetwork(name: string): Promise<void> {
+    await this.call((abortSignal) => this.#docker.getNetwork(name).remove({ abortSignal })).catch(ignoreGone);
+  }
+
   /** Sends a signal to the container's main process. */
   async killContainer(id: string, signal: string): Promise<void> {
     await this.call((abortSignal) => this.#docker.getContainer(id).kill({ signal, abortSignal }));

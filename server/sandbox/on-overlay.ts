@@ -14,6 +14,11 @@ const OVERLAY_RETRY_MS = 2000;
 /** Answers of a node that a later try can cure: the manager was slow, or the node has not heard of the overlay yet. */
 const OVERLAY_LAG = /attaching to network failed|network \S+ not found/i;
 
+/** The manager did not attach a node's step to the overlay within the time allowed. */
+export class OverlayTimeoutError extends Error {
+  override name = 'OverlayTimeoutError';
+}
+
 export interface OverlayWaitOptions {
   /** Which step waits, for the log ("create", "start", "join registry-mirror"). */
   step?: string | undefined;
@@ -63,7 +68,7 @@ export async function onOverlay<T>(nodeName: string, step: () => Promise<T>, opt
     { timeoutMs, delayMs: OVERLAY_RETRY_MS, clock },
   );
   if (done) return done.value;
-  throw new Error(
+  throw new OverlayTimeoutError(
     `Swarm did not attach the sandbox on node ${nodeName} to its session's overlay network within ${Math.round(timeoutMs / 1000)} s ` +
       `(the manager is busy or a node lost it); Run again. Last answer${opts.step ? ` to ${opts.step}` : ''}: ${lastAnswer}`,
   );

@@ -12,6 +12,7 @@ import type { ExecHandle, ExecOptions, Phase, SessionSandbox } from './session-s
 import type { Logger } from '../logger.ts';
 import { retryUntil } from '../retry-until.ts';
 import { onOverlay } from './on-overlay.ts';
+import { startOnOverlay } from './start-on-overlay.ts';
 import { StepTimer } from './step-timer.ts';
 import { waitForEngine } from './wait-for-engine.ts';
 
@@ -237,36 +238,63 @@ export async function createSandbox(engine: Engine, sessionId: string, settings:
   const steps = new StepTimer();
   try {
     const subnets = settings.subnets ? subnetCandidates(settings.subnets, sessionId) : [];
-    if (cluster) await createOverlayNetwork(cluster.manager, names.network, labels, subnets);
-    else await createSessionNetwork(engine, names.network, labels, subnets);
+    // A stuck overlay is made again in a subnet not tried yet (start-on-overlay.ts).
+    const triedSubnets = new Set<string>();
+    const makeOverlay = async (manager: Engine) => {
+      const subnet = await createOverlayNetwork(
+        manager,
+        names.network,
+        labels,
+        subnets.filter((s) => !triedSubnets.has(s)),
+      );
+      if (subnet) triedSubnets.add(subnet);
+      return subnet;
+    };
+    const subnet = cluster ? await makeOverlay(cluster.manager) : await createSessionNetwork(engine, names.network, labels, subnets);
     steps.lap('network');
-    // The registries join the network while the container is made: each join is an engine round
-    // trip of its own, and under a burst of new sessions these steps were most of a creation.
-    // On a node, a join also waits for the manager's overlay, which can lag a moment (onOverlay).
+    // On one host the registries join the network while the container is made: each join is an
+    // engine round trip of its own, and under a burst of new sessions these steps were most of a
+    // creation. On a node each join waits for the manager's overlay too (onOverlay), and only once
+    // the sandbox has started there: a start may remove and remake a stuck overlay
+    // (start-on-overlay.ts), which a registry already joined to it would hold in use.
     const join = (a: { container: string; alias: string }) => () => engine.connectNetwork(names.network, a.container, [a.alias]);
     const overlay = { logger: opts.logger, onPhase: phase };
-    const attached = Promise.all(
-      (opts.attach ?? []).map((a) => (cluster ? onOverlay(cluster.nodeName, join(a), { ...overlay, step: `join ${a.alias}` }) : join(a)())),
-    );
-    attached.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled meanwhile
+    const joinAll = () =>
+      Promise.all(
+        (opts.attach ?? []).map((a) => (cluster ? onOverlay(cluster.nodeName, join(a), { ...overlay, step: `join ${a.alias}` }) : join(a)())),
+      );
+    const attached = cluster ? undefined : joinAll();
+    attached?.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled meanwhile
     if (settings.mode === 'isolated') {
       await engine.createVolume(names.volume, labels);
     }
     const spec = sandboxCreateOptions(sessionId, settings);
-    if (cluster) spec.Labels = { ...spec.Labels, [LABELS.node]: cluster.nodeId };
-    const containerId = cluster
-      ? await onOverlay(cluster.nodeName, () => engine.createContainer(spec), { ...overlay, step: 'create' })
-      : await engine.createContainer(spec);
-    cluster?.created();
-    steps.lap('create');
-    if (cluster) await onOverlay(cluster.nodeName, () => engine.startContainer(containerId), { ...overlay, step: 'start' });
-    else await engine.startContainer(containerId);
-    steps.lap('start');
+    let containerId: string;
+    if (cluster) {
+      spec.Labels = { ...spec.Labels, [LABELS.node]: cluster.nodeId };
+      containerId = await startOnOverlay({
+        engine,
+        manager: cluster.manager,
+        nodeName: cluster.nodeName,
+        network: names.network,
+        makeNetwork: () => makeOverlay(cluster.manager),
+        subnet,
+        spec,
+        created: cluster.created,
+        lap: (step) => steps.lap(step),
+        wait: overlay,
+      });
+    } else {
+      containerId = await engine.createContainer(spec);
+      steps.lap('create');
+      await engine.startContainer(containerId);
+      steps.lap('start');
+    }
     const address = (await engine.containerState(containerId)).networks[names.network]?.address;
     const sandbox = new Sandbox(engine, sessionId, containerId, address, sandboxExecIdentity(settings), cluster);
     if (opts.install) await sandbox.putFiles(opts.install.dir, opts.install.files, sandboxFileOwner(settings));
     steps.lap('install');
-    await attached;
+    await (attached ?? joinAll());
     steps.lap('attach');
     phase({ phase: 'starting-engine', message: settings.mode === 'host' ? 'Connecting to the host engine' : 'Starting its Docker engine' });
     // Handed out now, while its engine starts: a Run that needs no engine does not wait for one,
@@ -307,23 +335,23 @@ export async function createSandbox(engine: Engine, sessionId: string, settings:
   }
 }
 
-/** Creates the session's network in the first free small subnet (or the engine's default pool). */
+/** Creates the session's network in the first free small subnet (or the engine's default pool); returns the subnet. */
 async function createSessionNetwork(
   engine: Engine,
   name: string,
   labels: Record<string, string>,
   subnets: string[],
   driver: 'bridge' | 'overlay' = 'bridge',
-): Promise<void> {
+): Promise<string | undefined> {
   if (subnets.length === 0) {
     await engine.createNetwork(name, labels, undefined, driver);
-    return;
+    return undefined;
   }
   let last: unknown;
   for (const subnet of subnets) {
     try {
       await engine.createNetwork(name, labels, subnet, driver);
-      return;
+      return subnet;
     } catch (err) {
       last = err;
       // Taken by another network: try the next block.
@@ -338,9 +366,10 @@ async function createSessionNetwork(
  * sandbox can be on any node. One left by a sandbox whose node went down is taken over: the
  * manager keeps it until it drops that node's endpoint, and it is this session's own.
  */
-async function createOverlayNetwork(manager: Engine, name: string, labels: Record<string, string>, subnets: string[]): Promise<void> {
-  if ((await manager.listLabelled(labels)).networks.length > 0) return;
-  await createSessionNetwork(manager, name, labels, subnets, 'overlay');
+/** The session's overlay, through the manager: the one it has (undefined), or a new one (its subnet). */
+async function createOverlayNetwork(manager: Engine, name: string, labels: Record<string, string>, subnets: string[]): Promise<string | undefined> {
+  if ((await manager.listLabelled(labels)).networks.length > 0) return undefined;
+  return createSessionNetwork(manager, name, labels, subnets, 'overlay');
 }
 
 async function pullSandboxImage(engine: Engine, image: string, phase: (p: Phase) => void): Promise<void> {
