@@ -3,7 +3,7 @@ import type { Engine } from '../../server/docker/engine.ts';
 import type { Clock } from '../../server/retry-until.ts';
 import { OverlayTimeoutError } from '../../server/sandbox/on-overlay.ts';
 import type { Phase } from '../../server/sandbox/session-sandbox.ts';
-import { startOnOverlay } from '../../server/sandbox/start-on-overlay.ts';
+import { type OverlayStart, startOnOverlay } from '../../server/sandbox/start-on-overlay.ts';
 
 /** A clock that moves when the retry sleeps, and by 20 s on each failed try (the node's deadline). */
 function slowClock(): Clock & { advance(ms: number): void } {
@@ -49,23 +49,29 @@ function fakeCluster(stuck: Set<number>, clock: ReturnType<typeof slowClock>, op
   return { node, manager, makeNetwork, log };
 }
 
+/** startOnOverlay on the fake cluster, node-2 unless said, with `extra` over the defaults. */
+function start(c: ReturnType<typeof fakeCluster>, clock: Clock, extra: Partial<OverlayStart> = {}) {
+  return startOnOverlay({
+    engine: c.node,
+    manager: c.manager,
+    nodeName: 'node-2',
+    network: 'zz-rdn-net-x',
+    makeNetwork: c.makeNetwork,
+    spec: {},
+    created: () => undefined,
+    lap: () => undefined,
+    wait: { clock },
+    ...extra,
+  });
+}
+
 describe('startOnOverlay: a sandbox start on a stuck Swarm overlay', () => {
   it('starts on the first overlay when it attaches, making nothing again', async () => {
     const clock = slowClock();
     const c = fakeCluster(new Set(), clock);
     let created = 0;
     const laps: string[] = [];
-    const id = await startOnOverlay({
-      engine: c.node,
-      manager: c.manager,
-      nodeName: 'node-2',
-      network: 'zz-rdn-net-x',
-      makeNetwork: c.makeNetwork,
-      spec: {},
-      created: () => created++,
-      lap: (s) => laps.push(s),
-      wait: { clock },
-    });
+    const id = await start(c, clock, { created: () => created++, lap: (s) => laps.push(s) });
     expect(id).toBe('c1');
     expect(c.log).toEqual(['start c1 on overlay 1']);
     expect(created).toBe(1);
@@ -80,15 +86,8 @@ describe('startOnOverlay: a sandbox start on a stuck Swarm overlay', () => {
       const lines: string[] = [];
       const logger = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), child: () => logger };
       let created = 0;
-      const id = await startOnOverlay({
-        engine: c.node,
-        manager: c.manager,
-        nodeName: 'node-2',
-        network: 'zz-rdn-net-x',
-        makeNetwork: c.makeNetwork,
-        spec: {},
+      const id = await start(c, clock, {
         created: () => created++,
-        lap: () => undefined,
         wait: { clock, onPhase: (p) => phases.push(p), logger },
         roundMs: 50_000,
         subnet: '10.213.1.0/28',
@@ -113,19 +112,9 @@ describe('startOnOverlay: a sandbox start on a stuck Swarm overlay', () => {
   it('gives up after three overlays, saying so', async () => {
     const clock = slowClock();
     const c = fakeCluster(new Set([1, 2, 3, 4]), clock);
-    const start = startOnOverlay({
-      engine: c.node,
-      manager: c.manager,
-      nodeName: 'node-1',
-      network: 'zz-rdn-net-x',
-      makeNetwork: c.makeNetwork,
-      spec: {},
-      created: () => undefined,
-      lap: () => undefined,
-      wait: { clock },
-    });
-    await expect(start).rejects.toThrow(OverlayTimeoutError);
-    await expect(start).rejects.toThrow(/^Swarm did not attach the sandbox on node node-1 .*the last of 3 overlays made for it in turn\)$/s);
+    const started = start(c, clock, { nodeName: 'node-1' });
+    await expect(started).rejects.toThrow(OverlayTimeoutError);
+    await expect(started).rejects.toThrow(/^Swarm did not attach the sandbox on node node-1 .*the last of 3 overlays made for it in turn\)$/s);
     expect(c.log.filter((l) => l.startsWith('make overlay'))).toEqual(['make overlay 2', 'make overlay 3']);
   });
 
@@ -134,18 +123,8 @@ describe('startOnOverlay: a sandbox start on a stuck Swarm overlay', () => {
     const c = fakeCluster(new Set([1]), clock, { managerKeeps: true });
     const warnings: string[] = [];
     const logger = { info: () => undefined, warn: (m: string) => warnings.push(m), child: () => logger };
-    const start = startOnOverlay({
-      engine: c.node,
-      manager: c.manager,
-      nodeName: 'node-3',
-      network: 'zz-rdn-net-x',
-      makeNetwork: c.makeNetwork,
-      spec: {},
-      created: () => undefined,
-      lap: () => undefined,
-      wait: { clock, logger },
-    });
-    await expect(start).rejects.toThrow(OverlayTimeoutError);
+    const started = start(c, clock, { nodeName: 'node-3', wait: { clock, logger } });
+    await expect(started).rejects.toThrow(OverlayTimeoutError);
     expect(warnings[0]).toMatch(/could not remove the stuck overlay zz-rdn-net-x/);
   });
 
@@ -155,19 +134,7 @@ describe('startOnOverlay: a sandbox start on a stuck Swarm overlay', () => {
     (c.node as unknown as { startContainer: () => Promise<void> }).startContainer = async () => {
       throw new Error('No such image: runnable-docker-notes/sandbox:latest');
     };
-    await expect(
-      startOnOverlay({
-        engine: c.node,
-        manager: c.manager,
-        nodeName: 'node-1',
-        network: 'zz-rdn-net-x',
-        makeNetwork: c.makeNetwork,
-        spec: {},
-        created: () => undefined,
-        lap: () => undefined,
-        wait: { clock },
-      }),
-    ).rejects.toThrow(/No such image/);
+    await expect(start(c, clock, { nodeName: 'node-1' })).rejects.toThrow(/No such image/);
     expect(c.log).toEqual([]);
   });
 });
