@@ -29,7 +29,7 @@ export interface ViewHooks {
 /**
  * An xterm.js terminal bound to one run's stream at a time (through RunStreamAddon): writes output
  * bytes as they come, sends keys and size, reconnects with `since` after a dropped connection (each
- * byte exactly once), and resolves `attach()` with how the run ended.
+ * byte exactly once), and resolves `attach()` with how the run ended, once the terminal holds all its output.
  */
 export class TerminalView {
   readonly element: HTMLElement;
@@ -115,7 +115,9 @@ export class TerminalView {
     });
     this.#stream = new RunStreamAddon(client);
     this.term.loadAddon(this.#stream);
-    return client.start();
+    // xterm parses what it is given a little later, in slices: whoever reads the text once the run
+    // ended (the failure hint) must see its last output, so the end waits until all of it is parsed.
+    return client.start().then((end) => new Promise<RunEnd>((resolve) => this.term.write('', () => resolve(end))));
   }
 
   /** Stops following the run (its socket closes); the text stays until the next attach. */
