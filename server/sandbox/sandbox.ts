@@ -364,9 +364,9 @@ async function createSessionNetwork(
 /**
  * The session's network on a cluster: an attachable overlay made through the manager, so the
  * sandbox can be on any node. One left by a sandbox whose node went down is taken over: the
- * manager keeps it until it drops that node's endpoint, and it is this session's own.
+ * manager keeps it until it drops that node's endpoint, and it is this session's own. Returns the
+ * new overlay's subnet (undefined when one was taken over).
  */
-/** The session's overlay, through the manager: the one it has (undefined), or a new one (its subnet). */
 async function createOverlayNetwork(manager: Engine, name: string, labels: Record<string, string>, subnets: string[]): Promise<string | undefined> {
   if ((await manager.listLabelled(labels)).networks.length > 0) return undefined;
   return createSessionNetwork(manager, name, labels, subnets, 'overlay');
