@@ -14,10 +14,8 @@ const RUN_PROLOGUE = [
   // On the way out, the state is saved even while Stop is ending the run: the pid file says "leaving"
   // and INT is ignored from here on (by the save's own mv too), so Stop's INT to the run's session
   // cannot cut the save short, and Stop waits for it (rdn_scan). The pid file stays while the run
-  // left processes in its session: Stop must still find them. That look and the rm are done in the
-  // background, away from the terminal (and deaf to the HUP the terminal sends its group when the
-  // shell exits): the run ends once the state is saved.
-  'trap \'__rdn_rc=$?; echo "$$ leaving" >|"$__rdn_p"; trap "" INT HUP; type __rdn_save_state >/dev/null 2>&1 && __rdn_save_state; { type __rdn_others_in_session >/dev/null 2>&1 && __rdn_others_in_session $$ $BASHPID || rm -f "$__rdn_p"; } </dev/null >/dev/null 2>&1 & exit $__rdn_rc\' EXIT',
+  // left processes in its session: Stop must still find them.
+  'trap \'__rdn_rc=$?; echo "$$ leaving" >|"$__rdn_p"; trap "" INT; type __rdn_save_state >/dev/null 2>&1 && __rdn_save_state; type __rdn_others_in_session >/dev/null 2>&1 && __rdn_others_in_session $$ || rm -f "$__rdn_p"; exit $__rdn_rc\' EXIT',
   'shopt -s expand_aliases',
   // Sourced at the top level, not in a function: there `declare` would make the variables local.
   '[ -f /run/rdn/state.sh ] && . /run/rdn/state.sh',

@@ -39,13 +39,12 @@ __rdn_save_state() {
   set +eu
   __rdn_function_names "$__rdn_tmp" && __rdn_state_text >|"$__rdn_tmp" 2>/dev/null && mv -f "$__rdn_tmp" "$RDN_STATE"
 }
-# Whether a process other than $1 (and $2, the one asking) is left in the session $1 leads (zombies
-# aside). A run's shell then keeps its pid file, so Stop still finds what the run left going (a job in
-# a process group of its own).
+# Whether a process other than $1 is left in the session $1 leads (zombies aside). A run's shell then
+# keeps its pid file, so Stop still finds what the run left going (a job in a process group of its own).
 __rdn_others_in_session() {
   local d l a
   for d in /proc/[0-9]*; do
-    [ "\${d#/proc/}" = "$1" ] || [ "\${d#/proc/}" = "\${2-}" ] && continue
+    [ "\${d#/proc/}" = "$1" ] && continue
     read -r l 2>/dev/null <"$d/stat" || continue
     a=(\${l##*\\) })
     [ "\${a[3]}" = "$1" ] && [ "\${a[0]}" != Z ] && return 0
