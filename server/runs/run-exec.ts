@@ -11,11 +11,8 @@ const RUN_PROLOGUE = [
   // /run/rdn/runs is installed with the sandbox: no mkdir (a fork) on every run.
   '__rdn_p=/run/rdn/runs/$__rdn_id.pid; echo $$ >"$__rdn_p"',
   '[ -f /run/rdn/lib.sh ] && . /run/rdn/lib.sh',
-  // On the way out, the state is saved even while Stop is ending the run: the pid file says "leaving"
-  // and INT is ignored from here on (by the save's own mv too), so Stop's INT to the run's session
-  // cannot cut the save short, and Stop waits for it (rdn_scan). The pid file stays while the run
-  // left processes in its session: Stop must still find them.
-  'trap \'__rdn_rc=$?; echo "$$ leaving" >|"$__rdn_p"; trap "" INT; type __rdn_save_state >/dev/null 2>&1 && __rdn_save_state; type __rdn_others_in_session >/dev/null 2>&1 && __rdn_others_in_session $$ || rm -f "$__rdn_p"; exit $__rdn_rc\' EXIT',
+  // The pid file stays while the run left processes in its session: Stop must still find them.
+  'trap \'__rdn_rc=$?; type __rdn_save_state >/dev/null 2>&1 && __rdn_save_state; type __rdn_others_in_session >/dev/null 2>&1 && __rdn_others_in_session $$ || rm -f "$__rdn_p"; exit $__rdn_rc\' EXIT',
   'shopt -s expand_aliases',
   // Sourced at the top level, not in a function: there `declare` would make the variables local.
   '[ -f /run/rdn/state.sh ] && . /run/rdn/state.sh',
@@ -111,34 +108,27 @@ export function runExecOptions(runId: string, command: string, size?: { cols: nu
 }
 
 /**
- * `rdn_scan <session> [signal] [pid file]`: one pass over /proc with builtins only (no fork: on a loaded
- * host each fork counts). It sends `signal` to every process of the run's session but the run's shell,
- * and sets `__rdn_left` (how many live ones, zombies aside) and `__rdn_deaf` (1 when the grace can serve
- * none of them: every one left ignores SIGINT, the run's shell aside when others are left, since bash
- * catches INT while it waits for a child, so its own mask says nothing). `__rdn_leaving`: the run's shell
- * is still there but its pid file says it is on its way out, or is gone (it ignores INT while it saves
- * the state, and removes the file last): never deaf then.
+ * `rdn_scan <session> [signal]`: one pass over /proc with builtins only (no fork: on a loaded host each
+ * fork counts). It sends `signal` to every process of the run's session outside its leading group (the
+ * group itself is signalled at once with `kill -- -<pid>`), and sets `__rdn_left` (how many live ones,
+ * zombies aside) and `__rdn_deaf` (1 when the grace can serve none of them: every one left ignores
+ * SIGINT, the run's shell aside when others are left, since bash catches INT while it waits for a child,
+ * so its own mask says nothing).
  */
 const SCAN_FUNCTION = [
-  'rdn_scan() { local d l a s k v w lead=0 other=0 alive=0; __rdn_left=0; __rdn_deaf=1; __rdn_leaving=0;',
+  'rdn_scan() { local d l a s k v lead=0 other=0; __rdn_left=0; __rdn_deaf=1;',
   `for d in /proc/[0-9]*; do read -r l 2>/dev/null <"$d/stat" || continue; a=(\${l##*\\) });`,
   `[ "\${a[3]}" = "$1" ] && [ "\${a[0]}" != Z ] || continue; (( __rdn_left++ ));`,
-  `[ "\${d#/proc/}" = "$1" ] && alive=1;`,
-  `[ -n "\${2-}" ] && [ "\${d#/proc/}" != "$1" ] && kill -"$2" "\${d#/proc/}" 2>/dev/null;`,
+  `[ -n "\${2-}" ] && [ "\${a[2]}" != "$1" ] && kill -"$2" "\${d#/proc/}" 2>/dev/null;`,
   '(( __rdn_deaf )) || continue; s=;',
   'while read -r k v; do [ "$k" = SigIgn: ] && { s=$v; break; }; done 2>/dev/null <"$d/status"; [ -n "$s" ] || continue;',
   `if [ "\${d#/proc/}" = "$1" ]; then (( 0x$s & 2 )) && lead=1 || lead=2; else (( 0x$s & 2 )) || __rdn_deaf=0; other=1; fi; done;`,
-  '(( __rdn_deaf && (other || lead == 1) )) || __rdn_deaf=0;',
-  // Read after the pass: whatever of the shell's way out the pass saw, its pid file says so by now.
-  '(( alive )) && [ -n "$3" ] && { [ -e "$3" ] || __rdn_leaving=1; read -r -n 40 l w <"$3" 2>/dev/null && [ "$w" = leaving ] && __rdn_leaving=1; };',
-  '(( __rdn_leaving )) && __rdn_deaf=0; true; }',
+  '(( __rdn_deaf && (other || lead == 1) )) || __rdn_deaf=0; }',
 ].join(' ');
 /**
- * The stop of one run, as a bash function `rdn_stop_run <run id> <grace ms>`: SIGINT to every process
- * of the run's session but its shell, which has its one INT from the Ctrl-C the server typed into the
- * run's terminal (a second one, landing while the shell saves the state on its way out, would cut that
- * save short); then, until the grace is over, a look every 20 ms whether anything of its session is
- * left, and SIGKILL to the group and the session if so. The grace is for a program that handles
+ * The stop of one run, as a bash function `rdn_stop_run <run id> <grace ms>`: SIGINT to the run's
+ * process group and session, then, until the grace is over, a look every 20 ms whether anything of
+ * its session is left, and SIGKILL to the group and the session if so. The grace is for a program that handles
  * SIGINT (a clean-up): when every process left ignores it (`trap '' INT`, a background job), nothing
  * will use the grace, so SIGKILL goes at once. Signals, looks and waits are bash builtins (a TTY exec
  * leads its own session and group; `read -t` on a pipe nobody writes is a sleep without a fork). The
@@ -150,24 +140,18 @@ const SCAN_FUNCTION = [
 /** Microseconds since the epoch, from a bash variable (no `date` fork). */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion in the script, not a template
 const NOW_US = '${EPOCHREALTIME/./}';
-/**
- * How long Stop waits for a run's shell that is on its way out (saving the state), when that is longer
- * than the grace: the save is the server's own work (a few builtins and one mv), which on a loaded host
- * can take longer than the grace a reader's program gets.
- */
-const SAVE_GRACE_MS = 5000;
 const STOP_FUNCTION =
   `${SCAN_FUNCTION}; ` +
   // A pipe held open at both ends: `read -t` on it waits its full time. Made once per channel (or helper).
   'exec {__rdn_nap}<> <(:); rdn_nap() { read -r -t "$1" -u "$__rdn_nap" 2>/dev/null; (( $? > 128 )) || /usr/bin/sleep "$1"; }; ' +
-  'rdn_stop_run() { local f=/run/rdn/runs/$1.pid p= i end saved; ' +
+  'rdn_stop_run() { local f=/run/rdn/runs/$1.pid p= i end; ' +
   'for i in {1..40}; do [ -f "$f" ] && break; rdn_nap 0.05; done; ' +
-  'read -r -n 40 p _ <"$f" 2>/dev/null; case $p in \'\'|*[!0-9]*|0*|1) return 0;; esac; ' +
-  'rdn_scan "$p" INT "$f"; (( __rdn_left )) || return 0; ' +
-  `end=$(( ${NOW_US} + $2 * 1000 )); saved=$(( ${NOW_US} + ${SAVE_GRACE_MS} * 1000 )); (( saved > end )) || saved=$end; ` +
+  'read -r -n 20 p <"$f" 2>/dev/null; case $p in \'\'|*[!0-9]*|0*|1) return 0;; esac; ' +
+  'kill -INT -- "-$p" 2>/dev/null; rdn_scan "$p" INT; (( __rdn_left )) || return 0; ' +
+  `end=$(( ${NOW_US} + $2 * 1000 )); ` +
   // Each look is a pass over /proc, not `kill -0` on the group: that counts zombies not yet reaped, and
   // misses a job in a process group of its own.
-  `while (( ! __rdn_deaf && ${NOW_US} < (__rdn_leaving ? saved : end) )); do rdn_nap 0.02; rdn_scan "$p" "" "$f"; (( __rdn_left )) || return 0; done; ` +
+  `while (( ! __rdn_deaf && ${NOW_US} < end )); do rdn_nap 0.02; rdn_scan "$p"; (( __rdn_left )) || return 0; done; ` +
   'kill -KILL -- "-$p" 2>/dev/null; rdn_scan "$p" KILL; true; }';
 
 const RUN_ID = /^[A-Za-z0-9-]{1,64}$/;
