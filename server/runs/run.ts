@@ -115,6 +115,8 @@ export class Run extends EventEmitter<RunEvents> {
   readonly #stopChannels: StopChannels;
   #exec: ExecHandle | undefined;
   #stopRequested = false;
+  /** The one stop under way, which every later Stop joins. */
+  #stopping: Promise<RunInfo> | undefined;
   /** Why the server removed the sandbox under this run, when it did (e.g. the host ran low on disk). */
   #removedBecause: string | undefined;
   /** Set when Stop had to kill the sandbox container (signals could not end the run); resolves once it is gone. */
@@ -369,9 +371,18 @@ export class Run extends EventEmitter<RunEvents> {
     this.#removedBecause = message;
   }
 
-  /** Ends the run: SIGINT to its processes, SIGKILL after the grace; resolves once it has ended. */
-  async stop(): Promise<RunInfo> {
-    if (this.finished) return this.info();
+  /**
+   * Ends the run: SIGINT to its processes, SIGKILL after the grace; resolves once it has ended. Stop
+   * pressed again (or the timeout meeting a Stop) joins the first: a second Ctrl-C would land while
+   * the run's shell saves the state on its way out, and cut that short.
+   */
+  stop(): Promise<RunInfo> {
+    if (this.finished) return Promise.resolve(this.info());
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<RunInfo> {
     this.#stopRequested = true;
     // Never started (refused before it could be): nothing will end it but this.
     if (!this.#started) {
@@ -382,8 +393,9 @@ export class Run extends EventEmitter<RunEvents> {
     this.#holders.clear();
     this.#exec?.output.resume();
     // Ctrl-C through the run's own terminal reaches its foreground job at once, where a helper exec
-    // costs a round trip to the engine (hundreds of ms on a busy host). The helper's INT to the whole
-    // process session still follows, for background jobs and for programs that read the terminal raw.
+    // costs a round trip to the engine (hundreds of ms on a busy host); it is the run's shell's only INT.
+    // The stop channel's INT to the rest of the process session follows, for background jobs and for
+    // programs that read the terminal raw.
     if (this.#exec && !this.#exec.input.writableEnded) this.#exec.input.write(CTRL_C);
     const sandbox = this.#sandbox;
     if (sandbox && !(await this.#endsAfter(this.#stopChannels.stop(sandbox, this.id, this.#opts.stopGraceMs, this.ended)))) {

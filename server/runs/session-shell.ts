@@ -1,5 +1,8 @@
 import type { SandboxFile } from '../sandbox/tar-files.ts';
 
+/** \`\${!A*} \${!B*} ... \${!_*}\`: the names of the shell's variables, by every character a name can start with. */
+const VARIABLE_NAMES = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_'].map((c) => `\${!${c}*}`).join(' ');
+
 /**
  * The shell side of "state carries between blocks like a kernel": every run loads the session's
  * state (working directory, exported variables, functions, aliases) before the command and saves
@@ -7,32 +10,43 @@ import type { SandboxFile } from '../sandbox/tar-files.ts';
  */
 const LIB = `# Installed by the notes server into every sandbox. Session state shared by runs and the terminal.
 RDN_STATE=/run/rdn/state.sh
+# The names of the shell's functions into the array __rdn_fns, through the file $1 (builtins only: no fork).
+__rdn_function_names() {
+  compgen -A function >|"$1" && mapfile -t __rdn_fns <"$1"
+}
+# The state as a script; the functions saved are those named in the caller's __rdn_fns.
 __rdn_state_text() {
   # Immune to the block's own shell options (set -u, set -e) and to a changed IFS.
   local - __rdn_n IFS=$' \\t\\n'
   set +eu
   # Glob options first: a saved function is parsed again when the state loads, under these options.
   shopt -p extglob globstar nullglob dotglob nocaseglob nocasematch failglob
-  for __rdn_n in $(compgen -e); do
+  # Every variable name, by its first character, and its export attribute: what \`compgen -e\` lists, without a fork.
+  for __rdn_n in ${VARIABLE_NAMES}; do
+    [[ \${!__rdn_n@a} == *x* ]] || continue
     case $__rdn_n in PWD|OLDPWD|SHLVL|_|RDN_*|TERM|COLORTERM|COLUMNS|LINES|HOSTNAME) ;; *) declare -p "$__rdn_n" ;; esac
   done
-  for __rdn_n in $(compgen -A function); do
+  for __rdn_n in "\${__rdn_fns[@]}"; do
     case "$__rdn_n \${RDN_BASE_FUNCS-}" in __rdn_*) ;; *" $__rdn_n "*) ;; *) declare -f "$__rdn_n" ;; esac
   done
   alias -p
   printf 'cd %q 2>/dev/null\\n' "$PWD"
 }
+# On a run's way out, often while Stop is ending it on a loaded host: one fork only, the mv that makes
+# the new state appear whole (a run that starts meanwhile loads the old state or the new, never half).
+# Tried twice: Stop's SIGKILL to the rest of the run may meet the first mv as it starts.
 __rdn_save_state() {
-  local - __rdn_tmp="$RDN_STATE.$$"
+  local - __rdn_tmp="$RDN_STATE.$$" __rdn_fns=()
   set +eu
-  __rdn_state_text >"$__rdn_tmp" 2>/dev/null && mv -f "$__rdn_tmp" "$RDN_STATE"
+  __rdn_function_names "$__rdn_tmp" && __rdn_state_text >|"$__rdn_tmp" 2>/dev/null && { mv -f "$__rdn_tmp" "$RDN_STATE" || mv -f "$__rdn_tmp" "$RDN_STATE"; }
 }
-# Whether a process other than $1 is left in the session $1 leads (zombies aside). A run's shell then
-# keeps its pid file, so Stop still finds what the run left going (a job in a process group of its own).
+# Whether a process other than $1 (and $2, the one asking) is left in the session $1 leads (zombies
+# aside). A run's shell then keeps its pid file, so Stop still finds what the run left going (a job in
+# a process group of its own).
 __rdn_others_in_session() {
   local d l a
   for d in /proc/[0-9]*; do
-    [ "\${d#/proc/}" = "$1" ] && continue
+    [ "\${d#/proc/}" = "$1" ] || [ "\${d#/proc/}" = "\${2-}" ] && continue
     read -r l 2>/dev/null <"$d/stat" || continue
     a=(\${l##*\\) })
     [ "\${a[3]}" = "$1" ] && [ "\${a[0]}" != Z ] && return 0
@@ -41,12 +55,13 @@ __rdn_others_in_session() {
 }
 # The terminal saves only when its own state changed, so an idle prompt never undoes a block's exports.
 __rdn_save_if_changed() {
-  local - __rdn_now
+  local - __rdn_now __rdn_fns=()
   set +eu
+  __rdn_function_names "$RDN_STATE.$$"
   __rdn_now=$(__rdn_state_text 2>/dev/null)
   [ "$__rdn_now" = "\${__rdn_last-}" ] && return 0
   __rdn_last=$__rdn_now
-  printf '%s\\n' "$__rdn_now" >"$RDN_STATE.$$" && mv -f "$RDN_STATE.$$" "$RDN_STATE"
+  printf '%s\\n' "$__rdn_now" >|"$RDN_STATE.$$" && mv -f "$RDN_STATE.$$" "$RDN_STATE"
 }
 `;
 
@@ -57,7 +72,7 @@ const TERMINAL_RC = `# rcfile of the free terminal: the usual bash start-up, the
 RDN_BASE_FUNCS=" $(compgen -A function | tr '\\n' ' ') "
 # Sourced at the top level, not in a function: there \`declare\` would make the variables local.
 [ -f "$RDN_STATE" ] && . "$RDN_STATE"
-__rdn_last=$(__rdn_state_text 2>/dev/null)
+__rdn_last=$(__rdn_function_names "$RDN_STATE.$$" && __rdn_state_text 2>/dev/null)
 PROMPT_COMMAND="__rdn_save_if_changed\${PROMPT_COMMAND:+; $PROMPT_COMMAND}"
 `;
 

@@ -103,7 +103,8 @@ export class FakeSandbox implements SessionSandbox {
     if (!this.alive) throw notRunning();
     this.helpers.push(cmd);
     if (this.#opts.helper) return this.#opts.helper(cmd, this);
-    const signal = /kill -(INT|KILL)/.exec(cmd.join(' '))?.[1];
+    // The stop function's first signal: INT to the run's session (rdn_scan), or a channel line's stand-in.
+    const signal = /(?:kill -|rdn_signal )(INT|KILL)/.exec(cmd.join(' '))?.[1];
     if (signal) for (const e of this.runs) e.end(signal === 'INT' ? 130 : 137);
     return { output: '', exitCode: 0 };
   }

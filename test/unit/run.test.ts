@@ -68,8 +68,20 @@ describe('Run', () => {
     const stopped = run.stop();
     await settle();
     expect(Buffer.concat(exec.typed).toString(), 'Ctrl-C was not written to the terminal').toBe('\x03');
-    expect(sandbox.helpers.map((c) => c.join(' ')).join('\n'), 'the INT helper must still run').toMatch(/-INT/);
+    expect(sandbox.helpers.map((c) => c.join(' ')).join('\n'), 'the INT helper must still run').toMatch(/rdn_signal INT/);
     expect(await stopped).toMatchObject({ exitCode: 130, stopped: true });
+  });
+
+  it('Stop pressed again joins the first: one Ctrl-C, one stop helper, one answer', async () => {
+    const sandbox = new FakeSandbox('session-1', 1);
+    const run = new Run(options());
+    void run.start(async () => sandbox);
+    await settle();
+    const [first, again] = [run.stop(), run.stop()];
+    await settle();
+    expect(Buffer.concat(sandbox.runs[0]!.typed).toString(), 'Ctrl-C typed into the terminal').toBe('\x03');
+    expect(sandbox.helpers, 'stop helpers started').toHaveLength(1);
+    expect(await again).toEqual(await first);
   });
 
   it("Stop of a later run goes through the sandbox's stop channel, opened by the first run: no new exec for it", async () => {
