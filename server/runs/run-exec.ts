@@ -12,13 +12,13 @@ const RUN_PROLOGUE = [
   '__rdn_p=/run/rdn/runs/$__rdn_id.pid; echo $$ >"$__rdn_p"',
   '[ -f /run/rdn/lib.sh ] && . /run/rdn/lib.sh',
   // On the way out, the state is saved even while Stop is ending the run: `__rdn_out` is set in the
-  // same command that reads the exit code, the pid file says "leaving", then INT is ignored (by the
-  // save's own mv too), so no INT can cut the save short, and Stop waits for it (rdn_scan). In that
+  // same command that reads the exit code, the pid file says "leaving", then INT is ignored (by what
+  // it forks too), so no INT can cut the save short, and Stop waits for it (rdn_scan). In that
   // order: a shell that ignores INT and is not leaving is one Stop kills at once. The pid file stays
   // while the run left processes in its session: Stop must still find them. That look and the rm are
   // done in the background, away from the terminal (and deaf to the HUP the terminal sends its group
   // when the shell exits): the run ends once the state is saved.
-  'trap \'__rdn_rc=$? __rdn_out=1; echo "$$ leaving" >|"$__rdn_p"; trap "" INT HUP; type __rdn_save_state >/dev/null 2>&1 && __rdn_save_state; { type __rdn_others_in_session >/dev/null 2>&1 && __rdn_others_in_session $$ $BASHPID || rm -f "$__rdn_p"; } </dev/null >/dev/null 2>&1 & exit $__rdn_rc\' EXIT',
+  'trap \'__rdn_rc=$? __rdn_out=1; echo "$$ leaving" >|"$__rdn_p"; trap "" INT HUP; type __rdn_save_state >/dev/null 2>&1 && __rdn_save_state; { type __rdn_others_in_session >/dev/null 2>&1 && __rdn_others_in_session $$ $BASHPID || rm -f "$__rdn_p"; __rdn_prune_states; } </dev/null >/dev/null 2>&1 & exit $__rdn_rc\' EXIT',
   // Stop's Ctrl-C ends the block once its foreground job has ended (bash runs a trap then), with the
   // job's signal status or 130. A trap rather than bash's own death by SIGINT: the handler marks the way
   // out before it exits, so an INT that lands later (a second Ctrl-C, one late through a loaded host)
@@ -28,7 +28,7 @@ const RUN_PROLOGUE = [
   'trap \'__rdn_irc=$?; [ -n "${__rdn_out-}" ] || { __rdn_out=1; exit $(( __rdn_irc > 128 ? __rdn_irc : 130 )); }\' INT',
   'shopt -s expand_aliases',
   // Sourced at the top level, not in a function: there `declare` would make the variables local.
-  '[ -f /run/rdn/state.sh ] && . /run/rdn/state.sh',
+  'type __rdn_pick_state >/dev/null 2>&1 && __rdn_pick_state && . "$__rdn_sf"; unset __rdn_all',
 ];
 
 /**
@@ -130,7 +130,8 @@ export function runExecOptions(runId: string, command: string, size?: { cols: nu
  * shell is still there but its pid file says it is on its way out, or is gone (it ignores INT while it
  * saves the state, and removes the file last): never deaf then. `rdn_signal <signal>` sends a signal
  * to the processes listed; the caller does it after the pass, and skips SIGKILL while the shell is
- * leaving: the processes of its way out (the save's mv) are forked after it said so, so never listed.
+ * leaving: what it forks on its way out (the look for what the run left, in the background) comes after
+ * it said so, so is never listed.
  */
 const SCAN_FUNCTION = [
   'rdn_scan() { local d l a s k v w; __rdn_others=(); __rdn_left=0; __rdn_deaf=1; __rdn_leaving=0; __rdn_lead=0; __rdn_lead_cpu=0;',
@@ -165,7 +166,7 @@ const SCAN_FUNCTION = [
 const NOW_US = '${EPOCHREALTIME/./}';
 /**
  * How long Stop waits for a run's shell that is on its way out (saving the state), when that is longer
- * than the grace: the save is the server's own work (a few builtins and one mv), which on a loaded host
+ * than the grace: the save is the server's own work (builtins only), which on a loaded host
  * can take longer than the grace a reader's program gets.
  */
 const SAVE_GRACE_MS = 5000;

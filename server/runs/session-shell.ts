@@ -7,9 +7,43 @@ const VARIABLE_NAMES = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
  * The shell side of "state carries between blocks like a kernel": every run loads the session's
  * state (working directory, exported variables, functions, aliases) before the command and saves
  * it after; the free terminal saves it after every command. Concurrent runs: the last to end wins.
+ * Each save is a new file in /run/rdn/state, named by the time it began and ended by a mark line;
+ * a load takes the newest file that has its mark. So a save needs no rename (a fork of mv, which on
+ * a loaded host is most of a stopped run's way out), and a run that loads meanwhile never sees half
+ * of one.
  */
 const LIB = `# Installed by the notes server into every sandbox. Session state shared by runs and the terminal.
-RDN_STATE=/run/rdn/state.sh
+RDN_STATES=/run/rdn/state
+# The newest whole state file into __rdn_sf, the files it looked at into __rdn_all, and its place among
+# them into __rdn_si; fails when there is none. Builtins only. The caller sources it at the top level
+# (in a function \`declare\` makes locals) and unsets __rdn_all, or makes the three its own locals.
+__rdn_pick_state() {
+  local - __rdn_l
+  set +eu
+  __rdn_sf= __rdn_si=-1
+  __rdn_all=("$RDN_STATES"/[0-9]*.sh)
+  for (( __rdn_si = \${#__rdn_all[@]} - 1; __rdn_si >= 0; __rdn_si-- )); do
+    mapfile -t __rdn_l 2>/dev/null <"\${__rdn_all[__rdn_si]}" || continue
+    (( \${#__rdn_l[@]} )) && [ "\${__rdn_l[-1]}" = '# rdn-state-end' ] && { __rdn_sf=\${__rdn_all[__rdn_si]}; return 0; }
+  done
+  return 1
+}
+# Removes the state files older than the newest whole one, from the same listing the pick saw (never
+# the files of saves still under way that began later). Forks an rm: called where nobody waits for it.
+__rdn_prune_states() {
+  local __rdn_sf __rdn_si __rdn_all
+  __rdn_pick_state && (( __rdn_si > 0 )) && rm -f -- "\${__rdn_all[@]:0:__rdn_si}"
+}
+# A new state file's name into __rdn_f: the time in microseconds, digits only (whatever the locale's
+# decimal mark), fixed width until the year 2286, so names sort by time; past the newest name there
+# is, should the clock have stepped back; the pid tells two saves of one microsecond apart.
+__rdn_state_file() {
+  local __rdn_t=\${EPOCHREALTIME//[!0-9]/} __rdn_names=("$RDN_STATES"/[0-9]*.sh) __rdn_newest
+  __rdn_newest=\${__rdn_names[-1]##*/}
+  __rdn_newest=\${__rdn_newest%%.*}
+  [[ $__rdn_newest =~ ^[0-9]{16}$ ]] && (( 10#$__rdn_newest >= 10#$__rdn_t )) && __rdn_t=$(( 10#$__rdn_newest + 1 ))
+  __rdn_f="$RDN_STATES/$__rdn_t.$$.sh"
+}
 # The names of the shell's functions into the array __rdn_fns, through the file $1 (builtins only: no fork).
 __rdn_function_names() {
   compgen -A function >|"$1" && mapfile -t __rdn_fns <"$1"
@@ -32,13 +66,13 @@ __rdn_state_text() {
   alias -p
   printf 'cd %q 2>/dev/null\\n' "$PWD"
 }
-# On a run's way out, often while Stop is ending it on a loaded host: one fork only, the mv that makes
-# the new state appear whole (a run that starts meanwhile loads the old state or the new, never half).
-# Tried twice: Stop's SIGKILL to the rest of the run may meet the first mv as it starts.
+# On a run's way out, often while Stop is ending it on a loaded host: builtins only. The new file
+# holds the function names first (no mark yet: no load takes it), then the state and its mark.
 __rdn_save_state() {
-  local - __rdn_tmp="$RDN_STATE.$$" __rdn_fns=()
+  local - __rdn_f __rdn_fns=()
   set +eu
-  __rdn_function_names "$__rdn_tmp" && __rdn_state_text >|"$__rdn_tmp" 2>/dev/null && { mv -f "$__rdn_tmp" "$RDN_STATE" || mv -f "$__rdn_tmp" "$RDN_STATE"; }
+  __rdn_state_file
+  __rdn_function_names "$__rdn_f" && { __rdn_state_text; echo '# rdn-state-end'; } >|"$__rdn_f" 2>/dev/null
 }
 # Whether a process other than $1 (and $2, the one asking) is left in the session $1 leads (zombies
 # aside). A run's shell then keeps its pid file, so Stop still finds what the run left going (a job in
@@ -55,13 +89,14 @@ __rdn_others_in_session() {
 }
 # The terminal saves only when its own state changed, so an idle prompt never undoes a block's exports.
 __rdn_save_if_changed() {
-  local - __rdn_now __rdn_fns=()
+  local - __rdn_now __rdn_f __rdn_fns=()
   set +eu
-  __rdn_function_names "$RDN_STATE.$$"
+  __rdn_function_names "$RDN_STATES/.functions.$$"
   __rdn_now=$(__rdn_state_text 2>/dev/null)
   [ "$__rdn_now" = "\${__rdn_last-}" ] && return 0
   __rdn_last=$__rdn_now
-  printf '%s\\n' "$__rdn_now" >|"$RDN_STATE.$$" && mv -f "$RDN_STATE.$$" "$RDN_STATE"
+  __rdn_state_file
+  printf '%s\\n# rdn-state-end\\n' "$__rdn_now" >|"$__rdn_f" && __rdn_prune_states
 }
 `;
 
@@ -71,8 +106,9 @@ const TERMINAL_RC = `# rcfile of the free terminal: the usual bash start-up, the
 . /run/rdn/lib.sh
 RDN_BASE_FUNCS=" $(compgen -A function | tr '\\n' ' ') "
 # Sourced at the top level, not in a function: there \`declare\` would make the variables local.
-[ -f "$RDN_STATE" ] && . "$RDN_STATE"
-__rdn_last=$(__rdn_function_names "$RDN_STATE.$$" && __rdn_state_text 2>/dev/null)
+__rdn_pick_state && . "$__rdn_sf"
+unset __rdn_all
+__rdn_last=$(__rdn_function_names "$RDN_STATES/.functions.$$" && __rdn_state_text 2>/dev/null)
 PROMPT_COMMAND="__rdn_save_if_changed\${PROMPT_COMMAND:+; $PROMPT_COMMAND}"
 `;
 
@@ -81,6 +117,7 @@ export const SESSION_SHELL_FILES: SandboxFile[] = [
   { path: 'lib.sh', content: LIB },
   { path: 'terminal-rc', content: TERMINAL_RC },
   { path: 'runs/.keep', content: '' },
+  { path: 'state/.keep', content: '' },
 ];
 
 export const SESSION_SHELL_DIR = '/run/rdn';

@@ -11,7 +11,8 @@ export const CHECK_OUTPUT_BYTES = 64 * 1024;
  * the workspace with the session's saved state (like the next block would see it). Passes on exit 0.
  */
 export async function runCheck(sandbox: SessionSandbox, script: string, env: string[]): Promise<{ passed: boolean; output: string }> {
-  const wrapper = `cd ${WORKSPACE} 2>/dev/null; [ -f /run/rdn/state.sh ] && . /run/rdn/state.sh >/dev/null 2>&1; eval "$RDN_CHECK"`;
+  // The session's state as the next run would load it (session-shell.ts), quietly.
+  const wrapper = `cd ${WORKSPACE} 2>/dev/null; . /run/rdn/lib.sh >/dev/null 2>&1 && __rdn_pick_state && . "$__rdn_sf" >/dev/null 2>&1; eval "$RDN_CHECK"`;
   const exec = await sandbox.exec({
     cmd: ['/usr/bin/timeout', '-k', '2', String(CHECK_TIMEOUT_S), '/bin/bash', '-c', wrapper],
     env: [...env, `RDN_CHECK=${script}`],

@@ -65,6 +65,48 @@ describe('state carries between blocks like a kernel', () => {
     expect((await api.run(session, 'echo "Y=$Y"')).text).toContain('Y=2');
   });
 
+  // Each save is a new file, ended by a mark line; a load takes the newest whole one (session-shell.ts).
+  describe('the state files', () => {
+    let own: string;
+    beforeAll(async () => {
+      own = await api.createSession();
+    });
+    afterAll(async () => {
+      await api.deleteSession(own);
+    });
+    // The names of the state files, from a block that leaves without a save of its own.
+    const names = async () =>
+      (await api.run(own, 'cd /run/rdn/state && echo [0-9]*.sh; trap - EXIT')).text
+        .trim()
+        .split(/\s+/)
+        .filter((n) => n !== '[0-9]*.sh');
+
+    it('a save cut short (no end mark) is skipped: the next block loads the last whole state', async () => {
+      await api.run(own, 'cd /tmp && export WHOLE=1');
+      // What a save killed half-way leaves, newer than any, from a block that then leaves without its
+      // own save (which would be newer still): as a shell killed in its EXIT trap.
+      await api.run(own, `printf 'export WHOLE=half\\ncd /etc\\n' >/run/rdn/state/4000000000000000.1.sh; trap - EXIT`);
+      expect(await names(), 'the state files before the next block').toContain('4000000000000000.1.sh');
+      const next = await api.run(own, 'pwd; echo "WHOLE=$WHOLE"');
+      expect(next.text.split(/\r?\n/).filter(Boolean), 'the block after a save cut short').toEqual(['/tmp', 'WHOLE=1']);
+    });
+
+    it('saves go past the newest name, so a clock that stepped back loses nothing', async () => {
+      // A whole state named far in the future stands for saves made before the clock went back.
+      await api.run(own, `printf 'export EARLIER=1\\n# rdn-state-end\\n' >/run/rdn/state/5000000000000000.1.sh`);
+      await api.run(own, 'export LATER=2');
+      const next = await api.run(own, 'echo "EARLIER=$EARLIER LATER=$LATER"');
+      expect(next.text, 'the block after a save named by a clock behind the newest file').toContain('LATER=2');
+    });
+
+    it('the folder keeps only what the next load needs, however many blocks ran', async () => {
+      for (let i = 0; i < 8; i++) await api.run(own, `export N${i}=${i}`);
+      // Older files are removed in the background after each save; the newest whole one always stays.
+      await expect.poll(async () => (await names()).length, { timeout: 10_000, message: 'state files left after 8 blocks' }).toBeLessThanOrEqual(2);
+      expect((await api.run(own, 'echo "$N0$N7"')).text).toContain('07');
+    });
+  });
+
   it('a restarted session (delete, then a new one) starts clean', async () => {
     const fresh = await api.createSession();
     const r = await api.run(fresh, 'pwd; echo "X=[$X]"; type f >/dev/null 2>&1 && echo has-f || echo no-f');
