@@ -14,6 +14,18 @@ const VARIABLE_NAMES = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
  */
 const LIB = `# Installed by the notes server into every sandbox. Session state shared by runs and the terminal.
 RDN_STATES=/run/rdn/state
+# The state files, oldest first, into the caller's __rdn_all, whatever glob options the block set
+# (they are the session's: a failglob or nullglob of the reader's must neither fail nor change this).
+__rdn_list_states() {
+  local __rdn_ng= __rdn_fg=
+  shopt -q nullglob && __rdn_ng=1
+  shopt -q failglob && __rdn_fg=1
+  shopt -s nullglob
+  shopt -u failglob
+  __rdn_all=("$RDN_STATES"/[0-9]*.sh)
+  [ -n "$__rdn_ng" ] || shopt -u nullglob
+  [ -z "$__rdn_fg" ] || shopt -s failglob
+}
 # The newest whole state file into __rdn_sf, the files it looked at into __rdn_all, and its place among
 # them into __rdn_si; fails when there is none. Builtins only. The caller sources it at the top level
 # (in a function \`declare\` makes locals) and unsets __rdn_all, or makes the three its own locals.
@@ -21,7 +33,7 @@ __rdn_pick_state() {
   local - __rdn_l
   set +eu
   __rdn_sf= __rdn_si=-1
-  __rdn_all=("$RDN_STATES"/[0-9]*.sh)
+  __rdn_list_states
   for (( __rdn_si = \${#__rdn_all[@]} - 1; __rdn_si >= 0; __rdn_si-- )); do
     mapfile -t __rdn_l 2>/dev/null <"\${__rdn_all[__rdn_si]}" || continue
     (( \${#__rdn_l[@]} )) && [ "\${__rdn_l[-1]}" = '# rdn-state-end' ] && { __rdn_sf=\${__rdn_all[__rdn_si]}; return 0; }
@@ -38,9 +50,9 @@ __rdn_prune_states() {
 # decimal mark), fixed width until the year 2286, so names sort by time; past the newest name there
 # is, should the clock have stepped back; the pid tells two saves of one microsecond apart.
 __rdn_state_file() {
-  local __rdn_t=\${EPOCHREALTIME//[!0-9]/} __rdn_names=("$RDN_STATES"/[0-9]*.sh) __rdn_newest
-  __rdn_newest=\${__rdn_names[-1]##*/}
-  __rdn_newest=\${__rdn_newest%%.*}
+  local __rdn_t=\${EPOCHREALTIME//[!0-9]/} __rdn_all __rdn_newest=
+  __rdn_list_states
+  (( \${#__rdn_all[@]} )) && __rdn_newest=\${__rdn_all[-1]##*/} && __rdn_newest=\${__rdn_newest%%.*}
   [[ $__rdn_newest =~ ^[0-9]{16}$ ]] && (( 10#$__rdn_newest >= 10#$__rdn_t )) && __rdn_t=$(( 10#$__rdn_newest + 1 ))
   __rdn_f="$RDN_STATES/$__rdn_t.$$.sh"
 }
