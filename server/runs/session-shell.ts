@@ -76,7 +76,8 @@ __rdn_state_text() {
     case "$__rdn_n \${RDN_BASE_FUNCS-}" in __rdn_*) ;; *" $__rdn_n "*) ;; *) declare -f "$__rdn_n" ;; esac
   done
   alias -p
-  printf 'cd %q 2>/dev/null\\n' "$PWD"
+  # builtin: a reader's own cd (a function or an alias saved just above) must not run on every load.
+  printf 'builtin cd -- %q 2>/dev/null\\n' "$PWD"
 }
 # On a run's way out, often while Stop is ending it on a loaded host: builtins only. The new file
 # holds the function names first (no mark yet: no load takes it), then the state and its mark.

@@ -48,6 +48,16 @@ describe('shell options carry between blocks, so saved functions parse again', (
     expect(b.exitCode).toBe(0);
   });
 
+  it.each([
+    ['a function', 'cd /tmp; cd() { builtin cd "$@" && echo cd-ran; }'],
+    ['an alias', 'cd /tmp; alias cd="echo cd-ran; cd"'],
+  ])("a reader's own cd (%s) does not run when the next block loads the state", async (_what, first) => {
+    const session = await api.createSession();
+    await api.run(session, first);
+    const b = await api.run(session, 'pwd');
+    expect(b.text.replace(/\r/g, '').trim(), 'the whole output of the next block').toBe('/tmp');
+  });
+
   it('sourcing bash-completion in a block leaves the next blocks working', async () => {
     const session = await api.createSession();
     const a = await api.run(
