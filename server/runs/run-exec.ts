@@ -18,14 +18,16 @@ const RUN_PROLOGUE = [
   // while the run left processes in its session: Stop must still find them. That look and the rm are
   // done in the background, away from the terminal (and deaf to the HUP the terminal sends its group
   // when the shell exits): the run ends once the state is saved.
-  'trap \'__rdn_rc=$? __rdn_out=1; echo "$$ leaving" >|"$__rdn_p"; trap "" INT HUP; type __rdn_save_state >/dev/null 2>&1 && __rdn_save_state; { type __rdn_others_in_session >/dev/null 2>&1 && __rdn_others_in_session $$ $BASHPID || rm -f "$__rdn_p"; __rdn_prune_states; } </dev/null >/dev/null 2>&1 & exit $__rdn_rc\' EXIT',
+  // The traps run after the block, with its functions and aliases: every command in them is a builtin
+  // or `command`, so a reader's own echo, rm or type (a wrapper, an alias) cannot change them.
+  'trap \'__rdn_rc=$? __rdn_out=1 __rdn_job=$!; builtin echo "$$ leaving" >|"$__rdn_p"; builtin trap "" INT HUP; builtin type __rdn_save_state >/dev/null 2>&1 && __rdn_save_state; { builtin type __rdn_others_in_session >/dev/null 2>&1 && __rdn_others_in_session $$ $BASHPID || command rm -f "$__rdn_p"; __rdn_prune_states; } </dev/null >/dev/null 2>&1 & __rdn_let_job_start "$__rdn_job"; builtin exit $__rdn_rc\' EXIT',
   // Stop's Ctrl-C ends the block once its foreground job has ended (bash runs a trap then), with the
   // job's signal status or 130. A trap rather than bash's own death by SIGINT: the handler marks the way
   // out before it exits, so an INT that lands later (a second Ctrl-C, one late through a loaded host)
   // finds `__rdn_out` set and does nothing, where bash's default would end the shell mid-save.
   // Children get the default INT back (a trap, unlike an ignored signal, is not inherited).
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion in the script, not a template
-  'trap \'__rdn_irc=$?; [ -n "${__rdn_out-}" ] || { __rdn_out=1; exit $(( __rdn_irc > 128 ? __rdn_irc : 130 )); }\' INT',
+  'trap \'__rdn_irc=$?; [[ -n ${__rdn_out-} ]] || { __rdn_out=1; builtin exit $(( __rdn_irc > 128 ? __rdn_irc : 130 )); }\' INT',
   'shopt -s expand_aliases',
   // Sourced at the top level, not in a function: there `declare` would make the variables local.
   'type __rdn_pick_state >/dev/null 2>&1 && __rdn_pick_state && . "$__rdn_sf"; unset __rdn_all',

@@ -13,18 +13,20 @@ const VARIABLE_NAMES = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
  * of one.
  */
 const LIB = `# Installed by the notes server into every sandbox. Session state shared by runs and the terminal.
+# These functions run amid the reader's own functions, which bash looks up before its builtins: every
+# command in them is a builtin or \`command\`, so a reader's echo or printf wrapper changes nothing.
 RDN_STATES=/run/rdn/state
 # The state files, oldest first, into the caller's __rdn_all, whatever glob options the block set
 # (they are the session's: a failglob or nullglob of the reader's must neither fail nor change this).
 __rdn_list_states() {
   local __rdn_ng= __rdn_fg=
-  shopt -q nullglob && __rdn_ng=1
-  shopt -q failglob && __rdn_fg=1
-  shopt -s nullglob
-  shopt -u failglob
+  builtin shopt -q nullglob && __rdn_ng=1
+  builtin shopt -q failglob && __rdn_fg=1
+  builtin shopt -s nullglob
+  builtin shopt -u failglob
   __rdn_all=("$RDN_STATES"/[0-9]*.sh)
-  [ -n "$__rdn_ng" ] || shopt -u nullglob
-  [ -z "$__rdn_fg" ] || shopt -s failglob
+  [[ -n $__rdn_ng ]] || builtin shopt -u nullglob
+  [[ -z $__rdn_fg ]] || builtin shopt -s failglob
 }
 # The newest whole state file into __rdn_sf, the files it looked at into __rdn_all, and its place among
 # them into __rdn_si; fails when there is none. Builtins only. The caller sources it at the top level
@@ -35,7 +37,7 @@ __rdn_pick_state() {
   __rdn_sf= __rdn_si=-1
   __rdn_list_states
   for (( __rdn_si = \${#__rdn_all[@]} - 1; __rdn_si >= 0; __rdn_si-- )); do
-    mapfile -t __rdn_l 2>/dev/null <"\${__rdn_all[__rdn_si]}" || continue
+    builtin mapfile -t __rdn_l 2>/dev/null <"\${__rdn_all[__rdn_si]}" || continue
     (( \${#__rdn_l[@]} )) && [ "\${__rdn_l[-1]}" = '# rdn-state-end' ] && { __rdn_sf=\${__rdn_all[__rdn_si]}; return 0; }
   done
   return 1
@@ -44,7 +46,7 @@ __rdn_pick_state() {
 # the files of saves still under way that began later). Forks an rm: called where nobody waits for it.
 __rdn_prune_states() {
   local __rdn_sf __rdn_si __rdn_all
-  __rdn_pick_state && (( __rdn_si > 0 )) && rm -f -- "\${__rdn_all[@]:0:__rdn_si}"
+  __rdn_pick_state && (( __rdn_si > 0 )) && command rm -f -- "\${__rdn_all[@]:0:__rdn_si}"
 }
 # A new state file's name into __rdn_f: the time in microseconds, digits only (whatever the locale's
 # decimal mark), fixed width until the year 2286, so names sort by time; past the newest name there
@@ -58,7 +60,7 @@ __rdn_state_file() {
 }
 # The names of the shell's functions into the array __rdn_fns, through the file $1 (builtins only: no fork).
 __rdn_function_names() {
-  compgen -A function >|"$1" && mapfile -t __rdn_fns <"$1"
+  builtin compgen -A function >|"$1" && builtin mapfile -t __rdn_fns <"$1"
 }
 # The state as a script; the functions saved are those named in the caller's __rdn_fns.
 __rdn_state_text() {
@@ -66,18 +68,18 @@ __rdn_state_text() {
   local - __rdn_n IFS=$' \\t\\n'
   set +eu
   # Glob options first: a saved function is parsed again when the state loads, under these options.
-  shopt -p extglob globstar nullglob dotglob nocaseglob nocasematch failglob
+  builtin shopt -p extglob globstar nullglob dotglob nocaseglob nocasematch failglob
   # Every variable name, by its first character, and its export attribute: what \`compgen -e\` lists, without a fork.
   for __rdn_n in ${VARIABLE_NAMES}; do
     [[ \${!__rdn_n@a} == *x* ]] || continue
-    case $__rdn_n in PWD|OLDPWD|SHLVL|_|RDN_*|TERM|COLORTERM|COLUMNS|LINES|HOSTNAME) ;; *) declare -p "$__rdn_n" ;; esac
+    case $__rdn_n in PWD|OLDPWD|SHLVL|_|RDN_*|TERM|COLORTERM|COLUMNS|LINES|HOSTNAME) ;; *) builtin declare -p "$__rdn_n" ;; esac
   done
   for __rdn_n in "\${__rdn_fns[@]}"; do
-    case "$__rdn_n \${RDN_BASE_FUNCS-}" in __rdn_*) ;; *" $__rdn_n "*) ;; *) declare -f "$__rdn_n" ;; esac
+    case "$__rdn_n \${RDN_BASE_FUNCS-}" in __rdn_*) ;; *" $__rdn_n "*) ;; *) builtin declare -f "$__rdn_n" ;; esac
   done
-  alias -p
+  builtin alias -p
   # builtin: a reader's own cd (a function or an alias saved just above) must not run on every load.
-  printf 'builtin cd -- %q 2>/dev/null\\n' "$PWD"
+  builtin printf 'builtin cd -- %q 2>/dev/null\\n' "$PWD"
 }
 # On a run's way out, often while Stop is ending it on a loaded host: builtins only. The new file
 # holds the function names first (no mark yet: no load takes it), then the state and its mark.
@@ -85,7 +87,25 @@ __rdn_save_state() {
   local - __rdn_f __rdn_fns=()
   set +eu
   __rdn_state_file
-  __rdn_function_names "$__rdn_f" && { __rdn_state_text; echo '# rdn-state-end'; } >|"$__rdn_f" 2>/dev/null
+  __rdn_function_names "$__rdn_f" && { __rdn_state_text; builtin echo '# rdn-state-end'; } >|"$__rdn_f" 2>/dev/null
+}
+# The job the block started last (\$!, as \`$1\`) gets up to 200 ms to ignore SIGHUP while it is still
+# the shell's copy or nohup: the shell's exit hangs up the terminal, whose SIGHUP to the shell's process
+# group (the job's too) would kill \`nohup server &\` before it ignores it. Any other program, or one that
+# ignores SIGHUP, needs no wait. The nap is a read of the run's own terminal, the one wait without a fork.
+__rdn_let_job_start() {
+  local l c s k v i
+  [[ $1 =~ ^[0-9]+$ ]] || return 0
+  for (( i = 0; i < 40; i++ )); do
+    builtin read -r l 2>/dev/null <"/proc/$1/stat" || return 0
+    c=\${l#*\(}
+    case \${c%\)*} in bash|nohup) ;; *) return 0 ;; esac
+    s=
+    while builtin read -r k v; do [[ $k == SigIgn: ]] && { s=$v; break; }; done 2>/dev/null <"/proc/$1/status"
+    [[ -n $s ]] && (( 0x$s & 1 )) && return 0
+    builtin read -r -s -t 0.005 -n 1 l 2>/dev/null </dev/tty
+  done
+  return 0
 }
 # Whether a process other than $1 (and $2, the one asking) is left in the session $1 leads (zombies
 # aside). A run's shell then keeps its pid file, so Stop still finds what the run left going (a job in
@@ -94,7 +114,7 @@ __rdn_others_in_session() {
   local d l a
   for d in /proc/[0-9]*; do
     [ "\${d#/proc/}" = "$1" ] || [ "\${d#/proc/}" = "\${2-}" ] && continue
-    read -r l 2>/dev/null <"$d/stat" || continue
+    builtin read -r l 2>/dev/null <"$d/stat" || continue
     a=(\${l##*\\) })
     [ "\${a[3]}" = "$1" ] && [ "\${a[0]}" != Z ] && return 0
   done
@@ -109,7 +129,7 @@ __rdn_save_if_changed() {
   [ "$__rdn_now" = "\${__rdn_last-}" ] && return 0
   __rdn_last=$__rdn_now
   __rdn_state_file
-  printf '%s\\n# rdn-state-end\\n' "$__rdn_now" >|"$__rdn_f" && __rdn_prune_states
+  builtin printf '%s\\n# rdn-state-end\\n' "$__rdn_now" >|"$__rdn_f" && __rdn_prune_states
 }
 `;
 

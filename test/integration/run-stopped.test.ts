@@ -204,6 +204,44 @@ describe('a stopped block keeps what it did before Stop, as a terminal does afte
     await app.api.deleteSession(tidy);
   });
 
+  it('`nohup … &` as the last line of a block outlives the block, every time', async () => {
+    // The shell's exit hangs up the terminal: nohup must have ignored that SIGHUP by then. A race that
+    // a fresh session loses often enough (2 in 12 before the shell waited for it) to take 8 tries.
+    const lost: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const fresh = await app.api.createSession();
+      await app.api.run(fresh, 'cd /tmp');
+      await app.api.run(fresh, 'nohup sleep 60 </dev/null >/dev/null 2>&1 &');
+      const look = await app.api.run(fresh, "pgrep -f 'sleep 60' >/dev/null && builtin echo alive || builtin echo gone");
+      if (!look.text.includes('alive')) lost.push(`try ${i + 1}: ${look.text.trim()}`);
+      await app.api.deleteSession(fresh);
+    }
+    expect(lost, 'tries where the nohup job died with its block').toEqual([]);
+  });
+
+  it("a reader's own echo, rm and type (functions, an alias) change nothing of a run's way out", async () => {
+    const own = await app.api.createSession();
+    const tag = Math.random().toString(36).slice(2, 8);
+    await app.api.run(
+      own,
+      `echo() { builtin echo "[mine] $*"; }; rm() { command rm -i "$@"; }; alias type='builtin echo typed'; cd /tmp && export KEPT=${tag}`,
+    );
+    const { info } = await stopAfter(app, own, 'sleep 1 && echo armed; sleep 120', 'armed');
+    expect(info).toMatchObject({ status: 'exited', exitCode: 130, stopped: true });
+    const next = await app.api.run(own, 'pwd; builtin echo "KEPT=$KEPT"');
+    expect(next.text.split(/\r?\n/).filter(Boolean), 'the next block after Stop').toEqual(['/tmp', `KEPT=${tag}`]);
+    // Every run's pid file goes once it has ended (with the reader's rm, it would ask, and stay).
+    const pidFiles = async () => {
+      const r = await app.api.run(own, 'cd /run/rdn/runs && builtin echo *.pid');
+      return r.text
+        .trim()
+        .split(/\s+/)
+        .filter((f) => f !== `${r.id}.pid`);
+    };
+    await expect.poll(pidFiles, { timeout: 10_000, message: 'pid files left by ended runs' }).toEqual([]);
+    await app.api.deleteSession(own);
+  });
+
   it('Stop pressed twice is one Stop: a second Ctrl-C does not cut the save short', async () => {
     const stateful = await app.api.createSession();
     const { answers } = await stopAfter(app, stateful, 'cd /tmp && export TWICE=1 && sleep 1 && echo armed; sleep 120', 'armed', 2);
