@@ -27,7 +27,7 @@ const RUN_PROLOGUE = [
   // finds `__rdn_out` set and does nothing, where bash's default would end the shell mid-save.
   // Children get the default INT back (a trap, unlike an ignored signal, is not inherited).
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion in the script, not a template
-  'trap \'__rdn_irc=$?; [[ -n ${__rdn_out-} ]] || { __rdn_out=1; builtin exit $(( __rdn_irc > 128 ? __rdn_irc : 130 )); }\' INT',
+  "trap '__rdn_irc=$?; [[ -n ${__rdn_out-} ]] || { __rdn_out=1; builtin exit $(( __rdn_irc > 128 ? __rdn_irc : 130 )); }' INT",
   'shopt -s expand_aliases',
   // Sourced at the top level, not in a function: there `declare` would make the variables local.
   'type __rdn_pick_state >/dev/null 2>&1 && __rdn_pick_state && . "$__rdn_sf"; unset __rdn_all',

@@ -89,7 +89,7 @@ __rdn_save_state() {
   __rdn_state_file
   __rdn_function_names "$__rdn_f" && { __rdn_state_text; builtin echo '# rdn-state-end'; } >|"$__rdn_f" 2>/dev/null
 }
-# The job the block started last (\$!, as \`$1\`) gets up to 200 ms to ignore SIGHUP while it is still
+# The job the block started last ($!, as \`$1\`) gets up to 200 ms to ignore SIGHUP while it is still
 # the shell's copy or nohup: the shell's exit hangs up the terminal, whose SIGHUP to the shell's process
 # group (the job's too) would kill \`nohup server &\` before it ignores it. Any other program, or one that
 # ignores SIGHUP, needs no wait. The nap is a read of the run's own terminal, the one wait without a fork.
@@ -98,8 +98,8 @@ __rdn_let_job_start() {
   [[ $1 =~ ^[0-9]+$ ]] || return 0
   for (( i = 0; i < 40; i++ )); do
     builtin read -r l 2>/dev/null <"/proc/$1/stat" || return 0
-    c=\${l#*\(}
-    case \${c%\)*} in bash|nohup) ;; *) return 0 ;; esac
+    c=\${l#*\\(}
+    case \${c%\\)*} in bash|nohup) ;; *) return 0 ;; esac
     s=
     while builtin read -r k v; do [[ $k == SigIgn: ]] && { s=$v; break; }; done 2>/dev/null <"/proc/$1/status"
     [[ -n $s ]] && (( 0x$s & 1 )) && return 0
