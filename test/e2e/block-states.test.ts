@@ -72,6 +72,26 @@ describe('block states in Chromium', () => {
     },
   );
 
+  it('a block the reader stops keeps what it did: the next block starts where it left off (desktop)', async () => {
+    const { context, page } = await served.openReader('/example-commands/', WIDTHS[0]);
+    const first = runnableBlock(page, 0);
+    const next = runnableBlock(page, 1);
+    const tag = Math.random().toString(36).slice(2, 8);
+    // A second into the run, so Stop goes through the sandbox's stop channel, as it mostly does.
+    await startIn(page, 0, `mkdir -p /tmp/e2e-${tag} && cd /tmp/e2e-${tag} && export KEPT=${tag} && sleep 1 && echo started; sleep 120`);
+    await expect.poll(first.text, { timeout: 120_000 }).toContain('started');
+    await first.figure.locator('.rdn-stop-button').click();
+    await expect.poll(first.state, { timeout: 30_000 }).toBe('stopped');
+    await startIn(page, 1, 'echo "at $PWD with KEPT=$KEPT"');
+    await expect.poll(next.text, { timeout: 60_000, message: 'the block after the stopped one' }).toContain(`at /tmp/e2e-${tag} with KEPT=${tag}`);
+    await next.figure.scrollIntoViewIfNeeded();
+    // What the reader sees: a pane's rendered rows show it, not only the block's text.
+    const drawn = page.locator('.xterm-rows', { hasText: `at /tmp/e2e-${tag} with KEPT=${tag}` });
+    await expect.poll(() => drawn.count(), { timeout: 30_000, message: 'panes drawing the next block’s line' }).toBe(1);
+    await page.screenshot({ path: path.join(shots, 'block-stopped-keeps-state.png') });
+    await context.close();
+  });
+
   it('Run to here on an interactive block says it waits for the reader, in the block and the bar, and puts the cursor in its terminal (desktop)', async () => {
     const { context, page } = await served.openReader('/example-commands/', WIDTHS[0]);
     const i = await page.evaluate(() =>
