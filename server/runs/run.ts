@@ -114,6 +114,9 @@ export class Run extends EventEmitter<RunEvents> {
   readonly #log: Logger;
   readonly #stopChannels: StopChannels;
   #exec: ExecHandle | undefined;
+  /** Resolves once the exec exists (or the run ended without one): a Stop that came before waits for it. */
+  readonly #execKnown: Promise<void>;
+  #resolveExecKnown!: () => void;
   #stopRequested = false;
   /** The one stop under way, which every later Stop joins. */
   #stopping: Promise<RunInfo> | undefined;
@@ -142,6 +145,7 @@ export class Run extends EventEmitter<RunEvents> {
     this.block = opts.block;
     this.transcript = new Transcript(opts.outputLimit);
     this.ended = new Promise((r) => (this.#resolveEnded = r));
+    this.#execKnown = new Promise((r) => (this.#resolveExecKnown = r));
     this.#size = opts.size;
     this.#log = opts.logger ?? silentLogger;
     this.#stopChannels = opts.stopChannels ?? new StopChannels(this.#log);
@@ -207,10 +211,12 @@ export class Run extends EventEmitter<RunEvents> {
           if (status !== 409 && status !== 404) throw err;
           onSandboxLost?.();
           this.#sandbox = await getSandbox(onPhase);
+          if (this.#stopRequested) return this.#fail('Stopped before it started.', true);
           startedWith = this.#size;
           exec = await this.#sandbox.exec(runExecOptions(this.id, this.command, startedWith, this.#opts.env));
         }
       this.#exec = exec;
+      this.#resolveExecKnown();
       // Once the command has run a moment, so Stop finds it open: not beside the command's start, where
       // it competes with it for the engine (a class of 50 arriving at once waited for 50 of them), and
       // never for a command that ends at once. A Stop before then starts a one-off helper instead.
@@ -231,6 +237,8 @@ export class Run extends EventEmitter<RunEvents> {
       this.emit('message', { type: 'phase', phase: 'ready', message: 'Running' });
       if (this.#opts.timeoutMs > 0) {
         this.#timeoutTimer = setTimeout(() => {
+          // A Stop already under way is the reader's: its end must not read as a timeout.
+          if (this.#stopRequested) return;
           this.#timedOut = true;
           void this.stop();
         }, this.#opts.timeoutMs);
@@ -389,6 +397,13 @@ export class Run extends EventEmitter<RunEvents> {
       this.#fail('Stopped before it started.', true);
       return this.info();
     }
+    // Its exec is being started (a spare shell given the command, an exec made, or a lost sandbox
+    // replaced): the Ctrl-C needs the run's terminal and the stop helper its pid file, in the sandbox
+    // the exec really runs in. Without this wait the helper gave up on a pid file not written yet (on a
+    // busy host), the whole sandbox was then ended for a run that had just begun, or the command went
+    // on unstoppable in a replacement sandbox.
+    await Promise.race([this.#execKnown, this.ended]);
+    if (this.finished) return this.info();
     // Stop must not wait behind a slow reader: let the rest of the output drain.
     this.#holders.clear();
     this.#exec?.output.resume();
@@ -491,6 +506,7 @@ export class Run extends EventEmitter<RunEvents> {
   }
 
   #end(message: ServerMessage): void {
+    this.#resolveExecKnown();
     clearTimeout(this.#detachTimer);
     clearTimeout(this.#timeoutTimer);
     this.emit('message', message);

@@ -179,7 +179,7 @@ for (const page of pages) {
         expect(r.exitCode, `${where} ended with exit ${r.exitCode}, expected ${block.exit}\n--- output ---\n${r.text}`).toBe(block.exit);
         if (block.expect) expect(r.text, `${where}: output does not match /${block.expect.source}/`).toMatch(block.expect);
         // The server's own shell (state load and save) must never speak in a block's output: an error
-        // of bash in one of its files reads `/run/rdn/state.sh: line 12: ...` (a `ps` listing may name them).
+        // of bash in one of its files reads `/run/rdn/lib.sh: line 12: ...` (a `ps` listing may name them).
         expect(r.text, `${where}: the session's state machinery printed into the output`).not.toMatch(/\/run\/rdn\/[^\s:]+: line \d+:/);
       });
     });

@@ -237,6 +237,36 @@ describe('faults are visible, never silent', () => {
     await api.deleteSession(victim);
   });
 
+  it('Stop while a lost sandbox is being replaced: the command never starts in the new one, and Stop answers', async () => {
+    const victim = await api.createSession();
+    // Two Runs: the session then trusts its look at the sandbox for a second.
+    await api.run(victim, 'true');
+    await api.run(victim, 'true');
+    const [container] = (await engine.listLabelled({ [LABELS.session]: victim })).containers;
+    // Within a second of the last look: the Run's exec finds it gone (409) and a new one is made.
+    execFileSync('docker', ['kill', container!]);
+    const id = await api.startRun(victim, 'echo STARTED; sleep 120');
+    let replacing!: () => void;
+    const isReplacing = new Promise<void>((r) => (replacing = r));
+    const followed = api.follow(id, 0, (_s, seen) => {
+      if (seen.messages.some((m) => m.type === 'phase' && m.phase === 'creating-sandbox')) replacing();
+    });
+    await isReplacing;
+    const info = await api.stop(id);
+    expect(info, `the run, as Stop answered it: ${JSON.stringify(info)}`).toMatchObject({
+      status: 'failed',
+      stopped: true,
+      error: 'Stopped before it started.',
+    });
+    const seen = await followed;
+    expect(seen.output.toString('utf8'), 'the command ran after Stop').not.toContain('STARTED');
+    // The replacement sandbox is the session's, and a later Run works in it.
+    const next = await api.run(victim, 'echo after');
+    expect(next.exitCode).toBe(0);
+    expect(next.text).toContain('after');
+    await api.deleteSession(victim);
+  });
+
   // Killed or removed while idle, the sandbox is found gone by the look before the next Run (or,
   // within a second of the last look, by the Run's exec: 409 when stopped, 404 when removed), and
   // that Run gets a new sandbox and says that the earlier state is gone.

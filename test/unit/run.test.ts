@@ -223,6 +223,67 @@ describe('Run', () => {
     expect(run.info()).toMatchObject({ status: 'exited', exitCode: 0 });
   });
 
+  it('Stop while the exec is being started waits for it: Ctrl-C into its terminal, then the helper; the sandbox is kept', async () => {
+    const sandbox = new FakeSandbox('session-1', 1);
+    // The engine is slow to start the exec (a loaded host): longer than the stop helper's look for a pid file.
+    let startExec!: () => void;
+    const gate = new Promise<void>((r) => (startExec = r));
+    const exec = sandbox.exec.bind(sandbox);
+    sandbox.exec = async (o) => {
+      if (o.tty) await gate;
+      return exec(o);
+    };
+    const run = new Run(options());
+    void run.start(async () => sandbox);
+    await settle();
+    const stopped = run.stop();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(sandbox.helpers, 'a stop helper went out before the exec existed (it finds no pid file and gives up)').toHaveLength(0);
+    expect(sandbox.alive, 'the sandbox was ended for a run that had not begun').toBe(true);
+    startExec();
+    await settle();
+    expect(Buffer.concat(sandbox.runs[0]!.typed).toString(), 'Ctrl-C typed into the new terminal').toBe('\x03');
+    expect(await stopped).toMatchObject({ status: 'exited', exitCode: 130, stopped: true });
+    expect(sandbox.alive).toBe(true);
+  });
+
+  it('Stop while a lost sandbox is being replaced: the command never starts in the new one', async () => {
+    const f = fakeFactory();
+    const session = new Session('session-1', 'browser:a', f);
+    await session.sandbox(() => undefined);
+    await session.sandbox(() => undefined); // the session now trusts its recent look
+    const first = f.made[0]!;
+    first.alive = false;
+    vi.spyOn(first, 'exec').mockRejectedValueOnce(notRunning());
+    f.hold(); // the replacement takes a while to make
+    const run = new Run(options());
+    void run.start(
+      (onPhase) => session.sandbox(onPhase),
+      () => session.sandboxLost(),
+    );
+    await settle();
+    expect(run.phase?.phase).toBe('creating-sandbox');
+    const stopped = run.stop();
+    await vi.advanceTimersByTimeAsync(1000);
+    f.release();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await stopped).toMatchObject({ status: 'failed', stopped: true, error: 'Stopped before it started.' });
+    expect(f.made[1]?.runs ?? [], 'the command started in the replacement sandbox').toHaveLength(0);
+  });
+
+  it('a Stop under way when the run timeout comes stays a Stop (not a timeout failure)', async () => {
+    // The command takes a moment to leave after its INT (a clean-up): the timeout fires meanwhile.
+    const sandbox = new FakeSandbox('session-1', 1, { helper: async () => ({ output: '', exitCode: 0 }) });
+    const run = new Run(options({ timeoutMs: 5000 }));
+    void run.start(async () => sandbox);
+    await settle();
+    await vi.advanceTimersByTimeAsync(4000);
+    const stopped = run.stop();
+    await vi.advanceTimersByTimeAsync(2000);
+    sandbox.runs[0]!.end(130);
+    expect(await stopped).toMatchObject({ status: 'exited', exitCode: 130, stopped: true });
+  });
+
   it('a sandbox that Stop could not kill is logged with the run', async () => {
     const logger = recordingLogger();
     // Signals do nothing (a trapping command): Stop ends up killing the sandbox, which fails.
