@@ -14,17 +14,25 @@ function newestMtime(p: string): number {
   return newest;
 }
 
-/** True when the built site is missing or older than a source it is built from. */
+/**
+ * Written last by ensureSiteBuilt: a site without it was built some other way, maybe in the
+ * development flavour (an older server's build under a test runner), so it is built again.
+ */
+const BUILT_FOR_PRODUCTION = '.built-for-production';
+
+/** True when the built site is missing, older than a source it is built from, or not known to be a production build. */
 export function siteIsStale(siteDir: string): boolean {
   const index = path.join(siteDir, 'index.html');
-  if (!fs.existsSync(index)) return true;
+  if (!fs.existsSync(index) || !fs.existsSync(path.join(siteDir, BUILT_FOR_PRODUCTION))) return true;
   const built = fs.statSync(index).mtimeMs;
   return SOURCES.some((s) => newestMtime(path.join(projectRoot, s)) > built);
 }
 
 function runNode(script: string, args: string[], what: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: projectRoot, stdio: 'inherit' });
+    // A production build whoever starts the server: Astro keeps a NODE_ENV already set (a test runner's
+    // `test`), and Vite then builds the site's development flavour (code only `npm run dev` should load).
+    const child = spawn(process.execPath, [script, ...args], { cwd: projectRoot, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${what} failed with exit code ${code}`))));
   });
@@ -37,4 +45,5 @@ export async function ensureSiteBuilt(siteDir: string, log: (line: string) => vo
   const modules = path.join(projectRoot, 'node_modules');
   await runNode(path.join(modules, 'astro', 'bin', 'astro.mjs'), ['build', '--outDir', siteDir], 'astro build');
   await runNode(path.join(modules, 'pagefind', 'lib', 'runner', 'bin.cjs'), ['--site', siteDir], 'The Pagefind index');
+  fs.writeFileSync(path.join(siteDir, BUILT_FOR_PRODUCTION), '');
 }

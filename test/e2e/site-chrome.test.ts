@@ -226,4 +226,25 @@ describe('site chrome on every page', () => {
       site.close();
     }
   });
+
+  it("a page loads none of the terminal's code before the first Run, and the first Run loads it", async () => {
+    const { context, page } = await reader(WIDTHS[0], LONG_PAGE);
+    try {
+      const scripts: string[] = [];
+      page.on('request', (r) => {
+        if (r.resourceType() === 'script') scripts.push(new URL(r.url()).pathname);
+      });
+      await page.reload();
+      await page.waitForLoadState('networkidle');
+      const terminal = (list: string[]) => list.filter((f) => /terminal-view|xterm/.test(f));
+      expect(terminal(scripts), `scripts loaded with the page: ${scripts.join(', ')}`).toEqual([]);
+      await page.locator('.rdn-run-button').first().click();
+      await page.waitForSelector('figure[data-run-command][data-run-state="ok"], figure[data-run-command][data-run-state="failed"]', {
+        timeout: 120_000,
+      });
+      expect(terminal(scripts).length, `scripts after the first Run: ${scripts.join(', ')}`).toBeGreaterThan(0);
+    } finally {
+      await context.close();
+    }
+  });
 });
