@@ -34,9 +34,13 @@ export class FlowControl {
     this.#low = (opts.limits ?? FLOW).low;
   }
 
-  /** Bytes handed to the socket that the client has not confirmed yet. */
+  /**
+   * Bytes handed to the socket that the client has not confirmed yet. With acknowledgements, never less
+   * than the socket's own buffer: acks are the client's word, and one that acknowledges bytes it never
+   * read (a forged ack) must still hold the run rather than pile its output up in the server.
+   */
   get inFlight(): number {
-    return this.#acks ? this.#sent - this.#acked : this.#socketBuffered();
+    return this.#acks ? Math.max(this.#sent - this.#acked, this.#socketBuffered()) : this.#socketBuffered();
   }
 
   /** Everything this watcher still has to take: in flight plus queued. */

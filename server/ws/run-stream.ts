@@ -1,5 +1,5 @@
 import type { RawData, WebSocket } from 'ws';
-import { CLOSE, parseClientMessage, type ServerMessage } from '../protocol.ts';
+import { CLOSE, FLOW, parseClientMessage, type ServerMessage } from '../protocol.ts';
 import { STDIN_HIGH, type Run } from '../runs/run.ts';
 import { FlowControl } from './flow-control.ts';
 
@@ -18,17 +18,35 @@ const READ_ONLY = 'Read-only: this is an attendee\'s run. You can type into it o
 /** Replayed output goes out in pieces of at most this size, each under flow control. */
 const REPLAY_PIECE = 64 * 1024;
 
+/**
+ * Live output one watcher may have queued before it is dropped as too slow. The run is paused at
+ * FLOW.high, so this is reached only while nothing pauses it (a Stop under way lets the rest drain):
+ * the watcher then reads the rest from the transcript, as any dropped one does.
+ */
+export const LIVE_QUEUE_MAX = 8 * FLOW.high;
+
+/**
+ * Above this many bytes unsent on the socket, the answers to the client's own frames (an error about
+ * a bad frame) are left out: a client that sends bad frames and never reads must not grow the server.
+ */
+const REPLY_BUFFER_MAX = FLOW.high;
+
 function send(ws: WebSocket, message: ServerMessage): void {
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
 }
 
-type Item = { bytes: Buffer } | { message: ServerMessage };
+/** An answer to a frame of the client's, unless its socket already holds too much it has not read. */
+function reply(ws: WebSocket, message: ServerMessage): void {
+  if (ws.bufferedAmount <= REPLY_BUFFER_MAX) send(ws, message);
+}
+
+type Item = { bytes: Buffer; live?: true } | { message: ServerMessage };
 
 /**
  * WebSocket /api/runs/:id/stream?since=<offset>[&ack=1]: replays the run's transcript from
  * `since`, then follows it live, forwarding stdin and resizes; ends with an exit (or error) frame.
- * Flow control: above FLOW.high bytes not yet acknowledged (ack=1) or not yet sent (socket
- * buffer), nothing more is handed to the socket (the rest waits, in order, in this watcher's
+ * Flow control: above FLOW.high bytes not yet acknowledged (ack=1; never counted below what the
+ * socket's buffer holds) or not yet sent (socket buffer), nothing more is handed to the socket (the rest waits, in order, in this watcher's
  * queue) and the run's output is paused until this watcher is below FLOW.low again. The replay
  * goes through the same queue, as views of the transcript, so a watcher that does not read costs
  * at most FLOW.high of socket buffer, however long the transcript.
@@ -40,12 +58,15 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean,
   let drainTimer: NodeJS.Timeout | undefined;
   let holdTimer: NodeJS.Timeout | undefined;
   const queue: Item[] = [];
+  /** Bytes of live output in the queue (the replay is views of the transcript, bounded by it). */
+  let live = 0;
 
   /** Hands queued items to the socket while the client keeps up. */
   const pump = () => {
     while (queue.length > 0 && ws.readyState === ws.OPEN && flow.mayWrite) {
       const item = queue.shift()!;
       if ('bytes' in item) {
+        if (item.live) live -= item.bytes.length;
         ws.send(item.bytes, { binary: true });
         flow.commit(item.bytes.length);
       } else {
@@ -56,6 +77,18 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean,
       }
     }
   };
+  /** Drops this watcher: it can reconnect with `since` and read the rest from the transcript. */
+  const dropTooSlow = () => {
+    flow.drop();
+    clearInterval(drainTimer);
+    clearTimeout(holdTimer);
+    run.release(holder);
+    queue.length = 0;
+    live = 0;
+    // The close code goes out when the socket still takes writes; the cut follows regardless.
+    ws.close(CLOSE.tooSlow, 'reader too slow; reconnect with since');
+    ws.terminate();
+  };
   const check = () => {
     pump();
     const decision = flow.decide();
@@ -65,17 +98,9 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean,
       // reconnect with `since` and read the rest from the transcript.
       // Dropped at once: release the hold now, and cut the socket rather than wait for a close
       // handshake that a reader which does not read would never answer.
-      holdTimer = setTimeout(() => {
-        flow.drop();
-        clearInterval(drainTimer);
-        run.release(holder);
-        queue.length = 0;
-        // The close code goes out when the socket still takes writes; the cut follows regardless.
-        ws.close(CLOSE.tooSlow, 'reader too slow; reconnect with since');
-        ws.terminate();
-      }, HOLD_MAX_MS);
-      // Without acks, watch the socket's own buffer drain.
-      if (!acks) drainTimer = setInterval(check, 10);
+      holdTimer = setTimeout(dropTooSlow, HOLD_MAX_MS);
+      // Watch the socket's own buffer drain (with acks too: it counts as well, see FlowControl).
+      drainTimer = setInterval(check, 10);
     } else if (decision === 'resume') {
       clearInterval(drainTimer);
       clearTimeout(holdTimer);
@@ -85,7 +110,11 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean,
   const enqueue = (item: Item) => {
     if (ws.readyState !== ws.OPEN) return;
     queue.push(item);
-    if ('bytes' in item) flow.account(item.bytes.length);
+    if ('bytes' in item) {
+      flow.account(item.bytes.length);
+      live += item.bytes.length;
+      if (live > LIVE_QUEUE_MAX) return dropTooSlow();
+    }
     check();
   };
 
@@ -96,7 +125,7 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean,
   for (const c of chunks) for (let i = 0; i < c.length; i += REPLAY_PIECE) queue.push({ bytes: c.subarray(i, i + REPLAY_PIECE) });
   flow.account(chunks.reduce((n, c) => n + c.length, 0));
 
-  const onOutput = (_offset: number, chunk: Buffer) => enqueue({ bytes: chunk });
+  const onOutput = (_offset: number, chunk: Buffer) => enqueue({ bytes: chunk, live: true });
   const onMessage = (m: ServerMessage) => enqueue({ message: m });
   if (run.finished) {
     // The same end frame a live watcher got, `stopped` included.
@@ -137,9 +166,9 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean,
   ws.on('message', (raw: RawData, isBinary: boolean) => {
     const buf = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as ArrayBuffer);
     if (isBinary) {
-      if (readOnly()) return send(ws, { type: 'error', message: READ_ONLY });
+      if (readOnly()) return reply(ws, { type: 'error', message: READ_ONLY });
       if (!run.write(buf)) {
-        send(ws, {
+        reply(ws, {
           type: 'error',
           message: run.finished ? 'This run has ended; it takes no more input.' : 'Too much input typed ahead of the start; it was dropped.',
         });
@@ -147,11 +176,11 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean,
       return limitInput();
     }
     const parsed = parseClientMessage(buf.toString('utf8'));
-    if (!parsed.ok) return send(ws, { type: 'error', message: parsed.error });
+    if (!parsed.ok) return reply(ws, { type: 'error', message: parsed.error });
     if (parsed.message.type === 'resize') {
       // The terminal's size stays the attendee's, help or not; said once (a pane resizes often).
       if (canType) {
-        if (!toldSize) send(ws, { type: 'error', message: "The attendee's terminal keeps its own size; a watcher cannot resize it." });
+        if (!toldSize) reply(ws, { type: 'error', message: "The attendee's terminal keeps its own size; a watcher cannot resize it." });
         toldSize = true;
         return;
       }

@@ -59,6 +59,35 @@ describe('a reader that stops reading', () => {
   });
 });
 
+describe('a reader that acknowledges bytes it never read (forged acks)', () => {
+  it('still holds the run and is dropped after the hold; the server does not pile the output up for it', async () => {
+    const run = await served.app.api.startRun(served.session, 'yes');
+    const a = await openRunning(served.app.api, run, true);
+    a.pause();
+    const opened = Date.now();
+    const base = rssBytes(served.pid);
+    let peak = base;
+    let closed: number | undefined;
+    a.on('close', (code) => (closed = code));
+    // Acks far ahead of anything sent, every 20 ms, while the socket is never read.
+    while (closed === undefined && Date.now() - opened < 25_000) {
+      if (a.readyState === a.OPEN) a.send(JSON.stringify({ type: 'ack', bytes: Number.MAX_SAFE_INTEGER }));
+      await sleep(20);
+      peak = Math.max(peak, rssBytes(served.pid));
+      // The close frame waits behind unread bytes: read once the server must have dropped it.
+      if (Date.now() - opened > 12_000) a.resume();
+    }
+    for (let i = 0; i < 100 && closed === undefined; i++) await sleep(100);
+    expect(closed, 'the reader that forged acks was never dropped').toBeDefined();
+    expect([4001, 1006], `its stream ended with code ${closed}`).toContain(closed);
+    const growth = (peak - base) / MiB;
+    // Unbounded, `yes` fills the server at tens of MiB a second for the whole hold.
+    expect(growth, `the server grew ${growth.toFixed(0)} MiB while the reader forged acks`).toBeLessThan(64);
+    await served.app.api.stop(run);
+    await expectServerAlive(served.app.server, served.pid);
+  });
+});
+
 /**
  * Sends stdin as fast as the connection takes it (keeping at most 4 MiB in this client), up to
  * `offered` bytes, for at most `maxMs`, or until the server has stopped taking bytes for 3 s.

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CLOSE, FLOW } from '../../server/protocol.ts';
 import { Run } from '../../server/runs/run.ts';
-import { streamRun } from '../../server/ws/run-stream.ts';
+import { LIVE_QUEUE_MAX, streamRun } from '../../server/ws/run-stream.ts';
 import { FakeSandbox, settle } from './fake-sandbox.ts';
 import { FakeSocket } from './fake-socket.ts';
 
@@ -63,6 +63,73 @@ describe('the run stream', () => {
     await settle();
     expect(exec.output.isPaused(), 'the command stayed paused after the slow reader was dropped').toBe(false);
     expect(fast.closed).toBeUndefined();
+  });
+
+  it('an ack for bytes the client never read does not lift the hold: the socket buffer counts too', async () => {
+    const { run, exec } = await runningRun();
+    const ws = new FakeSocket();
+    streamRun(ws.ws, run, 0, true);
+    for (let i = 0; i < 10; i++) {
+      exec.output.write(chunk);
+      await settle();
+      // The client reads nothing: all that was sent stays in the socket's buffer, yet it acks far ahead.
+      ws.bufferedAmount = ws.bytesSent;
+      ws.receive(JSON.stringify({ type: 'ack', bytes: Number.MAX_SAFE_INTEGER }));
+      await settle();
+    }
+    expect(exec.output.isPaused(), 'forged acks kept the command flowing into an unread socket').toBe(true);
+    expect(ws.bytesSent, 'handed more than the high watermark (plus one piece) to a socket that holds it all').toBeLessThanOrEqual(
+      FLOW.high + chunk.length,
+    );
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(ws.closed?.code, 'the reader that forges acks is dropped after the hold').toBe(CLOSE.tooSlow);
+  });
+
+  it('after Stop (the run no longer pauses) a reader that falls behind is dropped at the live-queue bound, not after 10 s', async () => {
+    const sandbox = new FakeSandbox('session-1', 1, { helper: async () => ({ output: '', exitCode: 0 }) });
+    const run = new Run({
+      id: 'run-1',
+      sessionId: 'session-1',
+      command: 'yes',
+      timeoutMs: 0,
+      outputLimit: 8 * 1024 * 1024,
+      stopGraceMs: 2000,
+      detachedGraceMs: 60_000,
+    });
+    void run.start(async () => sandbox);
+    await settle();
+    const exec = sandbox.runs[0]!;
+    const ws = new FakeSocket();
+    streamRun(ws.ws, run, 0, true);
+    void run.stop(); // its signals do nothing here: the command floods on while Stop waits
+    await settle();
+    let written = 0;
+    // What was handed to the socket (up to FLOW.high and a piece) is not queued any more.
+    while (written <= LIVE_QUEUE_MAX + FLOW.high + 4 * chunk.length && !ws.closed) {
+      exec.output.write(chunk);
+      written += chunk.length;
+      await settle();
+    }
+    expect(ws.closed?.code, `after ${written} bytes the reader that reads nothing was still queued for`).toBe(CLOSE.tooSlow);
+    expect(ws.terminated).toBe(true);
+    exec.end(137);
+  });
+
+  it("answers to the client's bad frames are left out while its socket holds too much it has not read", async () => {
+    const { run } = await runningRun();
+    const ws = new FakeSocket();
+    streamRun(ws.ws, run, 0, true);
+    ws.receive('not json');
+    expect(
+      ws.messages.filter((m) => m.type === 'error'),
+      'a bad frame gets an error',
+    ).toHaveLength(1);
+    ws.bufferedAmount = 64 * 1024 * 1024;
+    for (let i = 0; i < 100; i++) ws.receive('not json');
+    expect(
+      ws.messages.filter((m) => m.type === 'error'),
+      'errors queued on a socket that reads nothing',
+    ).toHaveLength(1);
   });
 
   it('an attach replays the transcript from `since`, then follows live output, and ends with the exit', async () => {
