@@ -50,6 +50,7 @@ export function attachUpgrades(
       const events = SESSION_EVENTS.exec(url.pathname);
       if (events) {
         const session = store.get(events[1]!, checked.principal);
+        socket.once('close', caps.takeFeed(session.id));
         return wss.handleUpgrade(req, socket, head, (ws) => streamSessionEvents(ws, session));
       }
       refuseUpgrade(socket, 404, 'No WebSocket here. Runs stream at /api/runs/<id>/stream.');

@@ -4,6 +4,8 @@ import { LimitReachedError } from '../domain-errors.ts';
 export const MAX_STREAMS_PER_RUN = 8;
 /** Streams one caller (a browser, a named user, the token) may have open at once, over all its runs. */
 export const MAX_STREAMS_PER_CALLER = 64;
+/** Events feeds (the session panel) one session may have open at once. */
+export const MAX_FEEDS_PER_SESSION = 8;
 
 /**
  * Counts the open run streams per run and per caller, and refuses one more past either cap:
@@ -13,6 +15,7 @@ export const MAX_STREAMS_PER_CALLER = 64;
 export class StreamCaps {
   readonly #perRun = new Map<string, number>();
   readonly #perCaller = new Map<string, number>();
+  readonly #feeds = new Map<string, number>();
 
   /** Takes a place for a stream (throws LimitReachedError, a 429, when there is none) and returns how to give it back, once. */
   take(runId: string, caller: string): () => void {
@@ -26,12 +29,28 @@ export class StreamCaps {
     }
     this.#perRun.set(runId, forRun + 1);
     this.#perCaller.set(caller, forCaller + 1);
+    return this.#giveBack([this.#perRun, runId], [this.#perCaller, caller]);
+  }
+
+  /**
+   * The same for a session's events feed (one per tab that shows the panel), counted per session: a
+   * caller's sessions are capped already, and the token's one user may watch many (a bench's class).
+   */
+  takeFeed(sessionId: string): () => void {
+    const open = this.#feeds.get(sessionId) ?? 0;
+    if (open >= MAX_FEEDS_PER_SESSION) {
+      throw new LimitReachedError(`This session's panel is open in ${open} tabs already, the most it may be. Close one first.`);
+    }
+    this.#feeds.set(sessionId, open + 1);
+    return this.#giveBack([this.#feeds, sessionId]);
+  }
+
+  #giveBack(...places: Array<[Map<string, number>, string]>): () => void {
     let given = false;
     return () => {
       if (given) return;
       given = true;
-      this.#drop(this.#perRun, runId);
-      this.#drop(this.#perCaller, caller);
+      for (const [map, key] of places) this.#drop(map, key);
     };
   }
 

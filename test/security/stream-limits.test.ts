@@ -1,7 +1,8 @@
+import WebSocketClient from 'ws';
 import type WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { CLOSE } from '../../server/protocol.ts';
-import { MAX_STREAMS_PER_CALLER, MAX_STREAMS_PER_RUN } from '../../server/ws/stream-caps.ts';
+import { MAX_FEEDS_PER_SESSION, MAX_STREAMS_PER_CALLER, MAX_STREAMS_PER_RUN } from '../../server/ws/stream-caps.ts';
 import { rssBytes } from '../support/process-memory.ts';
 import { openRunning } from '../support/open-running.ts';
 import { expectServerAlive } from '../support/server-alive.ts';
@@ -140,5 +141,40 @@ describe('streams per run and per caller are capped', () => {
     for (const o of opened) o.ws.terminate();
     await Promise.all(runs.map((id) => served.app.api.stop(id)));
     await expectServerAlive(served.app.server, served.pid);
+  });
+
+  it(`a session's panel feeds: past ${MAX_FEEDS_PER_SESSION} at once, 429; a place is given back when one closes`, async () => {
+    const openFeed = () =>
+      new Promise<Opened>((resolve) => {
+        const ws = new WebSocketClient(served.app.api.wsUrl(`/api/sessions/${served.session}/events`), {
+          headers: { Authorization: `Bearer ${served.app.api.token}` },
+        });
+        ws.on('error', () => undefined);
+        ws.on('open', () => resolve({ ws, status: 101 }));
+        ws.on('unexpected-response', (_req, res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += String(d)));
+          res.on('end', () => resolve({ ws, status: res.statusCode ?? 0, body }));
+        });
+      });
+    const opened: Opened[] = [];
+    for (let i = 0; i < MAX_FEEDS_PER_SESSION + 3; i++) opened.push(await openFeed());
+    const accepted = opened.filter((o) => o.status === 101);
+    const refused = opened.filter((o) => o.status === 429);
+    expect(accepted.length, `accepted ${accepted.length} feeds of one session`).toBe(MAX_FEEDS_PER_SESSION);
+    expect(refused.length).toBe(3);
+    expect((refused[0] as { body: string }).body, 'the refusal says why').toMatch(/panel is open in \d+ tabs/);
+    const closed = new Promise((r) => accepted[0]!.ws.once('close', r));
+    accepted[0]!.ws.close();
+    await closed;
+    // The server sees the close a moment after the client does.
+    let again = await openFeed();
+    for (let i = 0; i < 50 && again.status !== 101; i++) {
+      await sleep(100);
+      again = await openFeed();
+    }
+    opened.push(again);
+    expect(again.status, 'a closed feed gave its place back').toBe(101);
+    for (const o of opened) o.ws.terminate();
   });
 });
