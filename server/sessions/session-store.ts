@@ -242,12 +242,19 @@ export class SessionStore {
 
   /** Removes sessions unused for the idle time with nothing running. */
   async reapIdle(now = Date.now()): Promise<number> {
-    const idle = [...this.#sessions.values()].filter((s) => !s.busy && now - s.lastUsed > this.#opts.sessionIdleMs);
+    const isIdle = (s: Session, at: number) => !s.busy && at - s.lastUsed > this.#opts.sessionIdleMs;
+    const idle = [...this.#sessions.values()].filter((s) => isIdle(s, now));
+    let removed = 0;
     for (const s of idle) {
-      if (await this.#remove(s, 'idle'))
-        this.#opts.logger.info(`Removed session ${s.id.slice(0, 8)}, idle for ${Math.round((now - s.lastUsed) / 1000)} s.`);
+      // Each removal takes a while: a reader back meanwhile (a Run just started) keeps their session.
+      const at = Math.max(now, Date.now());
+      if (!this.#sessions.has(s.id) || !isIdle(s, at)) continue;
+      if (await this.#remove(s, 'idle')) {
+        removed++;
+        this.#opts.logger.info(`Removed session ${s.id.slice(0, 8)}, idle for ${Math.round((at - s.lastUsed) / 1000)} s.`);
+      }
     }
-    return idle.length;
+    return removed;
   }
 
   /** Removes every session (server shutdown). */

@@ -104,6 +104,39 @@ describe('SessionStore', () => {
     ).toBe(true);
   });
 
+  it('a reader back while the reaper removes other idle sessions keeps theirs: each is looked at again just before', async () => {
+    const f = fakeFactory();
+    // Removing a sandbox takes a while (seconds on a loaded engine): the first removal waits here.
+    let finishFirst!: () => void;
+    const slow = new Promise<void>((r) => (finishFirst = r));
+    let removals = 0;
+    const { store: s } = store(f, {
+      removeObjects: async (id) => {
+        if (removals++ === 0) await slow;
+        await f.removeObjects(id);
+      },
+    });
+    const first = s.create(alice);
+    const back = s.create(bob);
+    // Both were used once, then left.
+    for (const session of [first, back]) {
+      const run = s.startRun(session, { command: 'true' });
+      await settle();
+      f.made.at(-1)!.runs[0]!.end(0);
+      await run.ended;
+    }
+    await vi.advanceTimersByTimeAsync(IDLE_MS + 90_000);
+    expect(removals, 'the reaper started on the first idle session').toBe(1);
+    // Bob comes back while the first removal is still under way, and runs a block.
+    const run = s.startRun(s.get(back.id, bob), { command: 'sleep 1' });
+    await settle();
+    finishFirst();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(() => s.get(first.id, alice)).toThrow();
+    expect(s.get(back.id, bob), "the reader's session was reaped as they ran a block").toBe(back);
+    expect(run.status).toBe('running');
+  });
+
   it('an open events feed does not keep a session alive past the idle time: watching is not activity', async () => {
     const f = fakeFactory();
     const { store: s } = store(f);
