@@ -64,14 +64,14 @@ export function loginRoutes(
     const badName = nameProblem(req.body?.name, instructorHash !== undefined);
     if (badName) return void sendPage(res, 400, page('Sign in with the password you were given.', badName));
     // Counted before the slow check, so parallel guesses cannot all slip past the limit.
-    limiter.fail(client);
+    const attempt = limiter.fail(client);
     // Always a fresh id: a browser id planted by another site on this host must not be adopted.
     const browser = newBrowserId();
     const identity = await loginIdentity({ password, name: req.body?.name }, { notes: passwordHash, instructor: instructorHash }, browser);
     if ('refused' in identity) {
       return void sendPage(res, 401, page('Sign in with the password you were given.', identity.refused));
     }
-    limiter.succeed(client);
+    limiter.succeed(client, attempt);
     const options = cookieOptions(guard, req, LOGIN_TTL_MS / 1000);
     res.setHeader('Set-Cookie', [
       serialize(COOKIES.login, guard.loginCookie(browser, Date.now(), identity), options),

@@ -4,7 +4,7 @@ type Window = { ms: number; max: number };
 const EVERYONE = '\0everyone';
 
 /**
- * A sliding-window limit on failed logins: per client (e.g. 2 a minute and 12 an hour) and for all
+ * A sliding-window limit on failed logins: per client (e.g. 3 a minute and 12 an hour) and for all
  * clients together (e.g. 20 a minute and 100 an hour), so that rotating through addresses does not
  * buy more guesses. The global budget can be spent by an attacker and then locks everyone out for
  * a while: an outage, not a way in.
@@ -16,7 +16,7 @@ export class LoginLimiter {
 
   constructor(
     perClient: Window[] = [
-      { ms: 60_000, max: 2 },
+      { ms: 60_000, max: 3 },
       { ms: 3_600_000, max: 12 },
     ],
     global: Window[] = [
@@ -40,15 +40,24 @@ export class LoginLimiter {
     return this.check(client, now).wait;
   }
 
-  fail(client: string, now = Date.now()): void {
+  /** Counts a try as failed (before it is checked, so parallel tries cannot slip past); returns it, for `succeed`. */
+  fail(client: string, now = Date.now()): number {
     this.#add(client, this.#perClient, now);
     this.#add(EVERYONE, this.#global, now);
+    return now;
   }
 
-  /** The try was right: forget the client's failures, and give back the one counted for it globally. */
-  succeed(client: string): void {
-    this.#failures.delete(client);
-    this.#failures.get(EVERYONE)?.pop();
+  /**
+   * The try counted at `at` was right: give back that one failure, for the client and globally. Only
+   * that one: a right password of one kind (the attendees') must not wipe the wrong guesses before it
+   * (at the instructor's), or alternating the two would make guessing unlimited.
+   */
+  succeed(client: string, at: number): void {
+    for (const key of [client, EVERYONE]) {
+      const times = this.#failures.get(key);
+      const i = times?.lastIndexOf(at) ?? -1;
+      if (i >= 0) times!.splice(i, 1);
+    }
   }
 
   #wait(key: string, windows: Window[], now: number): number {

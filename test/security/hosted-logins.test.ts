@@ -52,17 +52,18 @@ describe('hosted mode with a password', () => {
   });
 
   describe('failed logins are limited per client, as the client is identified in each mode', () => {
-    it('behind a trusted proxy, each forwarded client has its own limit: two typos lock out only that client', async () => {
+    it('behind a trusted proxy, each forwarded client has its own limit: three typos lock out only that client', async () => {
       const a = { 'X-Forwarded-For': '198.51.100.7' };
       expect((await login(app, 'typo-1', PROXY, a)).status).toBe(401);
       expect((await login(app, 'typo-2', PROXY, a)).status).toBe(401);
-      expect((await login(app, PASSWORD, PROXY, a)).status, 'the third try of the same client').toBe(429);
+      expect((await login(app, 'typo-3', PROXY, a)).status).toBe(401);
+      expect((await login(app, PASSWORD, PROXY, a)).status, 'the fourth try of the same client').toBe(429);
       const other = await login(app, PASSWORD, PROXY, { 'X-Forwarded-For': '198.51.100.8' });
       expect(other.status, 'another client behind the same proxy was locked out too').toBe(303);
     });
 
     it('only the right-most untrusted hop counts: a client cannot rotate the part of the header it writes itself', async () => {
-      for (const forged of ['203.0.113.1', '203.0.113.2']) {
+      for (const forged of ['203.0.113.1', '203.0.113.2', '203.0.113.4']) {
         expect((await login(app, 'typo', PROXY, { 'X-Forwarded-For': `${forged}, 198.51.100.20` })).status).toBe(401);
       }
       expect((await login(app, 'typo', PROXY, { 'X-Forwarded-For': '203.0.113.3, 198.51.100.20' })).status).toBe(429);
@@ -70,9 +71,21 @@ describe('hosted mode with a password', () => {
       expect((await login(app, 'typo', PROXY, { 'X-Forwarded-For': `198.51.100.20, ${PROXY}` })).status).toBe(429);
     });
 
+    it('a right password between wrong ones gives back only its own try: alternating does not buy guesses', async () => {
+      const c = { 'X-Forwarded-For': '198.51.100.41' };
+      expect((await login(app, 'guess-1', PROXY, c)).status).toBe(401);
+      expect((await login(app, PASSWORD, PROXY, c)).status).toBe(303);
+      expect((await login(app, 'guess-2', PROXY, c)).status).toBe(401);
+      expect((await login(app, PASSWORD, PROXY, c)).status).toBe(303);
+      expect((await login(app, 'guess-3', PROXY, c)).status).toBe(401);
+      expect((await login(app, PASSWORD, PROXY, c)).status, 'after three wrong guesses with right logins between').toBe(429);
+      expect((await login(app, 'guess-4', PROXY, c)).status).toBe(429);
+    });
+
     it('IPv6 clients are counted by /64', async () => {
       expect((await login(app, 'typo', PROXY, { 'X-Forwarded-For': '2001:db8:1:2::1' })).status).toBe(401);
       expect((await login(app, 'typo', PROXY, { 'X-Forwarded-For': '2001:db8:1:2:ffff::9' })).status).toBe(401);
+      expect((await login(app, 'typo', PROXY, { 'X-Forwarded-For': '2001:db8:1:2:eeee::7' })).status).toBe(401);
       expect((await login(app, PASSWORD, PROXY, { 'X-Forwarded-For': '2001:0db8:0001:0002::abcd' })).status).toBe(429);
       expect((await login(app, PASSWORD, PROXY, { 'X-Forwarded-For': '2001:db8:1:3::1' })).status, 'another /64').toBe(303);
     });
@@ -80,10 +93,12 @@ describe('hosted mode with a password', () => {
     it('X-Forwarded-For from an address that is not a trusted proxy is ignored', async () => {
       expect((await login(app, 'typo', '127.0.0.71', { 'X-Forwarded-For': '198.51.100.31' })).status).toBe(401);
       expect((await login(app, 'typo', '127.0.0.71', { 'X-Forwarded-For': '198.51.100.32' })).status).toBe(401);
+      expect((await login(app, 'typo', '127.0.0.71', { 'X-Forwarded-For': '198.51.100.34' })).status).toBe(401);
       expect((await login(app, PASSWORD, '127.0.0.71', { 'X-Forwarded-For': '198.51.100.33' })).status).toBe(429);
     });
 
     it('without a proxy, each socket address has its own limit', async () => {
+      expect((await login(app, 'typo', '127.0.0.72')).status).toBe(401);
       expect((await login(app, 'typo', '127.0.0.72')).status).toBe(401);
       expect((await login(app, 'typo', '127.0.0.72')).status).toBe(401);
       expect((await login(app, PASSWORD, '127.0.0.72')).status).toBe(429);

@@ -91,9 +91,10 @@ describe('hosted mode with a password', () => {
     expect(api.status).toBe(401);
   });
 
-  it('limits failed logins per client: 2 a minute, then 429', async () => {
+  it('limits failed logins per client: 3 a minute, then 429', async () => {
     expect((await login('wrong-1', '127.0.0.21')).status).toBe(401);
     expect((await login('wrong-2', '127.0.0.21')).status).toBe(401);
+    expect((await login('wrong-3', '127.0.0.21')).status).toBe(401);
     const limited = await login(PASSWORD, '127.0.0.21');
     expect(limited.status).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);

@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { LoginLimiter } from '../../server/security/login-limiter.ts';
 import { hashPassword, verifyPassword } from '../../server/security/password.ts';
 
-describe('LoginLimiter: 2 failed logins a minute, 12 an hour, per client', () => {
-  it('allows two failures a minute, then asks to wait', () => {
+describe('LoginLimiter: 3 failed logins a minute, 12 an hour, per client', () => {
+  it('allows three failures a minute, then asks to wait', () => {
     const l = new LoginLimiter();
     const t0 = 1_000_000;
     expect(l.retryAfter('a', t0)).toBe(0);
     l.fail('a', t0);
+    l.fail('a', t0 + 1000);
+    expect(l.retryAfter('a', t0 + 1500)).toBe(0);
     l.fail('a', t0 + 1000);
     expect(l.retryAfter('a', t0 + 2000)).toBe(58_000);
     expect(l.retryAfter('b', t0 + 2000)).toBe(0);
@@ -18,8 +20,24 @@ describe('LoginLimiter: 2 failed logins a minute, 12 an hour, per client', () =>
     const l = new LoginLimiter();
     for (let i = 0; i < 12; i++) l.fail('a', i * 61_000);
     expect(l.retryAfter('a', 12 * 61_000)).toBeGreaterThan(60_000);
-    l.succeed('a');
-    expect(l.retryAfter('a', 12 * 61_000)).toBe(0);
+  });
+
+  it('a right password gives back only its own try: the wrong guesses before it still count', () => {
+    const l = new LoginLimiter();
+    const t0 = 2_000_000;
+    // One client alternates a wrong guess (at the instructor's password) with a right login (an attendee's).
+    l.fail('a', t0);
+    l.succeed('a', l.fail('a', t0 + 10));
+    l.fail('a', t0 + 20);
+    l.succeed('a', l.fail('a', t0 + 30));
+    l.fail('a', t0 + 40);
+    l.succeed('a', l.fail('a', t0 + 50));
+    expect(l.retryAfter('a', t0 + 60), 'three wrong guesses within a minute, whatever came between').toBeGreaterThan(0);
+    // A right try alone costs nothing.
+    l.succeed('b', l.fail('b', t0));
+    l.succeed('b', l.fail('b', t0 + 1));
+    l.succeed('b', l.fail('b', t0 + 2));
+    expect(l.retryAfter('b', t0 + 3)).toBe(0);
   });
 });
 
@@ -43,8 +61,7 @@ describe('LoginLimiter: a global budget across clients (20 a minute, 100 an hour
   it('a right password gives back the try it counted, so good logins never spend the budget', () => {
     const l = new LoginLimiter();
     for (let i = 0; i < 40; i++) {
-      l.fail(`person-${i}`, 1000 + i);
-      l.succeed(`person-${i}`);
+      l.succeed(`person-${i}`, l.fail(`person-${i}`, 1000 + i));
     }
     expect(l.retryAfter('anyone', 2000)).toBe(0);
   });
