@@ -1,7 +1,15 @@
 import type { Request, Response } from 'express';
+import { LimitReachedError } from '../domain-errors.ts';
 
 /** A comment line every so often keeps proxies from closing a quiet stream. */
 const KEEP_ALIVE_MS = 25_000;
+/** Streams one key (a user's tabs; the instructors together) may have open at once. */
+export const MAX_LISTENERS_PER_KEY = 16;
+/**
+ * Unsent bytes above which a listener's stream is cut: it does not read (a stalled tab, a client that
+ * never reads), and its EventSource, reconnecting, starts again from the current state.
+ */
+export const SSE_BUFFER_MAX = 1024 * 1024;
 
 /**
  * Server-Sent Events to a set of listeners, grouped by a key (a user name, or one key for the
@@ -12,6 +20,10 @@ export class SseFeed {
 
   /** Turns the request into an event stream for `key` until the client leaves. */
   open(key: string, req: Request, res: Response, first?: { event: string; data: unknown }): void {
+    const open = this.#listeners.get(key)?.size ?? 0;
+    if (open >= MAX_LISTENERS_PER_KEY) {
+      throw new LimitReachedError(`${open} event streams are open for you already, the most there may be. Close a tab first.`);
+    }
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no', Connection: 'keep-alive' });
     res.write(': connected\n\n');
     if (first) write(res, first.event, first.data);
@@ -21,7 +33,7 @@ export class SseFeed {
       this.#listeners.set(key, set);
     }
     set.add(res);
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+    const keepAlive = setInterval(() => (res.writableLength > SSE_BUFFER_MAX ? res.destroy() : res.write(': keep-alive\n\n')), KEEP_ALIVE_MS);
     keepAlive.unref();
     req.on('close', () => {
       clearInterval(keepAlive);
@@ -51,5 +63,6 @@ export class SseFeed {
 }
 
 function write(res: Response, event: string, data: unknown): void {
+  if (res.writableLength > SSE_BUFFER_MAX) return void res.destroy();
   res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }

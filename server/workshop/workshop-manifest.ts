@@ -31,6 +31,14 @@ export class WorkshopManifest {
     return Object.hasOwn(this.#pages, slug) ? this.#pages[slug] : undefined;
   }
 
+  /** Whether the block key (`/images#3`) is a block of the site, or a page's catch-up: only those have results to keep. */
+  hasBlock(block: string): boolean {
+    const slug = pageOfBlock(block);
+    const page = this.page(slug);
+    if (!page) return false;
+    return page.blocks.includes(block) || (page.catchUp !== undefined && block === `${pathnameOfPage(slug)}#catch-up`);
+  }
+
   #refresh(): void {
     let stamp = 'absent';
     try {

@@ -109,7 +109,9 @@ export class Workshop {
     run.once('end', () => {
       // Inside the run's own end: a storage error must not keep the run from ending.
       try {
-        if (run.kind === 'block' && run.block) {
+        // The block key is the client's word: only the site's own blocks are kept (one row each per
+        // user), or made-up keys would grow the store, and the room sent to instructors, without end.
+        if (run.kind === 'block' && run.block && this.manifest.hasBlock(run.block)) {
           const status = run.stopped ? 'stopped' : run.status === 'exited' ? 'exited' : 'failed';
           this.db.recordBlock(user, {
             page: pageOfBlock(run.block),

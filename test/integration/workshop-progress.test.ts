@@ -76,6 +76,18 @@ describe('workshop progress: block results, checks and catch-up, kept across a s
     expect(loud.body.output).toContain('visible-output');
   });
 
+  it("keeps results only for the site's own blocks: a made-up block key is not stored, on any page", async () => {
+    const made = ['/images#99', '/nowhere#0', `/images#${'x'.repeat(150)}`, '/#0/../x#1'];
+    for (const block of made) await runBlock('echo made-up', block);
+    // A known block after them: once it shows, the made-up ones (ended before it) would have too.
+    await runBlock('echo known', '/images#0');
+    await expect.poll(async () => (await app.api.request('GET', '/api/progress')).body.pages.images?.blocks['/images#0']?.status).toBe('exited');
+    const { body } = await app.api.request('GET', '/api/progress');
+    const stored = Object.values(body.pages as Record<string, { blocks: Record<string, unknown> }>).flatMap((p) => Object.keys(p.blocks));
+    for (const block of made) expect(stored, `results kept for ${block}`).not.toContain(block);
+    expect(Object.keys(body.pages)).not.toContain('nowhere');
+  });
+
   it("catch-up runs the page's setup as a run, after which the check passes", async () => {
     const first = await app.api.request('POST', `/api/sessions/${session}/checks`, { page: 'images', check: 'marker-made' });
     expect(first.body, 'before catching up').toEqual({ passed: false, hint: 'Run the block that makes the marker first.' });
