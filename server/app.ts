@@ -94,7 +94,9 @@ export function createApp(config: Config, deps: AppDeps) {
   };
   let loginSweep: NodeJS.Timeout | undefined;
   if (config.passwordHash) {
-    app.use(loginRoutes(deps.guard, config.passwordHash, new LoginLimiter(), endLogin, config.instructorPasswordHash));
+    const workshop = deps.workshop;
+    const roleOfName = workshop ? (name: string) => workshop.db.user(name)?.role : undefined;
+    app.use(loginRoutes(deps.guard, config.passwordHash, new LoginLimiter(), endLogin, config.instructorPasswordHash, roleOfName));
     loginSweep = setInterval(() => deps.guard.endExpiredLogins().forEach(endLogin), LOGIN_SWEEP_MS);
     loginSweep.unref();
   }

@@ -1,7 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import { serialize } from 'cookie';
 import type { LoginLimiter } from '../security/login-limiter.ts';
-import { COOKIES, LOGIN_TTL_MS, newBrowserId, type RequestGuard } from '../security/request-guard.ts';
+import { COOKIES, LOGIN_TTL_MS, type LoginIdentity, newBrowserId, type RequestGuard } from '../security/request-guard.ts';
 import { cookieOptions } from './cookie-options.ts';
 import { loginIdentity, nameField, nameProblem } from '../workshop/login-identity.ts';
 
@@ -38,6 +38,8 @@ export function loginRoutes(
   limiter: LoginLimiter,
   endLogin: (browserId: string) => void,
   instructorHash?: string,
+  /** The role the workshop knows a name by, if it knows it. */
+  roleOfName: (name: string) => LoginIdentity['role'] | undefined = () => undefined,
 ): express.Router {
   const r = express.Router();
   // Workshop: the login also asks for a name, so the room can tell attendees apart.
@@ -72,6 +74,19 @@ export function loginRoutes(
       return void sendPage(res, 401, page('Sign in with the password you were given.', identity.refused));
     }
     limiter.succeed(client, attempt);
+    // The workshop keys people by their name: an attendee must not take a name it knows as an
+    // instructor's (the room would list the instructor as an attendee), nor the other way round. The
+    // same name twice in a role is allowed (one person on a laptop and a phone); what only the person
+    // may grant, help in their runs, is tied to the login that asked (shoulder-view.ts).
+    const known = roleOfName(identity.name);
+    if (known !== undefined && known !== identity.role) {
+      const whose = known === 'instructor' ? 'an instructor' : 'an attendee';
+      return void sendPage(
+        res,
+        409,
+        page('Sign in with the password you were given.', `“${identity.name}” is ${whose} of this workshop. Type another name.`),
+      );
+    }
     const options = cookieOptions(guard, req, LOGIN_TTL_MS / 1000);
     res.setHeader('Set-Cookie', [
       serialize(COOKIES.login, guard.loginCookie(browser, Date.now(), identity), options),

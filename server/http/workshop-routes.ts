@@ -82,7 +82,7 @@ export function workshopRoutes(deps: WorkshopRouteDeps): express.Router {
     const caller = signedIn(res);
     const help = (req.body as { help?: unknown } | null)?.help;
     if (typeof help !== 'boolean') throw new HttpError(400, 'Send {"help": true} to ask for help, or {"help": false} when you are fine.');
-    workshop.setHelp(caller.user, help);
+    workshop.setHelp(caller.user, help, caller.principal);
     res.status(204).end();
   });
 

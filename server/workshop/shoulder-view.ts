@@ -11,7 +11,8 @@ export interface ShoulderView {
 
 /**
  * Whether the caller opens someone else's run as an instructor: then the run, read-only unless its
- * attendee has pressed "Ask for help" (checked on every keystroke, so taking it back stops typing).
+ * attendee has pressed "Ask for help" in the login that owns it (checked on every keystroke, so taking
+ * it back stops typing).
  * Undefined for everyone else, and for the instructor's own runs (the usual ownership check applies).
  */
 export function shoulderView(store: SessionStore, workshop: Workshop, runId: string, p: Principal): ShoulderView | undefined {
@@ -24,7 +25,6 @@ export function shoulderView(store: SessionStore, workshop: Workshop, runId: str
   }
   const session = store.get(run.sessionId, { kind: 'token' });
   if (session.owner === principalKey(p)) return undefined;
-  const user = workshop.userOfSession(session);
-  if (!user) return undefined;
-  return { run, canType: () => workshop.db.user(user)?.help === true };
+  if (!workshop.userOfSession(session)) return undefined;
+  return { run, canType: () => workshop.mayHelpIn(session) };
 }

@@ -99,6 +99,11 @@ export class WorkshopDb {
     this.#db.prepare('UPDATE users SET help = ? WHERE user = ?').run(help ? 1 : 0, user);
   }
 
+  /** Nobody asks for help (at start-up: the logins that asked are gone). */
+  clearHelp(): void {
+    this.#db.prepare('UPDATE users SET help = 0 WHERE help <> 0').run();
+  }
+
   setMoreTime(user: string, moreTime: boolean): void {
     this.#db.prepare('UPDATE users SET more_time = ? WHERE user = ?').run(moreTime ? 1 : 0, user);
   }

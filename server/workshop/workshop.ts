@@ -46,6 +46,8 @@ export class Workshop {
   readonly manifest: WorkshopManifest;
   readonly attendeeFeed = new SseFeed();
   readonly roomFeed = new SseFeed();
+  /** Per person, the logins (principal keys) that asked for help: only their runs may be typed into. */
+  readonly #helpAskedBy = new Map<string, Set<string>>();
   readonly #o: WorkshopOptions;
   /** Whose sessions are whose: a session's owner key -> the workshop user, learnt from their requests. */
   readonly #owners = new Map<string, { user: string; principal: Principal }>();
@@ -63,6 +65,8 @@ export class Workshop {
       (user) => void this.#timeUp(user).catch((err: Error) => o.log(`Workshop: ending the session of ${user} failed: ${err.message}`)),
     );
     this.#sizePool(this.db.settings().classSize);
+    // Help is asked for the runs of a login, which a restart ends: none is asked any more.
+    this.db.clearHelp();
   }
 
   /** The session store, once made (it reports runs here through its `onRun`). */
@@ -144,10 +148,27 @@ export class Workshop {
     return endsAt !== null && endsAt !== undefined && endsAt <= Date.now() && !stale(endsAt);
   }
 
-  setHelp(user: string, help: boolean): void {
+  /**
+   * The person asks for help (from the login `by`: the instructor may then type into that login's
+   * runs only), or says they are fine (no login's runs any more). Names are typed at login, so two
+   * logins may share one: a help asked in one never opens the runs of the other.
+   */
+  setHelp(user: string, help: boolean, by: Principal): void {
+    if (help) {
+      const asked = this.#helpAskedBy.get(user) ?? new Set<string>();
+      asked.add(principalKey(by));
+      this.#helpAskedBy.set(user, asked);
+    } else this.#helpAskedBy.delete(user);
     this.db.setHelp(user, help);
     this.attendeeFeed.send(user, 'help', { help });
     this.roomChanged();
+  }
+
+  /** Whether an instructor may type into the runs of this session: the login that owns it asked for help. */
+  mayHelpIn(session: Session): boolean {
+    const user = this.userOfSession(session);
+    if (user === undefined || this.db.user(user)?.help !== true) return false;
+    return this.#helpAskedBy.get(user)?.has(session.owner) ?? false;
   }
 
   askMoreTime(user: string): void {

@@ -96,6 +96,46 @@ describe('workshop roles in password mode', () => {
     expect((await loginForm(app, CLASS_PASSWORD, 'dee')).status, 'not locked out by name mistakes').toBe(303);
   });
 
+  it("an instructor's name cannot be taken by an attendee (nor the other way round), and a second login under a name opens nothing of the first's", async () => {
+    const logout = (p: Person) => rawRequest(app.server.url, { method: 'POST', path: '/logout', headers: { Cookie: p.cookie, Origin: p.origin } });
+    // The instructor's name as an attendee: the room would list the instructor among the attendees.
+    const asTeacher = await loginForm(app, CLASS_PASSWORD, 'teacher');
+    expect(asTeacher.status, asTeacher.body.slice(0, 300)).toBe(409);
+    expect(asTeacher.body).toMatch(/“teacher” is an instructor of this workshop/);
+    expect(asTeacher.headers['set-cookie'], 'a refused login gets no cookie').toBeUndefined();
+    expect((await loginForm(app, INSTRUCTOR_PASSWORD, 'bob')).status, "an attendee's name with the instructor password").toBe(409);
+    // Known as an instructor's after they signed out too; they sign in again as themself.
+    const sam = await Person.login(app, INSTRUCTOR_PASSWORD, 'sam');
+    await sam.request('GET', '/api/workshop/me');
+    await logout(sam);
+    expect((await loginForm(app, CLASS_PASSWORD, 'sam')).status).toBe(409);
+    expect((await loginForm(app, INSTRUCTOR_PASSWORD, 'sam')).status).toBe(303);
+
+    // A second login as ada (her phone, or someone typing her name) signs in, but its "Ask for help"
+    // does not open the runs of ada's own login to the instructor.
+    const other = await Person.login(app, CLASS_PASSWORD, 'ada');
+    const session = await ada.session();
+    const runId = await ada.startRun(session, 'read -r line; echo "got-$line"', '/images#1');
+    await expect.poll(async () => (await ada.request('GET', `/api/runs/${runId}`)).body.status).toBe('running');
+    expect((await other.request('POST', '/api/workshop/help', { help: true })).status).toBe(204);
+    const ws = teacher.stream(runId);
+    const output: Buffer[] = [];
+    ws.on('message', (data: Buffer, binary) => binary && output.push(data));
+    await new Promise((r) => ws.once('open', r));
+    const readOnly = nextFrame(ws, 'error');
+    ws.send(Buffer.from('sneaky\n'), { binary: true });
+    expect((await readOnly).message, "help asked by another login of the name opened ada's run").toContain('Read-only');
+    // ada herself asks: now the instructor types into her run.
+    expect((await ada.request('POST', '/api/workshop/help', { help: true })).status).toBe(204);
+    const exit = nextFrame(ws, 'exit');
+    ws.send(Buffer.from('helped\n'), { binary: true });
+    expect(await exit).toMatchObject({ exitCode: 0 });
+    expect(Buffer.concat(output).toString()).toContain('got-helped');
+    expect(Buffer.concat(output).toString()).not.toContain('got-sneaky');
+    expect((await ada.request('POST', '/api/workshop/help', { help: false })).status).toBe(204);
+    await logout(other);
+  });
+
   it('an attendee gets 404 for every instructor call, the room page and /workshop.json, exactly like an unknown path', async () => {
     for (const [method, path, body] of INSTRUCTOR_CALLS) {
       const r = await ada.request(method, path, body);
