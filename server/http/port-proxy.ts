@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 import type { Principal, RequestGuard } from '../security/request-guard.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
-import { NotFoundError } from '../domain-errors.ts';
+import { LimitReachedError, NotFoundError } from '../domain-errors.ts';
 import { errorBody, httpStatusOf } from './http-error.ts';
 import { refuseUpgrade } from './refuse-upgrade.ts';
 import { plainResponseHead, portRequestHeaders, portResponseHeaders, upgradeResponseHead } from './proxy-headers.ts';
@@ -19,7 +19,15 @@ const ANSWER_TIMEOUT_MS = 30_000;
 /** A response head larger than this is refused (Node's own default, stated here on purpose). */
 const MAX_HEAD_BYTES = 16 * 1024;
 
+/**
+ * Port-link connections (requests and upgrades) one session may have open at once: a page uses a
+ * few, a container that holds its answers open must not make the server (or, on a cluster, the
+ * node's engine: one exec each) hold thousands.
+ */
+export const MAX_PORT_LINKS_PER_SESSION = 64;
+
 interface Target {
+  session: string;
   host: string;
   port: number;
   path: string;
@@ -72,6 +80,8 @@ export class PortProxy {
   readonly #guard: RequestGuard;
   readonly #store: SessionStore;
   readonly #pipes = new Set<Duplex>();
+  /** Open port-link connections per session. */
+  readonly #open = new Map<string, number>();
 
   constructor(guard: RequestGuard, store: SessionStore) {
     this.#guard = guard;
@@ -91,7 +101,31 @@ export class PortProxy {
     const sandbox = session.currentSandbox;
     const address = sandbox?.address;
     if (!address) throw new NotFoundError('This session has no sandbox running: run a block first.');
-    return { host: address, port, path: `${m[3] ?? '/'}${parsed.search}`, prefix: portPath(session.id, port), open: sandbox.openPort };
+    return {
+      session: session.id,
+      host: address,
+      port,
+      path: `${m[3] ?? '/'}${parsed.search}`,
+      prefix: portPath(session.id, port),
+      open: sandbox.openPort,
+    };
+  }
+
+  /** Takes one of the session's port-link places (LimitReachedError, a 429, past the cap); returns how to give it back, once. */
+  #take(session: string): () => void {
+    const open = this.#open.get(session) ?? 0;
+    if (open >= MAX_PORT_LINKS_PER_SESSION) {
+      throw new LimitReachedError(`This session has ${open} port-link connections open, the most it may have. Close some (tabs, streams) first.`);
+    }
+    this.#open.set(session, open + 1);
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      const left = (this.#open.get(session) ?? 1) - 1;
+      if (left <= 0) this.#open.delete(session);
+      else this.#open.set(session, left);
+    };
   }
 
   #request(req: http.IncomingMessage, target: Target, upgrade: boolean): http.ClientRequest {
@@ -125,12 +159,15 @@ export class PortProxy {
       const checked = this.#guard.check(req, req.method !== 'GET' && req.method !== 'HEAD');
       if (!checked.ok) return void res.status(checked.status).json({ error: checked.message });
       let target: Target;
+      let giveBack: () => void;
       try {
         target = this.#target(req.originalUrl, checked.principal);
+        giveBack = this.#take(target.session);
       } catch (err) {
         const status = httpStatusOf(err);
         return void res.status(status).json(errorBody(err, status));
       }
+      res.once('close', giveBack);
       const upstream = this.#request(req, target, false);
       let done = false;
       const fail = (err: unknown) => {
@@ -206,6 +243,7 @@ export class PortProxy {
    */
   upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, principal: Principal): void {
     const target = this.#target(req.url ?? '/', principal);
+    socket.once('close', this.#take(target.session));
     const upstream = this.#request(req, target, true);
     this.#pipes.add(socket);
     let settled = false;

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_PORT_LINKS_PER_SESSION } from '../../server/http/port-proxy.ts';
 import { startAppServer, type AppServer } from '../support/app-server.ts';
 import { requireEngine } from '../support/engine.ts';
 import { rawRequest, type RawResponse } from '../support/raw-http.ts';
@@ -202,6 +204,48 @@ describe('a streaming answer', () => {
     expect(r.status, `expected the streamed answer, got ${r.status}: ${r.body.slice(0, 300)}`).toBe(200);
     expect(r.body).toBe('first\nlater\n');
   }, 120_000);
+});
+
+describe('port-link connections per session are capped', () => {
+  it(`past ${MAX_PORT_LINKS_PER_SESSION} open at once (answers the container holds open), 429; a closed one gives its place back`, async () => {
+    const held: http.ClientRequest[] = [];
+    const answers = await Promise.all(
+      Array.from(
+        { length: MAX_PORT_LINKS_PER_SESSION + 6 },
+        () =>
+          new Promise<{ status: number; body: string }>((resolve) => {
+            // A streamed answer: its head comes at once, its end 32 s later.
+            const req = http.request(
+              `${app.server.url}${prefix}slow-body`,
+              { headers: { Authorization: `Bearer ${app.token}` }, agent: false },
+              (res) => {
+                let body = '';
+                res.on('data', (d: Buffer) => {
+                  body += String(d);
+                  if (res.statusCode !== 200 || body.includes('first')) resolve({ status: res.statusCode ?? 0, body });
+                });
+                res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+              },
+            );
+            req.on('error', (err) => resolve({ status: 0, body: err.message }));
+            req.end();
+            held.push(req);
+          }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 200).length, `statuses: ${statuses.join(' ')}`).toBe(MAX_PORT_LINKS_PER_SESSION);
+    const refused = answers.filter((a) => a.status === 429);
+    expect(refused.length).toBe(6);
+    expect(refused[0]!.body, 'the refusal says why').toMatch(/port-link connections open/);
+    for (const req of held) req.destroy();
+    let next = await get('/ok');
+    for (let i = 0; i < 50 && next.status === 429; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      next = await get('/ok');
+    }
+    expect(next.status, 'the places came back once the visitors left').toBe(200);
+  }, 60_000);
 });
 
 describe('only allow-listed headers reach the browser', () => {
