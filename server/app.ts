@@ -132,9 +132,11 @@ export function createApp(config: Config, deps: AppDeps) {
       url: `http://${host}:${port}`,
       close: async () => {
         clearInterval(loginSweep);
-        streams.close();
         deps.workshop?.close();
+        // The runs end first, each with the shutdown's reason, while their watchers still listen
+        // (their streams then close themselves); the sockets left (feeds, port links) go after.
         await deps.store.closeAll();
+        streams.close();
         await new Promise<void>((resolve) => {
           server.closeAllConnections();
           server.close(() => resolve());

@@ -122,6 +122,8 @@ export class Run extends EventEmitter<RunEvents> {
   #stopping: Promise<RunInfo> | undefined;
   /** Why the server removed the sandbox under this run, when it did (e.g. the host ran low on disk). */
   #removedBecause: string | undefined;
+  /** Why the server itself ended the run (it shuts down, the login ended): the run fails with it. */
+  #closedBecause: string | undefined;
   /** Set when Stop had to kill the sandbox container (signals could not end the run); resolves once it is gone. */
   #killedSandbox: Promise<void> | undefined;
   /** Keys typed and the latest size asked for before the exec started: applied when it does. */
@@ -187,7 +189,7 @@ export class Run extends EventEmitter<RunEvents> {
     };
     try {
       const sandbox = await getSandbox(onPhase);
-      if (this.#stopRequested) return this.#fail('Stopped before it started.', true);
+      if (this.#stopRequested) return this.#failBeforeStart();
       this.#sandbox = sandbox;
       this.#startedAt = Date.now();
       let exec: ExecHandle;
@@ -211,7 +213,7 @@ export class Run extends EventEmitter<RunEvents> {
           if (status !== 409 && status !== 404) throw err;
           onSandboxLost?.();
           this.#sandbox = await getSandbox(onPhase);
-          if (this.#stopRequested) return this.#fail('Stopped before it started.', true);
+          if (this.#stopRequested) return this.#failBeforeStart();
           startedWith = this.#size;
           exec = await this.#sandbox.exec(runExecOptions(this.id, this.command, startedWith, this.#opts.env));
         }
@@ -282,6 +284,7 @@ export class Run extends EventEmitter<RunEvents> {
       if (this.#killedSandbox) {
         await this.#killedSandbox;
         onSandboxLost?.();
+        if (this.#closedBecause) return this.#fail(this.#closedBecause);
         const why = this.#timedOut ? `It reached its run timeout (${Math.round(this.#opts.timeoutMs / 1000)} s)` : 'Stop was pressed';
         return this.#fail(
           `${why}, but the command ignored its signals or held every process slot, so the whole sandbox was ended: its files, containers and variables are gone. The next Run starts a new sandbox.`,
@@ -289,7 +292,7 @@ export class Run extends EventEmitter<RunEvents> {
       }
       if (code === undefined || !(await sandboxSurvived(this.#sandbox, code, this.#stopRequested, firstLook))) {
         onSandboxLost?.();
-        const why = this.#removedBecause ?? (await this.#sandbox.lostReason?.().catch(() => undefined));
+        const why = this.#closedBecause ?? this.#removedBecause ?? (await this.#sandbox.lostReason?.().catch(() => undefined));
         return this.#fail(why ?? 'The sandbox stopped during the run, so its state is gone. The next Run starts a new sandbox.');
       }
       if (this.#timedOut) {
@@ -297,6 +300,10 @@ export class Run extends EventEmitter<RunEvents> {
         return this.#fail(
           `Stopped after ${Math.round(this.#opts.timeoutMs / 1000)} s, the run timeout. A block can raise it with timeout=SECONDS in its meta.`,
         );
+      }
+      if (this.#closedBecause) {
+        this.exitCode = code;
+        return this.#fail(this.#closedBecause);
       }
       this.#finish(code);
     } catch (err) {
@@ -380,6 +387,15 @@ export class Run extends EventEmitter<RunEvents> {
   }
 
   /**
+   * Ends the run for the server's own reason (it shuts down, the reader's login ended): stopped as a
+   * Stop is, but it fails with that reason, so the reader is told why and not "Stopped".
+   */
+  close(reason: string): Promise<RunInfo> {
+    this.#closedBecause ??= reason;
+    return this.stop();
+  }
+
+  /**
    * Ends the run: SIGINT to its processes, SIGKILL after the grace; resolves once it has ended. Stop
    * pressed again (or the timeout meeting a Stop) joins the first: a second Ctrl-C would land while
    * the run's shell saves the state on its way out, and cut that short.
@@ -394,7 +410,7 @@ export class Run extends EventEmitter<RunEvents> {
     this.#stopRequested = true;
     // Never started (refused before it could be): nothing will end it but this.
     if (!this.#started) {
-      this.#fail('Stopped before it started.', true);
+      this.#failBeforeStart();
       return this.info();
     }
     // Its exec is being started (a spare shell given the command, an exec made, or a lost sandbox
@@ -494,6 +510,12 @@ export class Run extends EventEmitter<RunEvents> {
     this.durationMs = Date.now() - (this.#startedAt || this.#createdAt);
     this.stopped = this.#stopRequested && !this.#timedOut;
     this.#end({ type: 'exit', exitCode, durationMs: this.durationMs, ...(this.stopped ? { stopped: true as const } : {}) });
+  }
+
+  /** Asked to stop before its command started: by the reader (`stopped`), or for the server's own reason. */
+  #failBeforeStart(): void {
+    if (this.#closedBecause) this.#fail(this.#closedBecause);
+    else this.#fail('Stopped before it started.', true);
   }
 
   /** `stopped`: it failed only because it was asked to stop first (it never started). */

@@ -15,6 +15,11 @@ import { Session } from './session.ts';
 /** Finished runs kept per session (for re-attaching after a reload), and runs going at once. */
 const MAX_KEPT_RUNS = 100;
 const MAX_LIVE_RUNS = 16;
+/** What a run ended by the server's shutdown says (its watchers get it before their sockets close). */
+export const SHUTDOWN_MESSAGE =
+  'The notes server shut down during this run: it was stopped and its sandbox removed. Run the block again once the server is back.';
+/** What a new session or run gets while the server shuts down. */
+const CLOSING_MESSAGE = 'The notes server is shutting down. Try again in a moment, once it is back.';
 
 export interface SessionStoreOptions {
   factory: SandboxFactory;
@@ -63,6 +68,8 @@ export class SessionStore {
   /** Who waits for a session while all are in use, first come first served. */
   #queue: Array<{ key: string; seen: number }> = [];
   #reaper: NodeJS.Timeout | undefined;
+  /** Set by closeAll: nothing new starts while the sessions are being removed. */
+  #closing = false;
   readonly #stopChannels: StopChannels;
 
   constructor(opts: SessionStoreOptions) {
@@ -117,6 +124,7 @@ export class SessionStore {
   }
 
   create(principal: Principal): Session {
+    if (this.#closing) throw new AtCapacityError(CLOSING_MESSAGE);
     const limit = this.#limit();
     if (this.#sessions.size >= limit.max) {
       throw new AtCapacityError(
@@ -164,6 +172,7 @@ export class SessionStore {
 
   /** Creates a run in the session and starts it in the background. */
   startRun(session: Session, o: StartRunOptions): Run {
+    if (this.#closing) throw new AtCapacityError(CLOSING_MESSAGE);
     // Refused before the Run exists: a Run arms its detach timer when it is made.
     const live = [...session.runs.values()].filter((r) => !r.finished).length;
     if (live >= MAX_LIVE_RUNS) throw new LimitReachedError(`${MAX_LIVE_RUNS} runs are already going in this session. Stop one first.`);
@@ -204,11 +213,14 @@ export class SessionStore {
     return run;
   }
 
-  /** Stops the session's runs and removes its sandbox and everything labelled with it. */
-  async delete(id: string, principal: Principal): Promise<void> {
+  /**
+   * Stops the session's runs and removes its sandbox and everything labelled with it. `reason`: the
+   * server's own, which its live runs end with (see Run.close).
+   */
+  async delete(id: string, principal: Principal, reason?: string): Promise<void> {
     const session = this.get(id, principal);
     this.#sessions.delete(id);
-    const { stopped } = await session.close();
+    const { stopped } = await session.close(reason);
     // Removing the sandbox ends every exec at once; the runs then end as failed.
     await this.#opts.removeObjects(id);
     await stopped;
@@ -236,7 +248,15 @@ export class SessionStore {
     const key = principalKey(principal);
     this.#queue = this.#queue.filter((q) => q.key !== key);
     const owned = [...this.#sessions.values()].filter((s) => s.owner === key);
-    await Promise.all(owned.map((s) => this.#remove(s, 'of an ended login')));
+    await Promise.all(
+      owned.map((s) =>
+        this.#remove(
+          s,
+          'of an ended login',
+          'Your sign-in ended (you signed out, or its 12 hours were up): this run was stopped and its sandbox removed. Sign in again to run it.',
+        ),
+      ),
+    );
     return owned.length;
   }
 
@@ -259,15 +279,16 @@ export class SessionStore {
 
   /** Removes every session (server shutdown). */
   async closeAll(): Promise<void> {
+    this.#closing = true;
     clearInterval(this.#reaper);
     await this.#opts.pool?.close();
-    await Promise.all([...this.#sessions.values()].map((s) => this.#remove(s, 'at shutdown')));
+    await Promise.all([...this.#sessions.values()].map((s) => this.#remove(s, 'at shutdown', SHUTDOWN_MESSAGE)));
   }
 
   /** Deletes a session for the server's own reason; a failure is logged (its objects may be left). */
-  async #remove(s: Session, why: string): Promise<boolean> {
+  async #remove(s: Session, why: string, reason?: string): Promise<boolean> {
     try {
-      await this.delete(s.id, { kind: 'token' });
+      await this.delete(s.id, { kind: 'token' }, reason);
       return true;
     } catch (err) {
       this.#opts.logger.child({ session: s.id }).warn(`could not remove a session ${why} (the next start-up sweeps what it left)`, err);

@@ -238,12 +238,13 @@ export class Session extends EventEmitter<SessionEvents> {
   /**
    * Marks the session closed (no new sandbox) and asks its runs to stop. Resolves once a sandbox
    * creation in flight has settled, so the caller can remove everything it made; `stopped`
-   * resolves once every run has ended.
+   * resolves once every run has ended. With `reason` (the server's own: it shuts down, the login
+   * ended) the runs end failed with that reason rather than as a Stop.
    */
-  async close(): Promise<{ stopped: Promise<void> }> {
+  async close(reason?: string): Promise<{ stopped: Promise<void> }> {
     this.#closed = true;
     this.emit('closed');
-    const stopped = Promise.all([...this.runs.values()].map((r) => r.stop())).then(() => undefined);
+    const stopped = Promise.all([...this.runs.values()].map((r) => (reason ? r.close(reason) : r.stop()))).then(() => undefined);
     // A creation that failed left nothing to wait for; its failure went to the run that asked.
     await this.#sandbox?.catch(() => undefined);
     this.#current = undefined;

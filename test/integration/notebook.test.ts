@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../server/docker/engine.ts';
 import { LABELS } from '../../server/docker/labels.ts';
 import type { Inventory, SessionMessage } from '../../server/protocol.ts';
+import { SHUTDOWN_MESSAGE } from '../../server/sessions/session-store.ts';
 import type { ApiClient } from '../support/api-client.ts';
 import { startAppServer } from '../support/app-server.ts';
 import { requireEngine } from '../support/engine.ts';
@@ -287,6 +288,30 @@ describe('faults are visible, never silent', () => {
       await api.deleteSession(victim);
     });
   }
+
+  it('a server shut down during a run tells the run\'s watcher why (not "Stopped"), before its socket closes', async () => {
+    const own = await startAppServer();
+    after.push(() => own.server.stop());
+    const s = await own.api.createSession();
+    const id = await own.api.startRun(s, 'echo started; sleep 600');
+    let armed!: () => void;
+    const isArmed = new Promise<void>((r) => (armed = r));
+    const followed = own.api.follow(id, 0, (_s, seen) => {
+      if (seen.output.includes('started')) armed();
+    });
+    await isArmed;
+    const stopping = own.server.stop();
+    const seen = await followed;
+    await stopping;
+    const end = seen.messages.find((m) => m.type === 'error' || m.type === 'exit');
+    expect(end, `the run's end as its watcher saw it: ${JSON.stringify(seen.messages)}`).toMatchObject({
+      type: 'error',
+      ended: true,
+      message: SHUTDOWN_MESSAGE,
+    });
+    expect(end).not.toHaveProperty('stopped');
+    expect(seen.closeCode).toBe(4000);
+  });
 
   it('kill -9 of the server, then a restart, leaves no unmanaged labelled object', async () => {
     const crashing = await startAppServer();

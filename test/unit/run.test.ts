@@ -284,6 +284,29 @@ describe('Run', () => {
     expect(await stopped).toMatchObject({ status: 'exited', exitCode: 130, stopped: true });
   });
 
+  it("closed for the server's own reason (shutdown, an ended login): stopped as a Stop is, but it fails with that reason", async () => {
+    const sandbox = new FakeSandbox('session-1', 1);
+    const run = new Run(options());
+    const seen = messages(run);
+    void run.start(async () => sandbox);
+    await settle();
+    const info = await run.close('The server shut down.');
+    expect(Buffer.concat(sandbox.runs[0]!.typed).toString(), 'Ctrl-C typed, as for a Stop').toBe('\x03');
+    expect(info).toMatchObject({ status: 'failed', error: 'The server shut down.', exitCode: 130 });
+    expect(info.stopped, 'not a Stop the reader pressed').toBeUndefined();
+    expect(seen.at(-1)).toEqual({ type: 'error', message: 'The server shut down.', ended: true });
+    // Before its command started, the same reason.
+    const f = fakeFactory();
+    f.hold();
+    const session = new Session('session-2', 'browser:a', f);
+    const early = new Run(options({ id: 'run-2', sessionId: 'session-2' }));
+    void early.start((onPhase) => session.sandbox(onPhase));
+    await settle();
+    const closing = early.close('The server shut down.');
+    f.release();
+    expect(await closing).toMatchObject({ status: 'failed', error: 'The server shut down.' });
+  });
+
   it('a sandbox that Stop could not kill is logged with the run', async () => {
     const logger = recordingLogger();
     // Signals do nothing (a trapping command): Stop ends up killing the sandbox, which fails.

@@ -137,6 +137,20 @@ describe('SessionStore', () => {
     expect(run.status).toBe('running');
   });
 
+  it('shutting down: live runs end with the reason, and no new session or run starts meanwhile', async () => {
+    const f = fakeFactory();
+    const { store: s } = store(f);
+    const session = s.create(alice);
+    const run = s.startRun(session, { command: 'sleep 600' });
+    await settle();
+    const closing = s.closeAll();
+    expect(() => s.create(bob)).toThrow(/shutting down/);
+    expect(() => s.startRun(session, { command: 'true' })).toThrow(/shutting down/);
+    await vi.advanceTimersByTimeAsync(5000);
+    await closing;
+    expect(run.info()).toMatchObject({ status: 'failed', error: expect.stringMatching(/shut down during this run/) });
+  });
+
   it('an open events feed does not keep a session alive past the idle time: watching is not activity', async () => {
     const f = fakeFactory();
     const { store: s } = store(f);
