@@ -26,6 +26,12 @@ export class SessionInventory extends EventEmitter<{ inventory: [Inventory]; end
 
   async start(): Promise<void> {
     const handle = await this.#sandbox.exec({ cmd: EVENTS_COMMAND, tty: false, helper: true });
+    // Stopped while the exec was being made: end it rather than leave it reading events for nobody.
+    if (this.#stopped) {
+      handle.input.end();
+      (handle.output as { destroy?: () => void }).destroy?.();
+      return;
+    }
     this.#events = handle;
     handle.output.on('data', () => this.#schedule());
     handle.output.on('end', () => {

@@ -8,6 +8,8 @@ import type { Run } from '../runs/run.ts';
 import { SessionInventory } from './session-inventory.ts';
 
 const INVENTORY_DELAY_MS = 300;
+/** The longest wait before the inventory feed is started again after it ended. */
+const FEED_RESTART_MAX_MS = 30_000;
 /** The panel's feed waits while a Run of the session is younger than this and still going. */
 const RUNS_FIRST_MS = 2000;
 
@@ -49,6 +51,8 @@ export class Session extends EventEmitter<SessionEvents> {
   #inventory: SessionInventory | undefined;
   /** The feed of the current sandbox, once its engine answers, until a watcher starts it. */
   #inventoryDue: { inv: SessionInventory; sandbox: SessionSandbox } | undefined;
+  /** Restarts of the inventory feed since it last delivered: each waits twice as long. */
+  #feedRestarts = 0;
   #watchers = 0;
   #inventoryWait: NodeJS.Timeout | undefined;
   readonly #phaseListeners = new Set<(p: Phase) => void>();
@@ -154,7 +158,19 @@ export class Session extends EventEmitter<SessionEvents> {
     this.#inventory = inv;
     this.#inventoryDue = undefined;
     inv.on('inventory', (i) => {
-      if (this.#inventory === inv) this.emit('inventory', i);
+      if (this.#inventory !== inv) return;
+      this.#feedRestarts = 0;
+      this.emit('inventory', i);
+    });
+    // The engine's event stream ended under a live sandbox (the reader ended its curl, or the engine
+    // restarted): follow again, backing off, or the panel would show a stale list for good.
+    inv.on('ended', () => {
+      if (this.#inventory !== inv || this.#closed) return;
+      const wait = Math.min(FEED_RESTART_MAX_MS, 1000 * 2 ** this.#feedRestarts++);
+      setTimeout(() => {
+        if (this.#inventory !== inv || this.#closed) return;
+        void sandbox.running().then((up) => up && this.#inventory === inv && !this.#closed && this.#follow(sandbox));
+      }, wait).unref();
     });
     // Once its engine answers (the sandbox is handed out before), and a moment later: the session's
     // first Run should not share the engine with the event feed.

@@ -188,6 +188,21 @@ describe('the session panel feed and published ports', () => {
     feed.ws.close();
   });
 
+  it("the panel's feed follows the engine again after its event stream ended (the reader killed it)", async () => {
+    await api.run(session, 'true'); // the session has a sandbox
+    const feed = watchInventory(session);
+    await feed.opened;
+    await feed.until(() => true);
+    // The feed reads the engine's events with a curl in the sandbox, which the reader may end.
+    const killed = await api.run(session, 'pkill -f "http://d/events"; echo "pkill=$?"');
+    expect(killed.text, 'no event stream was running to end').toContain('pkill=0');
+    await api.run(session, 'docker run -d --name after-feed-ended ubuntu sleep 300');
+    await feed.until((i) => i.containers.some((c) => c.name === 'after-feed-ended'));
+    await api.run(session, 'docker rm -f after-feed-ended');
+    await feed.until((i) => !i.containers.some((c) => c.name === 'after-feed-ended'));
+    feed.ws.close();
+  });
+
   it("serves a published port's page under /ports/<session>/<port>/ with the API's auth", async () => {
     const feed = watchInventory(session);
     await feed.opened;
