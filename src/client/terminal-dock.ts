@@ -1,4 +1,4 @@
-import { startTerminal } from './session-client.ts';
+import { existingSession, listRuns, startTerminal } from './session-client.ts';
 import type { TerminalView } from './terminal-view.ts';
 
 /**
@@ -33,11 +33,26 @@ export class TerminalDock {
     if (!this.#running) await this.#start();
   }
 
+  /**
+   * The session's shell that still runs (the page was reloaded, or another tab opened it): it is
+   * re-attached, with what it showed, instead of a second shell, which nobody could reach and which
+   * would count against the session's runs until it timed out.
+   */
+  async #liveTerminal(): Promise<string | undefined> {
+    try {
+      const session = await existingSession();
+      if (!session) return undefined;
+      return (await listRuns(session)).filter((r) => r.kind === 'terminal' && r.status === 'running').at(-1)?.id;
+    } catch {
+      return undefined; // a new shell then; starting it says what is wrong, if anything is
+    }
+  }
+
   async #start(): Promise<void> {
     const view = this.#view!;
     this.#running = true;
     try {
-      const id = await startTerminal(view.term.cols, view.term.rows);
+      const id = (await this.#liveTerminal()) ?? (await startTerminal(view.term.cols, view.term.rows));
       this.#onStart();
       const end = await view.attach(id);
       view.note(end.kind === 'exit' ? `The shell ended (exit ${end.exitCode}). Close and open the terminal for a new one.` : end.message);

@@ -155,6 +155,29 @@ describe('a docs page as a notebook, in Chromium', () => {
     await context.close();
   });
 
+  it('a reload with the terminal open re-attaches to the same shell: what it showed, its own variables, and no second shell', async () => {
+    const { context, page } = await served.openReader('/example-commands/');
+    const term = page.locator('.terminal-dock-body .xterm-rows');
+    await page.locator('.rdn-terminal-toggle').click();
+    await expect.poll(() => term.innerText(), { timeout: 60_000 }).toMatch(/\$\s*$/);
+    // A variable of this shell only (not exported): only the same shell can print it again.
+    await page.keyboard.type('MARK=dock-$((6*7)); echo "one-$MARK"\n');
+    await expect.poll(() => term.innerText(), { timeout: 30_000 }).toContain('one-dock-42');
+    await page.reload();
+    await page.waitForFunction(() => 'rdnNotebook' in window);
+    await page.locator('.rdn-terminal-toggle').click();
+    await expect.poll(() => term.innerText(), { timeout: 60_000, message: 'the shell, replayed' }).toContain('one-dock-42');
+    await page.keyboard.type('echo "again-$MARK"\n');
+    await expect.poll(() => term.innerText(), { timeout: 30_000, message: 'the same shell took the line' }).toContain('again-dock-42');
+    const live = await page.evaluate(async () => {
+      const { id } = (await (await fetch('/api/sessions/current')).json()) as { id: string };
+      const runs = (await (await fetch(`/api/sessions/${id}/runs`)).json()) as Array<{ kind: string; status: string }>;
+      return runs.filter((r) => r.kind === 'terminal' && r.status === 'running').length;
+    });
+    expect(live, 'shells running in the session after the reload').toBe(1);
+    await context.close();
+  });
+
   it('search finds a page by a word in its body', async () => {
     const { context, page } = await served.openReader('/');
     await page.locator('.search input').first().fill('xhyve');
