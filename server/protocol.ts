@@ -213,9 +213,16 @@ export interface RunRequest {
   rows?: number;
   block?: string;
   timeoutMs?: number;
+  /**
+   * The page's id for this one click, the same on every try of the request: a try whose answer was
+   * lost gets the run the first try started, not a second run of the command.
+   */
+  requestId?: string;
 }
 
 const BLOCK_KEY = /^[\w./#:-]{1,200}$/;
+/** A request id: what `crypto.randomUUID()` makes, or any such token. */
+export const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
 
 /** Validates the body of POST /api/sessions/:id/runs; `maxTimeoutMs` bounds a requested timeout. */
 export function parseRunRequest(
@@ -224,7 +231,12 @@ export function parseRunRequest(
 ): ({ ok: true } & RunRequest) | { ok: false; status: 400 | 413; error: string } {
   if (typeof body !== 'object' || body === null) return { ok: false, status: 400, error: 'Send a JSON body: {"command": "..."}.' };
   const b = body as Record<string, unknown>;
-  const extra: Pick<RunRequest, 'block' | 'timeoutMs'> = {};
+  const extra: Pick<RunRequest, 'block' | 'timeoutMs' | 'requestId'> = {};
+  if (b.requestId !== undefined) {
+    if (typeof b.requestId !== 'string' || !REQUEST_ID.test(b.requestId))
+      return { ok: false, status: 400, error: '"requestId" must be 8 to 64 letters, digits or -' };
+    extra.requestId = b.requestId;
+  }
   if (b.block !== undefined) {
     if (typeof b.block !== 'string' || !BLOCK_KEY.test(b.block))
       return { ok: false, status: 400, error: '"block" must be up to 200 letters, digits or ./#:_-' };

@@ -2,7 +2,16 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import { HealthCache } from '../health/health-cache.ts';
 import { healthReport } from '../health/health-report.ts';
 import type { Engine } from '../docker/engine.ts';
-import { parseFileWrite, parseRunRequest, validSize, type HealthResponse, type Limits, type NodeHealth, type RegistryInfo } from '../protocol.ts';
+import {
+  parseFileWrite,
+  parseRunRequest,
+  REQUEST_ID,
+  validSize,
+  type HealthResponse,
+  type Limits,
+  type NodeHealth,
+  type RegistryInfo,
+} from '../protocol.ts';
 import type { DiskReport } from '../health/disk-watch.ts';
 import type { SiteRegistry } from '../registry/site-registry.ts';
 import { WORKSPACE } from '../sandbox/sandbox-template.ts';
@@ -110,7 +119,13 @@ export function apiRoutes(deps: ApiDeps): express.Router {
     const parsed = parseRunRequest(req.body, deps.runTimeoutMaxMs);
     if (!parsed.ok) throw new HttpError(parsed.status, parsed.error);
     const size = parsed.cols && parsed.rows ? { cols: parsed.cols, rows: parsed.rows } : undefined;
-    const run = store.startRun(session, { command: parsed.command, size, block: parsed.block, timeoutMs: parsed.timeoutMs });
+    const run = store.startRun(session, {
+      command: parsed.command,
+      size,
+      block: parsed.block,
+      timeoutMs: parsed.timeoutMs,
+      requestId: parsed.requestId,
+    });
     res.status(201).json({ id: run.id });
   });
 
@@ -132,9 +147,13 @@ export function apiRoutes(deps: ApiDeps): express.Router {
   api.post('/sessions/:id/terminal', (req, res) => {
     const session = store.get(param(req, 'id'), who(res));
     // The same range checks as a resize: request numbers reach the exec's size only when valid.
-    const b = (req.body ?? {}) as { cols?: unknown; rows?: unknown };
+    const b = (req.body ?? {}) as { cols?: unknown; rows?: unknown; requestId?: unknown };
     const size = validSize(b.cols, b.rows) ? { cols: b.cols as number, rows: b.rows as number } : undefined;
-    const run = store.startRun(session, { command: TERMINAL_COMMAND, size, kind: 'terminal', block: 'terminal' });
+    if (b.requestId !== undefined && (typeof b.requestId !== 'string' || !REQUEST_ID.test(b.requestId))) {
+      throw new HttpError(400, '"requestId" must be 8 to 64 letters, digits or -');
+    }
+    const requestId = b.requestId as string | undefined;
+    const run = store.startRun(session, { command: TERMINAL_COMMAND, size, kind: 'terminal', block: 'terminal', requestId });
     res.status(201).json({ id: run.id });
   });
 

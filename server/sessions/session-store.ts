@@ -55,6 +55,8 @@ export interface StartRunOptions {
   block?: string | undefined;
   timeoutMs?: number | undefined;
   kind?: 'block' | 'terminal';
+  /** The page's id for the click (RunRequest.requestId): a repeat gets the run it started. */
+  requestId?: string | undefined;
 }
 
 /**
@@ -172,6 +174,9 @@ export class SessionStore {
 
   /** Creates a run in the session and starts it in the background. */
   startRun(session: Session, o: StartRunOptions): Run {
+    // A request tried again after its answer was lost: the run it started, not a second one.
+    const earlier = o.requestId ? this.#runs.get(session.runOfRequest(o.requestId) ?? '') : undefined;
+    if (earlier) return earlier;
     if (this.#closing) throw new AtCapacityError(CLOSING_MESSAGE);
     // Refused before the Run exists: a Run arms its detach timer when it is made.
     const live = [...session.runs.values()].filter((r) => !r.finished).length;
@@ -195,6 +200,7 @@ export class SessionStore {
     });
     session.runs.set(run.id, run);
     this.#runs.set(run.id, run);
+    if (o.requestId) session.rememberRequest(o.requestId, run.id);
     // Keep the newest finished runs only: each holds up to RUN_OUTPUT_BYTES of transcript.
     const finished = [...session.runs.values()].filter((r) => r.finished);
     for (const old of finished.slice(0, Math.max(0, finished.length - MAX_KEPT_RUNS))) {

@@ -8,6 +8,8 @@ import type { Run } from '../runs/run.ts';
 import { SessionInventory } from './session-inventory.ts';
 
 const INVENTORY_DELAY_MS = 300;
+/** Request ids a session remembers (RunRequest.requestId). */
+const REQUESTS_KEPT = 64;
 /** The longest wait before the inventory feed is started again after it ended. */
 const FEED_RESTART_MAX_MS = 30_000;
 /** The panel's feed waits while a Run of the session is younger than this and still going. */
@@ -40,6 +42,8 @@ export class Session extends EventEmitter<SessionEvents> {
   readonly createdAt = Date.now();
   lastUsed = Date.now();
   readonly runs = new Map<string, Run>();
+  /** The runs started for the page's request ids, newest last, the last REQUESTS_KEPT only. */
+  readonly #requests = new Map<string, string>();
   readonly #deps: SessionDeps;
   readonly #log: Logger;
   #sandbox: Promise<SessionSandbox> | undefined;
@@ -268,6 +272,20 @@ export class Session extends EventEmitter<SessionEvents> {
     this.#inventory?.stop();
     this.#inventory = undefined;
     return { stopped };
+  }
+
+  /** The run started for this request id, if it is one of the last few. */
+  runOfRequest(requestId: string): string | undefined {
+    return this.#requests.get(requestId);
+  }
+
+  rememberRequest(requestId: string, runId: string): void {
+    this.#requests.set(requestId, runId);
+    // A page tries a request again within seconds: the last few are all it can repeat.
+    for (const oldest of this.#requests.keys()) {
+      if (this.#requests.size <= REQUESTS_KEPT) break;
+      this.#requests.delete(oldest);
+    }
   }
 
   /** Whether any run of the session is still going. */

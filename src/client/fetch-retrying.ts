@@ -7,8 +7,9 @@ const FIRST_WAIT_MS = 300;
 /**
  * `fetch` that tries again when the request never got an answer (fetch rejects: the connection was
  * refused, reset or closed). A kept-alive connection that the server closes just as the page reuses it
- * fails this way although the server is up; such a request never reached the server's handlers, so sending
- * it again is safe. An HTTP answer of any status is returned as it is. After the last try the
+ * fails this way although the server is up. Such a request usually never reached the server's handlers,
+ * but an answer can also be lost after the server acted: a request that starts something carries an id
+ * of its own (RunRequest.requestId), the same on every try. An HTTP answer of any status is returned as it is. After the last try the
  * network error is thrown, and the caller tells the reader that the server is not reachable.
  */
 export async function fetchRetrying(

@@ -152,12 +152,16 @@ export interface StartOptions {
   timeoutMs?: number | undefined;
 }
 
+// One id per click, sent with every try of its request: a try whose answer the network lost after the
+// server started the run gets that run back, rather than the command run twice.
 export function startRun(command: string, o: StartOptions): Promise<string> {
-  return withSession(async (id) => (await call<{ id: string }>('POST', `/api/sessions/${id}/runs`, { command, ...o })).id);
+  const requestId = crypto.randomUUID();
+  return withSession(async (id) => (await call<{ id: string }>('POST', `/api/sessions/${id}/runs`, { command, ...o, requestId })).id);
 }
 
 export function startTerminal(cols: number, rows: number): Promise<string> {
-  return withSession(async (id) => (await call<{ id: string }>('POST', `/api/sessions/${id}/terminal`, { cols, rows })).id);
+  const requestId = crypto.randomUUID();
+  return withSession(async (id) => (await call<{ id: string }>('POST', `/api/sessions/${id}/terminal`, { cols, rows, requestId })).id);
 }
 
 export function writeFile(path: string, content: string): Promise<{ path: string }> {

@@ -49,6 +49,29 @@ describe('requests the network drops', () => {
     await context.close();
   });
 
+  it('a Run whose answer the network lost after the server started it: the block runs once and shows that run', async () => {
+    const { context, page } = await served.openReader('/example-commands/');
+    let lost = 0;
+    await page.route(/\/api\/sessions\/[^/]+\/runs$/, async (route) => {
+      if (route.request().method() !== 'POST' || lost > 0) return route.continue();
+      lost++;
+      // The server gets the request and starts the run; its answer never reaches the page.
+      await route.fetch();
+      return route.abort('connectionreset');
+    });
+    const block = page.locator('figure[data-run-command]').first();
+    await block.locator('.rdn-run-button').click();
+    await expect.poll(() => block.getAttribute('data-run-state'), { timeout: 120_000 }).toMatch(/^(ok|failed)$/);
+    expect(await block.getAttribute('data-run-state'), await block.locator('.rdn-run-status').innerText()).toBe('ok');
+    expect(lost, 'the first answer was lost').toBe(1);
+    const runs = await page.evaluate(async () => {
+      const { id } = (await (await fetch('/api/sessions/current')).json()) as { id: string };
+      return ((await (await fetch(`/api/sessions/${id}/runs`)).json()) as Array<{ kind: string }>).filter((r) => r.kind === 'block').length;
+    });
+    expect(runs, 'runs of the block in the session').toBe(1);
+    await context.close();
+  });
+
   it('a server that stays unreachable: the Run says so, with what to do', async () => {
     const { context, page } = await served.openReader('/example-commands/');
     await page.route(/\/api\//, (route) => route.abort('connectionrefused'));

@@ -41,6 +41,33 @@ describe('running a block through the public API, in a sandbox with its own engi
     expect(info.durationMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('a request tried again with its requestId gets the run the first try started: the command runs once', async () => {
+    const requestId = crypto.randomUUID();
+    const body = { command: 'echo once >> request-id-runs.txt; wc -l < request-id-runs.txt', requestId };
+    const first = await api.request('POST', `/api/sessions/${sessionA}/runs`, body);
+    const again = await api.request('POST', `/api/sessions/${sessionA}/runs`, body);
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    expect(again.body.id, 'the same request made a second run').toBe(first.body.id);
+    await api.follow(first.body.id);
+    const other = await api.run(sessionA, 'wc -l < request-id-runs.txt');
+    expect(other.text.trim(), 'lines the command wrote').toBe('1');
+    // Another click is another run; a terminal request the same; a bad id is refused.
+    const next = await api.request('POST', `/api/sessions/${sessionA}/runs`, { ...body, requestId: crypto.randomUUID() });
+    expect(next.body.id).not.toBe(first.body.id);
+    await api.follow(next.body.id);
+    const terminalBody = { cols: 80, rows: 24, requestId: crypto.randomUUID() };
+    const t1 = await api.request('POST', `/api/sessions/${sessionA}/terminal`, terminalBody);
+    const t2 = await api.request('POST', `/api/sessions/${sessionA}/terminal`, terminalBody);
+    expect(t2.body.id).toBe(t1.body.id);
+    await api.stop(t1.body.id);
+    for (const bad of ['short', 'x'.repeat(65), 'has space!', 42]) {
+      const r = await api.request('POST', `/api/sessions/${sessionA}/runs`, { command: 'true', requestId: bad });
+      expect({ bad, status: r.status }).toEqual({ bad, status: 400 });
+      expect(r.body.error).toMatch(/requestId/);
+    }
+    await api.run(sessionA, 'rm -f request-id-runs.txt');
+  });
+
   it('reports the exit code of a failing command', async () => {
     const r = await api.run(sessionA, 'exit 3');
     expect(r.exitCode).toBe(3);
