@@ -84,6 +84,17 @@ describe('workshop roles in password mode', () => {
     for (const p of [ada, bob, teacher]) await p.request('GET', '/api/workshop/me');
   });
 
+  /** The instructor opens a run over its attendee's shoulder and types a line: what the server answered, and the socket. */
+  async function overShoulder(runId: string) {
+    const ws = teacher.stream(runId);
+    const output: Buffer[] = [];
+    ws.on('message', (data: Buffer, binary) => binary && output.push(data));
+    await new Promise((r) => ws.once('open', r));
+    const readOnly = nextFrame(ws, 'error');
+    ws.send(Buffer.from('sneaky\n'), { binary: true });
+    return { ws, output, refusal: (await readOnly).message };
+  }
+
   it('the login asks for a name when instructors sign in too, and refuses a login without one', async () => {
     const page = await rawRequest(app.server.url, { path: '/login' });
     expect(page.body).toMatch(/name="name"[^>]*required/);
@@ -118,13 +129,8 @@ describe('workshop roles in password mode', () => {
     const runId = await ada.startRun(session, 'read -r line; echo "got-$line"', '/images#1');
     await expect.poll(async () => (await ada.request('GET', `/api/runs/${runId}`)).body.status).toBe('running');
     expect((await other.request('POST', '/api/workshop/help', { help: true })).status).toBe(204);
-    const ws = teacher.stream(runId);
-    const output: Buffer[] = [];
-    ws.on('message', (data: Buffer, binary) => binary && output.push(data));
-    await new Promise((r) => ws.once('open', r));
-    const readOnly = nextFrame(ws, 'error');
-    ws.send(Buffer.from('sneaky\n'), { binary: true });
-    expect((await readOnly).message, "help asked by another login of the name opened ada's run").toContain('Read-only');
+    const { ws, output, refusal } = await overShoulder(runId);
+    expect(refusal, "help asked by another login of the name opened ada's run").toContain('Read-only');
     // ada herself asks: now the instructor types into her run.
     expect((await ada.request('POST', '/api/workshop/help', { help: true })).status).toBe(204);
     const exit = nextFrame(ws, 'exit');
@@ -188,13 +194,8 @@ describe('workshop roles in password mode', () => {
     });
     expect(refused, "another attendee opening ada's run").toBe(404);
 
-    const ws = teacher.stream(runId);
-    const output: Buffer[] = [];
-    ws.on('message', (data: Buffer, binary) => binary && output.push(data));
-    await new Promise((r) => ws.once('open', r));
-    const readOnly = nextFrame(ws, 'error');
-    ws.send(Buffer.from('sneaky\n'), { binary: true });
-    expect((await readOnly).message).toContain('Read-only');
+    const { ws, output, refusal } = await overShoulder(runId);
+    expect(refusal).toContain('Read-only');
     const resize = nextFrame(ws, 'error');
     ws.send(JSON.stringify({ type: 'resize', cols: 100, rows: 30 }));
     expect((await resize).message).toContain('size');

@@ -2,11 +2,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CLOSE, FLOW } from '../../server/protocol.ts';
 import { Run } from '../../server/runs/run.ts';
 import { LIVE_QUEUE_MAX, streamRun } from '../../server/ws/run-stream.ts';
-import { FakeSandbox, settle } from './fake-sandbox.ts';
+import { FakeSandbox, type FakeSandboxOptions, settle } from './fake-sandbox.ts';
 import { FakeSocket } from './fake-socket.ts';
 
-async function runningRun() {
-  const sandbox = new FakeSandbox('session-1', 1);
+/** A run of `yes` streaming in a fake sandbox; `opts` as FakeSandbox takes them (e.g. signals that do nothing). */
+async function runningRun(opts: FakeSandboxOptions = {}) {
+  const sandbox = new FakeSandbox('session-1', 1, opts);
   const run = new Run({
     id: 'run-1',
     sessionId: 'session-1',
@@ -86,19 +87,7 @@ describe('the run stream', () => {
   });
 
   it('after Stop (the run no longer pauses) a reader that falls behind is dropped at the live-queue bound, not after 10 s', async () => {
-    const sandbox = new FakeSandbox('session-1', 1, { helper: async () => ({ output: '', exitCode: 0 }) });
-    const run = new Run({
-      id: 'run-1',
-      sessionId: 'session-1',
-      command: 'yes',
-      timeoutMs: 0,
-      outputLimit: 8 * 1024 * 1024,
-      stopGraceMs: 2000,
-      detachedGraceMs: 60_000,
-    });
-    void run.start(async () => sandbox);
-    await settle();
-    const exec = sandbox.runs[0]!;
+    const { run, exec } = await runningRun({ helper: async () => ({ output: '', exitCode: 0 }) });
     const ws = new FakeSocket();
     streamRun(ws.ws, run, 0, true);
     void run.stop(); // its signals do nothing here: the command floods on while Stop waits
