@@ -14,16 +14,10 @@ function newestMtime(p: string): number {
   return newest;
 }
 
-/**
- * Written last by ensureSiteBuilt: a site without it was built some other way, maybe in the
- * development flavour (an older server's build under a test runner), so it is built again.
- */
-const BUILT_FOR_PRODUCTION = '.built-for-production';
-
-/** True when the built site is missing, older than a source it is built from, or not known to be a production build. */
+/** True when the built site is missing or older than a source it is built from. */
 export function siteIsStale(siteDir: string): boolean {
   const index = path.join(siteDir, 'index.html');
-  if (!fs.existsSync(index) || !fs.existsSync(path.join(siteDir, BUILT_FOR_PRODUCTION))) return true;
+  if (!fs.existsSync(index)) return true;
   const built = fs.statSync(index).mtimeMs;
   return SOURCES.some((s) => newestMtime(path.join(projectRoot, s)) > built);
 }
@@ -45,5 +39,4 @@ export async function ensureSiteBuilt(siteDir: string, log: (line: string) => vo
   const modules = path.join(projectRoot, 'node_modules');
   await runNode(path.join(modules, 'astro', 'bin', 'astro.mjs'), ['build', '--outDir', siteDir], 'astro build');
   await runNode(path.join(modules, 'pagefind', 'lib', 'runner', 'bin.cjs'), ['--site', siteDir], 'The Pagefind index');
-  fs.writeFileSync(path.join(siteDir, BUILT_FOR_PRODUCTION), '');
 }

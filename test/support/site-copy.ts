@@ -46,7 +46,8 @@ export function copySite(): SiteCopy {
       fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
       fs.writeFileSync(path.join(root, rel), content);
     },
-    build: () => node([path.join(root, 'node_modules', 'astro', 'bin', 'astro.mjs'), 'build']),
+    // The site as `npm start` builds it (a test runner's NODE_ENV=test would make Vite build the dev flavour).
+    build: () => node([path.join(root, 'node_modules', 'astro', 'bin', 'astro.mjs'), 'build'], { NODE_ENV: 'production' }),
     node,
     remove: () => fs.rmSync(root, { recursive: true, force: true }),
   };
