@@ -95,8 +95,8 @@ export function createApp(config: Config, deps: AppDeps) {
   let loginSweep: NodeJS.Timeout | undefined;
   if (config.passwordHash) {
     const workshop = deps.workshop;
-    const roleOfName = workshop ? (name: string) => workshop.db.user(name)?.role : undefined;
-    app.use(loginRoutes(deps.guard, config.passwordHash, new LoginLimiter(), endLogin, config.instructorPasswordHash, roleOfName));
+    const claimName = workshop ? (name: string, role: 'attendee' | 'instructor') => workshop.db.claimUser(name, role) : undefined;
+    app.use(loginRoutes(deps.guard, config.passwordHash, new LoginLimiter(), endLogin, config.instructorPasswordHash, claimName));
     loginSweep = setInterval(() => deps.guard.endExpiredLogins().forEach(endLogin), LOGIN_SWEEP_MS);
     loginSweep.unref();
   }

@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { HttpError } from './http-error.ts';
 import type { Workshop } from '../workshop/workshop.ts';
+import type { Principal } from '../security/request-guard.ts';
 
 /** What an unknown API path answers: instructor calls look exactly like that to everyone else. */
 export const NO_SUCH_ENDPOINT = { error: 'No such API endpoint. The README lists the API.' };
@@ -42,7 +43,7 @@ export function instructorRoutes(workshop: Workshop, json: RequestHandler): expr
   });
 
   r.get('/events', (req, res) => {
-    workshop.openRoomFeed(req, res);
+    workshop.openRoomFeed((res.locals.workshopCaller as { principal: Principal }).principal, req, res);
   });
 
   r.post('/attendees/:user/restart', async (req, res) => {

@@ -38,8 +38,8 @@ export function loginRoutes(
   limiter: LoginLimiter,
   endLogin: (browserId: string) => void,
   instructorHash?: string,
-  /** The role the workshop knows a name by, if it knows it. */
-  roleOfName: (name: string) => LoginIdentity['role'] | undefined = () => undefined,
+  /** The role the workshop knows a name by, the login's own when the name is new (it then keeps it). */
+  claimName: (name: string, role: LoginIdentity['role']) => LoginIdentity['role'] = (_name, role) => role,
 ): express.Router {
   const r = express.Router();
   // Workshop: the login also asks for a name, so the room can tell attendees apart.
@@ -78,8 +78,8 @@ export function loginRoutes(
     // instructor's (the room would list the instructor as an attendee), nor the other way round. The
     // same name twice in a role is allowed (one person on a laptop and a phone); what only the person
     // may grant, help in their runs, is tied to the login that asked (shoulder-view.ts).
-    const known = roleOfName(identity.name);
-    if (known !== undefined && known !== identity.role) {
+    const known = claimName(identity.name, identity.role);
+    if (known !== identity.role) {
       const whose = known === 'instructor' ? 'an instructor' : 'an attendee';
       return void sendPage(
         res,

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { HttpError, errorBody, httpStatusOf } from './http-error.ts';
-import type { Principal, RequestGuard } from '../security/request-guard.ts';
+import { principalKey, type Principal, type RequestGuard } from '../security/request-guard.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import { runCheck } from '../workshop/check-runner.ts';
 import { instructorRoutes } from './instructor-routes.ts';
@@ -92,7 +92,8 @@ export function workshopRoutes(deps: WorkshopRouteDeps): express.Router {
   });
 
   r.get('/workshop/events', (req, res) => {
-    workshop.attendeeFeed.open(signedIn(res).user, req, res);
+    const caller = signedIn(res);
+    workshop.attendeeFeed.open(caller.user, principalKey(caller.principal), req, res);
   });
 
   r.post('/sessions/:id/checks', json, async (req, res) => {

@@ -18,6 +18,9 @@ const MAX_LIVE_RUNS = 16;
 /** What a run ended by the server's shutdown says (its watchers get it before their sockets close). */
 export const SHUTDOWN_MESSAGE =
   'The notes server shut down during this run: it was stopped and its sandbox removed. Run the block again once the server is back.';
+/** What a run ended with its login says. */
+const LOGIN_ENDED_MESSAGE =
+  'Your sign-in ended (you signed out, or its 12 hours were up): this run was stopped and its sandbox removed. Sign in again to run it.';
 /** What a new session or run gets while the server shuts down. */
 const CLOSING_MESSAGE = 'The notes server is shutting down. Try again in a moment, once it is back.';
 
@@ -247,22 +250,15 @@ export class SessionStore {
   }
 
   /**
-   * Removes every session a principal owns (its login ended: logout or expiry), with their
-   * sandboxes; their places in per-address counts are freed as each one closes. Returns how many.
+   * Removes every session a principal owns, with their sandboxes (its login ended: logout or expiry;
+   * or the workshop ended it); their places in per-address counts are freed as each one closes.
+   * Their live runs end with `reason`. Returns how many.
    */
-  async closeOwnedBy(principal: Principal): Promise<number> {
+  async closeOwnedBy(principal: Principal, reason = LOGIN_ENDED_MESSAGE): Promise<number> {
     const key = principalKey(principal);
     this.#queue = this.#queue.filter((q) => q.key !== key);
     const owned = [...this.#sessions.values()].filter((s) => s.owner === key);
-    await Promise.all(
-      owned.map((s) =>
-        this.#remove(
-          s,
-          'of an ended login',
-          'Your sign-in ended (you signed out, or its 12 hours were up): this run was stopped and its sandbox removed. Sign in again to run it.',
-        ),
-      ),
-    );
+    await Promise.all(owned.map((s) => this.#remove(s, 'of an ended login', reason)));
     return owned.length;
   }
 

@@ -10,6 +10,8 @@ import { SessionInventory } from './session-inventory.ts';
 const INVENTORY_DELAY_MS = 300;
 /** Request ids a session remembers (RunRequest.requestId). */
 const REQUESTS_KEPT = 64;
+/** How long the inventory feed must have run for its next restart to wait the shortest time again. */
+const FEED_STEADY_MS = 60_000;
 /** The longest wait before the inventory feed is started again after it ended. */
 const FEED_RESTART_MAX_MS = 30_000;
 /** The panel's feed waits while a Run of the session is younger than this and still going. */
@@ -162,14 +164,16 @@ export class Session extends EventEmitter<SessionEvents> {
     this.#inventory = inv;
     this.#inventoryDue = undefined;
     inv.on('inventory', (i) => {
-      if (this.#inventory !== inv) return;
-      this.#feedRestarts = 0;
-      this.emit('inventory', i);
+      if (this.#inventory === inv) this.emit('inventory', i);
     });
+    const followedAt = Date.now();
     // The engine's event stream ended under a live sandbox (the reader ended its curl, or the engine
     // restarted): follow again, backing off, or the panel would show a stale list for good.
     inv.on('ended', () => {
       if (this.#inventory !== inv || this.#closed) return;
+      // A feed that ran a good while ended for a reason of its moment; one that ends at once, again and
+      // again (an engine whose event stream closes, a reader's loop that ends it), waits longer each time.
+      if (Date.now() - followedAt > FEED_STEADY_MS) this.#feedRestarts = 0;
       const wait = Math.min(FEED_RESTART_MAX_MS, 1000 * 2 ** this.#feedRestarts++);
       setTimeout(() => {
         if (this.#inventory !== inv || this.#closed) return;

@@ -3,8 +3,8 @@ import { LimitReachedError } from '../domain-errors.ts';
 
 /** A comment line every so often keeps proxies from closing a quiet stream. */
 const KEEP_ALIVE_MS = 25_000;
-/** Streams one key (a user's tabs; the instructors together) may have open at once. */
-export const MAX_LISTENERS_PER_KEY = 16;
+/** Streams one login (its tabs) may have open at once, over all keys. */
+export const MAX_STREAMS_PER_LOGIN = 16;
 /**
  * Unsent bytes above which a listener's stream is cut: it does not read (a stalled tab, a client that
  * never reads), and its EventSource, reconnecting, starts again from the current state.
@@ -17,13 +17,20 @@ export const SSE_BUFFER_MAX = 1024 * 1024;
  */
 export class SseFeed {
   readonly #listeners = new Map<string, Set<Response>>();
+  /** Open streams per login (principal key): counted by who opened them, not by the name they follow. */
+  readonly #perLogin = new Map<string, number>();
 
-  /** Turns the request into an event stream for `key` until the client leaves. */
-  open(key: string, req: Request, res: Response, first?: { event: string; data: unknown }): void {
-    const open = this.#listeners.get(key)?.size ?? 0;
-    if (open >= MAX_LISTENERS_PER_KEY) {
+  /**
+   * Turns the request into an event stream for `key` until the client leaves. `login` (its principal
+   * key) is who opened it: names are typed at login, so a cap per name would let one login shut
+   * another of the same name out of its events.
+   */
+  open(key: string, login: string, req: Request, res: Response, first?: { event: string; data: unknown }): void {
+    const open = this.#perLogin.get(login) ?? 0;
+    if (open >= MAX_STREAMS_PER_LOGIN) {
       throw new LimitReachedError(`${open} event streams are open for you already, the most there may be. Close a tab first.`);
     }
+    this.#perLogin.set(login, open + 1);
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no', Connection: 'keep-alive' });
     res.write(': connected\n\n');
     if (first) write(res, first.event, first.data);
@@ -37,6 +44,9 @@ export class SseFeed {
     keepAlive.unref();
     req.on('close', () => {
       clearInterval(keepAlive);
+      const left = (this.#perLogin.get(login) ?? 1) - 1;
+      if (left <= 0) this.#perLogin.delete(login);
+      else this.#perLogin.set(login, left);
       set.delete(res);
       if (set.size === 0 && this.#listeners.get(key) === set) this.#listeners.delete(key);
     });

@@ -83,6 +83,17 @@ export class WorkshopDb {
       .run(user, role, now, now);
   }
 
+  /**
+   * The role the name has, made `role` when the name is new: at sign-in, so a name is an
+   * instructor's or an attendee's from its first login on (not from its first request).
+   */
+  claimUser(user: string, role: Role, now = Date.now()): Role {
+    this.#db
+      .prepare('INSERT INTO users (user, role, created_at, last_active) VALUES (?, ?, ?, ?) ON CONFLICT(user) DO NOTHING')
+      .run(user, role, now, now);
+    return this.user(user)?.role ?? role;
+  }
+
   user(user: string): UserRow | undefined {
     const r = this.#db.prepare('SELECT * FROM users WHERE user = ?').get(user) as RawUser | undefined;
     return r && toUser(r);

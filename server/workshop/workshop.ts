@@ -149,16 +149,18 @@ export class Workshop {
   }
 
   /**
-   * The person asks for help (from the login `by`: the instructor may then type into that login's
-   * runs only), or says they are fine (no login's runs any more). Names are typed at login, so two
-   * logins may share one: a help asked in one never opens the runs of the other.
+   * The person asks for help from the login `by` (the instructor may then type into that login's
+   * runs only), or says from it that they are fine. Names are typed at login, so two logins may share
+   * one: what one asks or withdraws never opens or closes the runs of the other.
    */
   setHelp(user: string, help: boolean, by: Principal): void {
-    if (help) {
-      const asked = this.#helpAskedBy.get(user) ?? new Set<string>();
-      asked.add(principalKey(by));
-      this.#helpAskedBy.set(user, asked);
-    } else this.#helpAskedBy.delete(user);
+    const asked = this.#helpAskedBy.get(user) ?? new Set<string>();
+    if (help) asked.add(principalKey(by));
+    else asked.delete(principalKey(by));
+    if (asked.size > 0) this.#helpAskedBy.set(user, asked);
+    else this.#helpAskedBy.delete(user);
+    // The room shows the person: asking while any of their logins asks.
+    help = asked.size > 0;
     this.db.setHelp(user, help);
     this.attendeeFeed.send(user, 'help', { help });
     this.roomChanged();
@@ -192,8 +194,8 @@ export class Workshop {
   }
 
   /** Opens the instructors' room feed, starting with the room as it is. */
-  openRoomFeed(req: import('express').Request, res: import('express').Response): void {
-    this.roomFeed.open(INSTRUCTORS, req, res, { event: 'room', data: this.room() });
+  openRoomFeed(login: Principal, req: import('express').Request, res: import('express').Response): void {
+    this.roomFeed.open(INSTRUCTORS, principalKey(login), req, res, { event: 'room', data: this.room() });
   }
 
   /** Throws away the attendee's sandbox (not their session): the next Run makes a new one. */
@@ -217,7 +219,7 @@ export class Workshop {
   async end(user: string, reason = 'The instructor ended your session.'): Promise<void> {
     const store = this.#store;
     const owners = [...this.#owners.values()].filter((o) => o.user === user);
-    if (store) await Promise.all(owners.map((o) => store.closeOwnedBy(o.principal)));
+    if (store) await Promise.all(owners.map((o) => store.closeOwnedBy(o.principal, `${reason} This run was stopped.`)));
     this.attendeeFeed.send(user, 'session-ended', { reason });
     this.roomChanged();
   }

@@ -5,7 +5,7 @@ export const MAX_STREAMS_PER_RUN = 8;
 /** Streams one caller (a browser, a named user, the token) may have open at once, over all its runs. */
 export const MAX_STREAMS_PER_CALLER = 64;
 /** Events feeds (the session panel) one session may have open at once. */
-export const MAX_FEEDS_PER_SESSION = 8;
+export const MAX_FEEDS_PER_SESSION = 32;
 
 /**
  * Counts the open run streams per run and per caller, and refuses one more past either cap:

@@ -42,7 +42,7 @@ export class TerminalDock {
     try {
       const session = await existingSession();
       if (!session) return undefined;
-      return (await listRuns(session)).filter((r) => r.kind === 'terminal' && r.status === 'running').at(-1)?.id;
+      return (await listRuns(session)).filter((r) => r.kind === 'terminal' && (r.status === 'running' || r.status === 'starting')).at(-1)?.id;
     } catch {
       return undefined; // a new shell then; starting it says what is wrong, if anything is
     }

@@ -121,6 +121,9 @@ describe('workshop roles in password mode', () => {
     await logout(sam);
     expect((await loginForm(app, CLASS_PASSWORD, 'sam')).status).toBe(409);
     expect((await loginForm(app, INSTRUCTOR_PASSWORD, 'sam')).status).toBe(303);
+    // Claimed at sign-in, not at the first request: an instructor who has not opened a page yet.
+    expect((await loginForm(app, INSTRUCTOR_PASSWORD, 'tess')).status).toBe(303);
+    expect((await loginForm(app, CLASS_PASSWORD, 'tess')).status, "an instructor's name before their first request").toBe(409);
 
     // A second login as ada (her phone, or someone typing her name) signs in, but its "Ask for help"
     // does not open the runs of ada's own login to the instructor.
@@ -131,8 +134,10 @@ describe('workshop roles in password mode', () => {
     expect((await other.request('POST', '/api/workshop/help', { help: true })).status).toBe(204);
     const { ws, output, refusal } = await overShoulder(runId);
     expect(refusal, "help asked by another login of the name opened ada's run").toContain('Read-only');
-    // ada herself asks: now the instructor types into her run.
+    // ada herself asks: now the instructor types into her run, and the other login saying it is fine
+    // does not take ada's request back.
     expect((await ada.request('POST', '/api/workshop/help', { help: true })).status).toBe(204);
+    expect((await other.request('POST', '/api/workshop/help', { help: false })).status).toBe(204);
     const exit = nextFrame(ws, 'exit');
     ws.send(Buffer.from('helped\n'), { binary: true });
     expect(await exit).toMatchObject({ exitCode: 0 });

@@ -137,6 +137,25 @@ describe('SessionStore', () => {
     expect(run.status).toBe('running');
   });
 
+  it("a principal's sessions closed (its login ended, or the workshop ended it): their live runs end with the reason given", async () => {
+    const f = fakeFactory();
+    const { store: s } = store(f);
+    const mine = s.create(alice);
+    const run = s.startRun(mine, { command: 'sleep 600' });
+    await settle();
+    const closing = s.closeOwnedBy(alice, 'Your time is up. This run was stopped.');
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(await closing).toBe(1);
+    expect(run.info()).toMatchObject({ status: 'failed', error: 'Your time is up. This run was stopped.' });
+    const other = s.create(bob);
+    const left = s.startRun(other, { command: 'sleep 600' });
+    await settle();
+    const logout = s.closeOwnedBy(bob);
+    await vi.advanceTimersByTimeAsync(5000);
+    await logout;
+    expect(left.info().error, 'without a reason: the ended login').toMatch(/Your sign-in ended/);
+  });
+
   it('shutting down: live runs end with the reason, and no new session or run starts meanwhile', async () => {
     const f = fakeFactory();
     const { store: s } = store(f);

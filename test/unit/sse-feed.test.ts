@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Request, Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import { LimitReachedError } from '../../server/domain-errors.ts';
-import { MAX_LISTENERS_PER_KEY, SSE_BUFFER_MAX, SseFeed } from '../../server/workshop/sse-feed.ts';
+import { MAX_STREAMS_PER_LOGIN, SSE_BUFFER_MAX, SseFeed } from '../../server/workshop/sse-feed.ts';
 
 /** A response as the feed sees it: what it wrote, how much waits unsent (the test sets it), and whether it was cut. */
 class FakeResponse {
@@ -24,23 +24,24 @@ class FakeResponse {
   }
 }
 
-function listen(feed: SseFeed, key: string) {
+function listen(feed: SseFeed, key: string, login = `browser:${key}`) {
   const req = new EventEmitter();
   const res = new FakeResponse();
-  feed.open(key, req as unknown as Request, res as unknown as Response);
+  feed.open(key, login, req as unknown as Request, res as unknown as Response);
   return { req, res };
 }
 
 describe('the workshop event feeds (server-sent events)', () => {
-  it(`a key may have ${MAX_LISTENERS_PER_KEY} streams open; one more is refused (429) before anything is written; a closed one gives its place back`, () => {
+  it(`a login may have ${MAX_STREAMS_PER_LOGIN} streams open; one more is refused (429) before anything is written; a closed one gives its place back`, () => {
     const feed = new SseFeed();
-    const open = Array.from({ length: MAX_LISTENERS_PER_KEY }, () => listen(feed, 'ada'));
+    const open = Array.from({ length: MAX_STREAMS_PER_LOGIN }, () => listen(feed, 'ada', 'browser:one'));
     const extra = new FakeResponse();
-    expect(() => feed.open('ada', new EventEmitter() as unknown as Request, extra as unknown as Response)).toThrow(LimitReachedError);
+    expect(() => feed.open('ada', 'browser:one', new EventEmitter() as unknown as Request, extra as unknown as Response)).toThrow(LimitReachedError);
     expect(extra.headed).toBe(false);
-    expect(() => listen(feed, 'bob'), 'another key is not affected').not.toThrow();
+    // Another login of the same name (names are typed at login) is not shut out by the first one.
+    expect(() => listen(feed, 'ada', 'browser:two'), 'another login under the same name').not.toThrow();
     open[0]!.req.emit('close');
-    expect(() => listen(feed, 'ada')).not.toThrow();
+    expect(() => listen(feed, 'ada', 'browser:one')).not.toThrow();
   });
 
   it('a stream that does not read is cut once more than the bound waits unsent; the others get the event', () => {
