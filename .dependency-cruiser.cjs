@@ -18,7 +18,7 @@ const LAYERS = [
 ];
 
 /** Files everyone may import (types and constants shared by all layers); they import no layer. */
-const SHARED = '^server/(config|protocol|domain-errors|logger|retry-until)\\.ts$';
+const SHARED = '^server/(config|protocol|domain-errors|logger|retry-until|open-counts)\\.ts$';
 
 const layerRules = LAYERS.map(([name, path], i) => ({
   name: `layer-${name}`,
@@ -35,7 +35,7 @@ module.exports = {
     {
       name: 'shared-files-import-no-layer',
       comment:
-        'config.ts, protocol.ts, domain-errors.ts, logger.ts and retry-until.ts are imported from every layer, so they import no layer; config.ts only uses two leaf files that import nothing: the DOCKER_HOST parser and the loopback test.',
+        'config.ts, protocol.ts, domain-errors.ts, logger.ts, retry-until.ts and open-counts.ts are imported from every layer, so they import no layer; config.ts only uses two leaf files that import nothing: the DOCKER_HOST parser and the loopback test.',
       severity: 'error',
       from: { path: SHARED },
       to: { path: '^server/', pathNot: [SHARED, '^server/docker/docker-host\\.ts$', '^server/security/host-check\\.ts$'] },

@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Principal, RequestGuard } from '../security/request-guard.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import { LimitReachedError, NotFoundError } from '../domain-errors.ts';
+import { OpenCounts } from '../open-counts.ts';
 import { errorBody, httpStatusOf } from './http-error.ts';
 import { refuseUpgrade } from './refuse-upgrade.ts';
 import { plainResponseHead, portRequestHeaders, portResponseHeaders, upgradeResponseHead } from './proxy-headers.ts';
@@ -81,7 +82,7 @@ export class PortProxy {
   readonly #store: SessionStore;
   readonly #pipes = new Set<Duplex>();
   /** Open port-link connections per session. */
-  readonly #open = new Map<string, number>();
+  readonly #open = new OpenCounts();
 
   constructor(guard: RequestGuard, store: SessionStore) {
     this.#guard = guard;
@@ -113,19 +114,11 @@ export class PortProxy {
 
   /** Takes one of the session's port-link places (LimitReachedError, a 429, past the cap); returns how to give it back, once. */
   #take(session: string): () => void {
-    const open = this.#open.get(session) ?? 0;
+    const open = this.#open.of(session);
     if (open >= MAX_PORT_LINKS_PER_SESSION) {
       throw new LimitReachedError(`This session has ${open} port-link connections open, the most it may have. Close some (tabs, streams) first.`);
     }
-    this.#open.set(session, open + 1);
-    let given = false;
-    return () => {
-      if (given) return;
-      given = true;
-      const left = (this.#open.get(session) ?? 1) - 1;
-      if (left <= 0) this.#open.delete(session);
-      else this.#open.set(session, left);
-    };
+    return this.#open.add(session);
   }
 
   #request(req: http.IncomingMessage, target: Target, upgrade: boolean): http.ClientRequest {

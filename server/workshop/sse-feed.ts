@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { LimitReachedError } from '../domain-errors.ts';
+import { OpenCounts } from '../open-counts.ts';
 
 /** A comment line every so often keeps proxies from closing a quiet stream. */
 const KEEP_ALIVE_MS = 25_000;
@@ -18,7 +19,7 @@ export const SSE_BUFFER_MAX = 1024 * 1024;
 export class SseFeed {
   readonly #listeners = new Map<string, Set<Response>>();
   /** Open streams per login (principal key): counted by who opened them, not by the name they follow. */
-  readonly #perLogin = new Map<string, number>();
+  readonly #perLogin = new OpenCounts();
 
   /**
    * Turns the request into an event stream for `key` until the client leaves. `login` (its principal
@@ -26,11 +27,11 @@ export class SseFeed {
    * another of the same name out of its events.
    */
   open(key: string, login: string, req: Request, res: Response, first?: { event: string; data: unknown }): void {
-    const open = this.#perLogin.get(login) ?? 0;
+    const open = this.#perLogin.of(login);
     if (open >= MAX_STREAMS_PER_LOGIN) {
       throw new LimitReachedError(`${open} event streams are open for you already, the most there may be. Close a tab first.`);
     }
-    this.#perLogin.set(login, open + 1);
+    const giveBack = this.#perLogin.add(login);
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no', Connection: 'keep-alive' });
     res.write(': connected\n\n');
     if (first) write(res, first.event, first.data);
@@ -44,9 +45,7 @@ export class SseFeed {
     keepAlive.unref();
     req.on('close', () => {
       clearInterval(keepAlive);
-      const left = (this.#perLogin.get(login) ?? 1) - 1;
-      if (left <= 0) this.#perLogin.delete(login);
-      else this.#perLogin.set(login, left);
+      giveBack();
       set.delete(res);
       if (set.size === 0 && this.#listeners.get(key) === set) this.#listeners.delete(key);
     });

@@ -1,4 +1,5 @@
 import { LimitReachedError } from '../domain-errors.ts';
+import { OpenCounts } from '../open-counts.ts';
 
 /** Streams one run may have open at once (a page, a second tab, a script: a few each). */
 export const MAX_STREAMS_PER_RUN = 8;
@@ -13,23 +14,26 @@ export const MAX_FEEDS_PER_SESSION = 32;
  * number must not be up to the client.
  */
 export class StreamCaps {
-  readonly #perRun = new Map<string, number>();
-  readonly #perCaller = new Map<string, number>();
-  readonly #feeds = new Map<string, number>();
+  readonly #perRun = new OpenCounts();
+  readonly #perCaller = new OpenCounts();
+  readonly #feeds = new OpenCounts();
 
   /** Takes a place for a stream (throws LimitReachedError, a 429, when there is none) and returns how to give it back, once. */
   take(runId: string, caller: string): () => void {
-    const forRun = this.#perRun.get(runId) ?? 0;
+    const forRun = this.#perRun.of(runId);
     if (forRun >= MAX_STREAMS_PER_RUN) {
       throw new LimitReachedError(`This run already has ${forRun} streams open, the most it may have. Close one (another tab?) first.`);
     }
-    const forCaller = this.#perCaller.get(caller) ?? 0;
+    const forCaller = this.#perCaller.of(caller);
     if (forCaller >= MAX_STREAMS_PER_CALLER) {
       throw new LimitReachedError(`You already have ${forCaller} run streams open, the most one caller may have. Close some first.`);
     }
-    this.#perRun.set(runId, forRun + 1);
-    this.#perCaller.set(caller, forCaller + 1);
-    return this.#giveBack([this.#perRun, runId], [this.#perCaller, caller]);
+    const run = this.#perRun.add(runId);
+    const mine = this.#perCaller.add(caller);
+    return () => {
+      run();
+      mine();
+    };
   }
 
   /**
@@ -37,26 +41,10 @@ export class StreamCaps {
    * caller's sessions are capped already, and the token's one user may watch many (a bench's class).
    */
   takeFeed(sessionId: string): () => void {
-    const open = this.#feeds.get(sessionId) ?? 0;
+    const open = this.#feeds.of(sessionId);
     if (open >= MAX_FEEDS_PER_SESSION) {
       throw new LimitReachedError(`This session's panel is open in ${open} tabs already, the most it may be. Close one first.`);
     }
-    this.#feeds.set(sessionId, open + 1);
-    return this.#giveBack([this.#feeds, sessionId]);
-  }
-
-  #giveBack(...places: Array<[Map<string, number>, string]>): () => void {
-    let given = false;
-    return () => {
-      if (given) return;
-      given = true;
-      for (const [map, key] of places) this.#drop(map, key);
-    };
-  }
-
-  #drop(map: Map<string, number>, key: string): void {
-    const n = (map.get(key) ?? 1) - 1;
-    if (n <= 0) map.delete(key);
-    else map.set(key, n);
+    return this.#feeds.add(sessionId);
   }
 }
