@@ -4,7 +4,8 @@
  *   1. exec floor: dockerode exec create+start -> first byte in an idle sandbox; `docker exec` CLI
  *   2. warm click -> first byte through the public API (POST run + WebSocket), vs the floor
  *   3. first Run of a new session: cold, and from the warm pool, vs the warm figure
- *   4. throughput of a run's stream vs the raw exec stream; server RSS growth; Stop during a flood
+ *   4. throughput of a run's stream vs the raw exec stream, and the CPU each path costs by process;
+ *      server RSS growth; Stop during a flood
  *   5. concurrency: N sessions each making a run at once
  *   6. page weight: gzip JS/CSS before and after the first Run
  *   7. the sandbox boundary: rootless vs rootful (isolation.ts)
@@ -41,12 +42,12 @@ import { stopDuring } from './stop-during.ts';
 import { sandboxSteps, stepsLine } from './sandbox-steps.ts';
 import { fmt, ms, now, repeat, summarize, type Summary } from './stats.ts';
 import { rssBytes } from '../test/support/process-memory.ts';
-import { cpuSeconds } from './process-cpu.ts';
+import { addSplit, type CpuSplit, cpuSplitSnapshot, NO_CPU } from './process-cpu.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const REPS = QUICK ? 15 : 40;
 const BYTES = QUICK ? 64 * 2 ** 20 : 2 ** 30;
-const STREAM_ROUNDS = 4;
+const STREAM_ROUNDS = 8;
 /** `BENCH_SESSIONS=50` runs only that level of section 5. */
 const LEVELS = process.env.BENCH_SESSIONS ? process.env.BENCH_SESSIONS.split(',').map(Number) : QUICK ? [5] : [10, 25, 50];
 /** Each level's first Run; at the largest level also a `docker` one, which waits for its sandbox's engine. */
@@ -172,47 +173,63 @@ async function floorSection(api: ApiClient, session: string, sandboxId: string):
 
 // ---- 4: throughput, memory, Stop during a flood ------------------------------------------------
 async function streamSection(api: ApiClient, session: string, exec: Exec, pid: number): Promise<void> {
-  log(`throughput: ${Math.round(BYTES / 2 ** 20)} MiB raw exec vs through the API, in ${STREAM_ROUNDS} alternating rounds`);
-  // Alternating rounds, each a raw exec then the same through the API: on a shared machine the
-  // load moves within a minute, and one long raw run then one long API run compared two loads.
+  log(`throughput: ${Math.round(BYTES / 2 ** 20)} MiB raw exec vs through the API, in ${STREAM_ROUNDS} rounds`);
+  // Rounds, each a raw exec and the same through the API: on a shared machine the load moves within
+  // a minute, and one long raw run then one long API run compared two loads. Every other round the
+  // API goes first, so a load that rises (or falls) through a round favours neither.
   const flood = `head -c ${BYTES / STREAM_ROUNDS} /dev/zero | tr '\\0' 'x'`;
   const rssBefore = rssBytes(pid);
   let rssPeak = rssBefore;
-  let rawBytes = 0;
-  let rawSeconds = 0;
-  const apiRun = { bytes: 0, seconds: 0 };
+  const raw = { bytes: 0, seconds: 0, cpu: NO_CPU };
+  const viaApi = { bytes: 0, seconds: 0, cpu: NO_CPU };
   const roundRatios: number[] = [];
-  let serverCpu = 0;
-  for (let round = 0; round < STREAM_ROUNDS; round++) {
-    const tRaw = now();
-    const rawStream = await exec(['bash', '-c', flood]);
-    const raw = await new Promise<number>((resolve) => {
+  const rawRound = async () => {
+    const t = now();
+    const cpu = cpuSplitSnapshot(pid);
+    const stream = await exec(['bash', '-c', flood]);
+    const bytes = await new Promise<number>((resolve) => {
       let n = 0;
-      rawStream.on('data', (d: Buffer) => (n += d.length));
-      rawStream.on('end', () => resolve(n));
+      stream.on('data', (d: Buffer) => (n += d.length));
+      stream.on('end', () => resolve(n));
     });
-    const rawS = ms(tRaw) / 1000;
+    return { bytes, seconds: ms(t) / 1000, cpu: cpu() };
+  };
+  const apiRound = async () => {
     const watch = setInterval(() => (rssPeak = Math.max(rssPeak, rssBytes(pid))), 50);
-    const cpu0 = cpuSeconds(pid);
-    const api1 = await drain(api, await api.startRun(session, flood));
-    serverCpu += cpuSeconds(pid) - cpu0;
+    const cpu = cpuSplitSnapshot(pid);
+    const t = now();
+    const run = await drain(api, await api.startRun(session, flood));
     clearInterval(watch);
-    roundRatios.push(api1.bytes / api1.seconds / (raw / rawS));
-    rawBytes += raw;
-    rawSeconds += rawS;
-    apiRun.bytes += api1.bytes;
-    apiRun.seconds += api1.seconds;
+    return { bytes: run.bytes, seconds: ms(t) / 1000, cpu: cpu() };
+  };
+  for (let round = 0; round < STREAM_ROUNDS; round++) {
+    const [r, a] = round % 2 === 0 ? [await rawRound(), await apiRound()] : await apiRound().then(async (a) => [await rawRound(), a] as const);
+    roundRatios.push(a.bytes / a.seconds / (r.bytes / r.seconds));
+    for (const [total, one] of [
+      [raw, r],
+      [viaApi, a],
+    ] as const) {
+      total.bytes += one.bytes;
+      total.seconds += one.seconds;
+      total.cpu = addSplit(total.cpu, one.cpu);
+    }
   }
-  const rawRate = rawBytes / rawSeconds / 1e6;
-  const apiRate = apiRun.bytes / apiRun.seconds / 1e6;
+  const rawRate = raw.bytes / raw.seconds / 1e6;
+  const apiRate = viaApi.bytes / viaApi.seconds / 1e6;
   const ratioMedian = 100 * summarize(roundRatios).median;
-  row('4. raw exec stream (TTY)', `${fmt(rawRate)} MB/s (${Math.round(rawBytes / 2 ** 20)} MiB in ${fmt(rawSeconds)} s)`);
+  row('4. raw exec stream (TTY)', `${fmt(rawRate)} MB/s (${Math.round(raw.bytes / 2 ** 20)} MiB in ${fmt(raw.seconds)} s)`);
   row(
     '4. through the API + WebSocket',
-    `${fmt(apiRate)} MB/s (${Math.round(apiRun.bytes / 2 ** 20)} MiB)`,
+    `${fmt(apiRate)} MB/s (${Math.round(viaApi.bytes / 2 ** 20)} MiB)`,
     `${fmt(ratioMedian, 0)} % of raw, median of ${STREAM_ROUNDS} rounds (${roundRatios.map((r) => fmt(100 * r, 0)).join(', ')}) (goal >= 95 %)`,
   );
-  const cpuPerGiB = serverCpu / (apiRun.bytes / 2 ** 30);
+  const perGiB = (s: CpuSplit, bytes: number) => {
+    const g = bytes / 2 ** 30;
+    return `engine ${fmt(s.engine / g, 1)}, shims ${fmt(s.shims / g, 1)}, server ${fmt(s.server / g, 1)}, bench client ${fmt(s.client / g, 1)}; machine ${fmt(s.machine / g, 1)}`;
+  };
+  row('4. CPU s per GiB, raw exec stream', perGiB(raw.cpu, raw.bytes), 'engine = dockerd; shims copy the TTY');
+  row('4. CPU s per GiB, through the API', perGiB(viaApi.cpu, viaApi.bytes), 'the extra hop: server and its client');
+  const cpuPerGiB = viaApi.cpu.server / (viaApi.bytes / 2 ** 30);
   row('4. server CPU through the API', `${fmt(cpuPerGiB, 2)} s per GiB streamed`, 'lower is better; steadier than MB/s on a shared machine');
   ratio('4. server CPU s per GiB streamed', cpuPerGiB);
   row('4. server RSS growth during it', `${fmt((rssPeak - rssBefore) / 2 ** 20)} MiB`, 'goal <= 64 MiB');
@@ -220,12 +237,12 @@ async function streamSection(api: ApiClient, session: string, exec: Exec, pid: n
   const stop = await repeat(QUICK ? 3 : 5, () => stopDuring(api, session, 'yes', 4 * 2 ** 20));
   row('4. Stop -> end of run, during `yes`', stop, 'goal: p95 <= 250 ms');
   Object.assign(results, {
-    throughput: { rawMBps: rawRate, apiMBps: apiRate, rawBytes, apiBytes: apiRun.bytes, roundRatios },
+    throughput: { rawMBps: rawRate, apiMBps: apiRate, rawBytes: raw.bytes, apiBytes: viaApi.bytes, roundRatios, rawCpu: raw.cpu, apiCpu: viaApi.cpu },
     rssGrowthBytes: rssPeak - rssBefore,
     stop,
   });
   ratio('4. stream through the API, % of raw exec', ratioMedian, false);
-  ratio('4. server RSS growth, MiB per GiB streamed', (rssPeak - rssBefore) / 2 ** 20 / (apiRun.bytes / 2 ** 30));
+  ratio('4. server RSS growth, MiB per GiB streamed', (rssPeak - rssBefore) / 2 ** 20 / (viaApi.bytes / 2 ** 30));
   ratio('4. Stop -> end during `yes`, p95 ms', stop.p95);
   load.mark('after 4');
 }
@@ -373,7 +390,7 @@ if (section('8')) {
 
 // ---- 9: under load: the warm click and Stop while a class keeps arriving ---------------------------
 if (section('9')) {
-  const u = await measureUnderLoad(engine, identity, { attendees: 10, reps: QUICK ? 10 : 30, stops: QUICK ? 3 : 10 }, log);
+  const u = await measureUnderLoad(engine, identity, { attendees: 10, reps: QUICK ? 10 : 30, stops: QUICK ? 3 : 20 }, log);
   const bg = `${u.backgroundSessions} sessions made meanwhile${u.backgroundFailures ? `, ${u.backgroundFailures} failed` : ''}`;
   row('9. under load: exec floor `echo hi`', u.floor, bg);
   row('9. under load: warm click -> first byte, `echo hi`', u.warmClick, `${fmt(u.warmClick.median / u.floor.median, 2)}x floor (goal <= 1.10x)`);
