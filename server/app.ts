@@ -114,7 +114,13 @@ export function createApp(config: Config, deps: AppDeps) {
 
   const server = http.createServer(app);
   const workshop = deps.workshop;
-  const streams = attachUpgrades(server, deps.guard, deps.store, ports, workshop && ((id, p) => shoulderView(deps.store, workshop, id, p)));
+  const streams = attachUpgrades(server, {
+    guard: deps.guard,
+    store: deps.store,
+    ports,
+    shoulder: workshop && ((id, p) => shoulderView(deps.store, workshop, id, p)),
+    log: deps.log,
+  });
 
   /** Listens on config.host:config.port (0 picks a free port) and resolves with the URL. */
   async function listen(): Promise<RunningApp> {

@@ -68,13 +68,32 @@ export interface FileWrite {
 export const MAX_FILE_BYTES = 1024 * 1024;
 const FILE_PATH = /^(?!.*(^|\/)\.\.?(\/|$))[\w.-]+(\/[\w.-]+)*$/;
 
-/** Validates a file write: a relative path inside the workspace and at most 1 MiB. */
+// In a `u` pattern a well-formed pair is one code point: only a lone surrogate is of category Cs.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Why a string from a request cannot be passed on as it is, if it cannot: a NUL ends a C string (an
+ * exec's environment, bash's own strings), so what ran would be less than what was sent; a lone
+ * surrogate has no UTF-8 form and would be changed to U+FFFD on the way.
+ */
+export function textProblem(text: string, allowNul = false): string | undefined {
+  if (!allowNul && text.includes('\0')) return 'holds a NUL character (\\0), which a shell command cannot carry. Remove it.';
+  if (LONE_SURROGATE.test(text)) return 'is not valid Unicode (it holds a lone surrogate). Send it as UTF-8 text.';
+  return undefined;
+}
+
+/** Validates a file write: a relative path inside the workspace, text UTF-8 carries unchanged, at most 1 MiB. */
 export function parseFileWrite(body: unknown): ({ ok: true } & FileWrite) | { ok: false; status: 400 | 413; error: string } {
-  const b = (body ?? {}) as Record<string, unknown>;
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { ok: false, status: 400, error: 'Send a JSON object as the body: {"path": "...", "content": "..."}.' };
+  const b = body as Record<string, unknown>;
   if (typeof b.path !== 'string' || b.path.length > 200 || !FILE_PATH.test(b.path)) {
     return { ok: false, status: 400, error: '"path" must be a relative path inside the workspace (letters, digits, . _ - and /; no ..).' };
   }
   if (typeof b.content !== 'string') return { ok: false, status: 400, error: '"content" must be a string.' };
+  // A file may hold NUL bytes; it must still be text that UTF-8 can carry unchanged.
+  const problem = textProblem(b.content, true);
+  if (problem) return { ok: false, status: 400, error: `"content" ${problem}` };
   if (new TextEncoder().encode(b.content).length > MAX_FILE_BYTES) return { ok: false, status: 413, error: 'A file block may be at most 1 MiB.' };
   return { ok: true, path: b.path, content: b.content };
 }
@@ -138,6 +157,8 @@ export const CLOSE = {
   runFailed: 4000,
   /** The server is shutting down. */
   goingAway: 1001,
+  /** A frame of the client's could not be handled (a defect on the server's side); this socket alone ends. */
+  internalError: 1011,
   /** This reader held the output back too long (flow control); reconnect with `since`. */
   tooSlow: 4001,
   /**
@@ -204,7 +225,9 @@ export function parseClientMessage(text: string): { ok: true; message: ClientMes
       return { ok: false, error: 'ack needs "bytes": the total output bytes processed.' };
     return { ok: true, message: { type: 'ack', bytes: m.bytes as number } };
   }
-  return { ok: false, error: `Unknown message type ${JSON.stringify(String(m.type)).slice(0, 40)}; known ones are "resize" and "ack".` };
+  // Only a string is named back: any other value is the client's object, whose own toString may throw.
+  const named = typeof m.type === 'string' ? ` ${JSON.stringify(m.type.slice(0, 40))}` : '';
+  return { ok: false, error: `Unknown message type${named}; known ones are "resize" and "ack".` };
 }
 
 export interface RunRequest {
@@ -229,7 +252,8 @@ export function parseRunRequest(
   body: unknown,
   maxTimeoutMs = 24 * 3600_000,
 ): ({ ok: true } & RunRequest) | { ok: false; status: 400 | 413; error: string } {
-  if (typeof body !== 'object' || body === null) return { ok: false, status: 400, error: 'Send a JSON body: {"command": "..."}.' };
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { ok: false, status: 400, error: 'Send a JSON object as the body: {"command": "..."}.' };
   const b = body as Record<string, unknown>;
   const extra: Pick<RunRequest, 'block' | 'timeoutMs' | 'requestId'> = {};
   if (b.requestId !== undefined) {
@@ -251,6 +275,8 @@ export function parseRunRequest(
   if (typeof b.command !== 'string' || b.command.trim() === '') {
     return { ok: false, status: 400, error: '"command" must be a non-empty string.' };
   }
+  const problem = textProblem(b.command);
+  if (problem) return { ok: false, status: 400, error: `"command" ${problem}` };
   if (new TextEncoder().encode(b.command).length > MAX_COMMAND_BYTES) {
     return { ok: false, status: 413, error: `The command is over ${MAX_COMMAND_BYTES / 1024} KiB. Put long scripts in a file block instead.` };
   }

@@ -14,18 +14,21 @@ import { refuseUpgrade } from './refuse-upgrade.ts';
 const RUN_STREAM = /^\/api\/runs\/([A-Za-z0-9-]{1,64})\/stream$/;
 const SESSION_EVENTS = /^\/api\/sessions\/([A-Za-z0-9-]{1,64})\/events$/;
 
+export interface UpgradeDeps {
+  guard: RequestGuard;
+  store: SessionStore;
+  ports: PortProxy;
+  /** Workshop mode: an instructor's view of an attendee's run (read-only unless they ask for help). */
+  shoulder?: ((runId: string, principal: Principal) => { run: Run; canType: () => boolean } | undefined) | undefined;
+  log: (line: string) => void;
+}
+
 /**
  * Every WebSocket upgrade passes the guard (Host, Origin, token) first, then goes to its route:
  * a run's stream, a session's events, or a published port of a sandbox (proxied as is).
  */
-export function attachUpgrades(
-  server: http.Server,
-  guard: RequestGuard,
-  store: SessionStore,
-  ports: PortProxy,
-  /** Workshop mode: an instructor's view of an attendee's run (read-only unless they ask for help). */
-  shoulder?: (runId: string, principal: Principal) => { run: Run; canType: () => boolean } | undefined,
-): { close(): void } {
+export function attachUpgrades(server: http.Server, deps: UpgradeDeps): { close(): void } {
+  const { guard, store, ports, shoulder, log } = deps;
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false });
   const caps = new StreamCaps();
 
@@ -45,7 +48,7 @@ export function attachUpgrades(
         const acks = url.searchParams.get('ack') === '1';
         // The place is given back when the socket closes, whether or not the handshake completed.
         socket.once('close', caps.take(found.id, principalKey(checked.principal)));
-        return wss.handleUpgrade(req, socket, head, (ws) => streamRun(ws, found, Number(sinceText), acks, view?.canType));
+        return wss.handleUpgrade(req, socket, head, (ws) => streamRun(ws, found, Number(sinceText), acks, { canType: view?.canType, log }));
       }
       const events = SESSION_EVENTS.exec(url.pathname);
       if (events) {

@@ -1,6 +1,7 @@
 import type { RawData, WebSocket } from 'ws';
 import { CLOSE, FLOW, parseClientMessage, type ServerMessage } from '../protocol.ts';
 import { STDIN_HIGH, type Run } from '../runs/run.ts';
+import { onClientFrames } from './client-frames.ts';
 import { FlowControl } from './flow-control.ts';
 
 /** How long one watcher may hold a run's output before it is dropped. */
@@ -42,6 +43,13 @@ function reply(ws: WebSocket, message: ServerMessage): void {
 
 type Item = { bytes: Buffer; live?: true } | { message: ServerMessage };
 
+export interface StreamRunOptions {
+  /** Workshop mode: whether this watcher (an instructor) may type into the run now; without, it may. */
+  canType?: (() => boolean) | undefined;
+  /** Where a frame that could not be handled is reported (its socket alone is closed). */
+  log?: ((line: string) => void) | undefined;
+}
+
 /**
  * WebSocket /api/runs/:id/stream?since=<offset>[&ack=1]: replays the run's transcript from
  * `since`, then follows it live, forwarding stdin and resizes; ends with an exit (or error) frame.
@@ -51,7 +59,8 @@ type Item = { bytes: Buffer; live?: true } | { message: ServerMessage };
  * goes through the same queue, as views of the transcript, so a watcher that does not read costs
  * at most FLOW.high of socket buffer, however long the transcript.
  */
-export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean, canType?: () => boolean): void {
+export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean, opts: StreamRunOptions = {}): void {
+  const { canType, log = () => undefined } = opts;
   run.attach();
   const holder = {};
   const flow = new FlowControl({ acks, socketBuffered: () => ws.bufferedAmount });
@@ -163,33 +172,37 @@ export function streamRun(ws: WebSocket, run: Run, since: number, acks: boolean,
   // An instructor looking over an attendee's shoulder reads only, until that attendee asks for help.
   const readOnly = () => canType !== undefined && !canType();
   let toldSize = false;
-  ws.on('message', (raw: RawData, isBinary: boolean) => {
-    const buf = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as ArrayBuffer);
-    if (isBinary) {
-      if (readOnly()) return reply(ws, { type: 'error', message: READ_ONLY });
-      if (!run.write(buf)) {
-        reply(ws, {
-          type: 'error',
-          message: run.finished ? 'This run has ended; it takes no more input.' : 'Too much input typed ahead of the start; it was dropped.',
-        });
+  onClientFrames(
+    ws,
+    (raw: RawData, isBinary: boolean) => {
+      const buf = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as ArrayBuffer);
+      if (isBinary) {
+        if (readOnly()) return reply(ws, { type: 'error', message: READ_ONLY });
+        if (!run.write(buf)) {
+          reply(ws, {
+            type: 'error',
+            message: run.finished ? 'This run has ended; it takes no more input.' : 'Too much input typed ahead of the start; it was dropped.',
+          });
+        }
+        return limitInput();
       }
-      return limitInput();
-    }
-    const parsed = parseClientMessage(buf.toString('utf8'));
-    if (!parsed.ok) return reply(ws, { type: 'error', message: parsed.error });
-    if (parsed.message.type === 'resize') {
-      // The terminal's size stays the attendee's, help or not; said once (a pane resizes often).
-      if (canType) {
-        if (!toldSize) reply(ws, { type: 'error', message: "The attendee's terminal keeps its own size; a watcher cannot resize it." });
-        toldSize = true;
-        return;
+      const parsed = parseClientMessage(buf.toString('utf8'));
+      if (!parsed.ok) return reply(ws, { type: 'error', message: parsed.error });
+      if (parsed.message.type === 'resize') {
+        // The terminal's size stays the attendee's, help or not; said once (a pane resizes often).
+        if (canType) {
+          if (!toldSize) reply(ws, { type: 'error', message: "The attendee's terminal keeps its own size; a watcher cannot resize it." });
+          toldSize = true;
+          return;
+        }
+        run.resize(parsed.message.cols, parsed.message.rows);
+      } else {
+        flow.acknowledge(parsed.message.bytes);
+        check();
       }
-      run.resize(parsed.message.cols, parsed.message.rows);
-    } else {
-      flow.acknowledge(parsed.message.bytes);
-      check();
-    }
-  });
+    },
+    log,
+  );
   ws.on('error', () => undefined);
   ws.on('close', () => {
     cancelInputWait?.();

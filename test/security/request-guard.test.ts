@@ -178,12 +178,23 @@ describe('frames and messages', () => {
     ['unknown type', '{"type": "shutdown"}'],
     ['not an object', '[1, 2]'],
     ['a resize out of range', '{"type": "resize", "cols": 100000, "rows": 5}'],
+    // Values whose own toString or valueOf is not a function: naming or coercing them throws.
+    ['a type that is an object with its own toString', '{"type": {"toString": 1}}'],
+    ['a type that is an object with its own valueOf and toString', '{"type": {"valueOf": null, "toString": null}}'],
+    ['a type that is a list holding such an object', '{"type": [{"toString": 1}]}'],
+    ['a resize whose sizes are such objects', '{"type": "resize", "cols": {"valueOf": 1}, "rows": {"toString": 1}}'],
+    ['an ack whose count is such an object', '{"type": "ack", "bytes": {"toString": 1, "valueOf": 1}}'],
+    ['a type on the prototype only', '{"__proto__": {"type": "ack", "bytes": 1}}'],
+    ['a type named after an Object method', '{"type": "constructor"}'],
+    ['a type of 60 KB', `{"type": "${'x'.repeat(60 * 1024)}"}`],
   ])('%s gets an error message and the stream stays open', async (_name, text) => {
     const { ws, messages } = await open(liveRun);
     ws.send(text);
     await until(() => messages.some((m) => m.type === 'error'));
     const error = messages.find((m) => m.type === 'error');
     expect(error?.message).toMatch(/\w+/);
+    // The answer names what was wrong, not the whole of what was sent.
+    expect(error?.message.length).toBeLessThan(300);
     expect(ws.readyState).toBe(WebSocket.OPEN);
     ws.close();
     await stillAnswers();
