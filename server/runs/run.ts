@@ -371,14 +371,30 @@ export class Run extends EventEmitter<RunEvents> {
     if (this.#exec) void this.#resizeInOrder(this.#size);
   }
 
-  #resizes: Promise<void> = Promise.resolve();
+  /** The size to ask the engine for once the resize in flight has answered (only the latest is kept). */
+  #resizeNext: { cols: number; rows: number } | undefined;
+  /** The resizes under way, until the engine has the latest size; undefined while none is. */
+  #resizing: Promise<void> | undefined;
 
-  /** Resizes one after another, so the engine always ends at the latest size. */
+  /**
+   * Resizes one after another, so the engine always ends at the latest size. One call is in flight
+   * at a time and only the latest size waits behind it: a client sending resizes faster than the
+   * engine answers them must not queue an engine call per frame.
+   */
   #resizeInOrder(size: { cols: number; rows: number }): Promise<void> {
-    const exec = this.#exec;
-    // A resize racing the exec's end may fail; the next one (or the end) follows regardless.
-    this.#resizes = this.#resizes.then(() => exec?.resize(size.cols, size.rows)).catch(() => undefined);
-    return this.#resizes;
+    this.#resizeNext = size;
+    this.#resizing ??= (async () => {
+      try {
+        for (let next = this.#resizeNext; next; next = this.#resizeNext) {
+          this.#resizeNext = undefined;
+          // A resize racing the exec's end may fail; the next one (or the end) follows regardless.
+          await this.#exec?.resize(next.cols, next.rows).catch(() => undefined);
+        }
+      } finally {
+        this.#resizing = undefined;
+      }
+    })();
+    return this.#resizing;
   }
 
   /** The server is about to remove this run's sandbox: the run then fails with this reason, not a guess. */

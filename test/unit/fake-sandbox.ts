@@ -37,8 +37,12 @@ export class FakeExec implements ExecHandle {
     this.#resolve(code);
   }
 
+  /** While set, each resize is recorded and then waits for it (an engine slow to answer). */
+  resizeGate: Promise<void> | undefined;
+
   async resize(cols: number, rows: number): Promise<void> {
     this.sizes.push({ cols, rows });
+    await this.resizeGate;
   }
 
   exitCode(): Promise<number> {

@@ -159,6 +159,53 @@ describe('Run', () => {
     await run.ended;
   });
 
+  it('resizes faster than the engine answers: one in flight, then only the latest; none piles up', async () => {
+    const sandbox = new FakeSandbox('session-1', 1);
+    const run = new Run(options());
+    void run.start(async () => sandbox);
+    await settle();
+    const exec = sandbox.runs[0]!;
+    let answer!: () => void;
+    exec.resizeGate = new Promise<void>((r) => (answer = r));
+    for (let i = 0; i < 10_000; i++) run.resize(20 + (i % 400), 10 + (i % 200));
+    await settle();
+    expect(exec.sizes, 'the engine is asked once while its answer is outstanding').toEqual([{ cols: 20, rows: 10 }]);
+    exec.resizeGate = undefined;
+    answer();
+    await settle();
+    expect(exec.sizes, 'then only the latest size, not the 9,998 in between').toEqual([
+      { cols: 20, rows: 10 },
+      { cols: 20 + (9_999 % 400), rows: 10 + (9_999 % 200) },
+    ]);
+    run.resize(80, 24);
+    await settle();
+    expect(exec.sizes.at(-1), 'a later resize still goes through').toEqual({ cols: 80, rows: 24 });
+    exec.end(0);
+    await run.ended;
+  });
+
+  it('a resize the engine refuses does not stop the next one', async () => {
+    const sandbox = new FakeSandbox('session-1', 1);
+    const run = new Run(options());
+    void run.start(async () => sandbox);
+    await settle();
+    const exec = sandbox.runs[0]!;
+    let refuse!: (err: Error) => void;
+    exec.resizeGate = new Promise<void>((_, reject) => (refuse = reject));
+    run.resize(100, 30);
+    run.resize(110, 35);
+    await settle();
+    exec.resizeGate = undefined;
+    refuse(new Error('(HTTP code 500) resize failed'));
+    await settle();
+    expect(exec.sizes).toEqual([
+      { cols: 100, rows: 30 },
+      { cols: 110, rows: 35 },
+    ]);
+    exec.end(0);
+    await run.ended;
+  });
+
   it('the detach grace: a run nobody watches is stopped after it, one that is watched is not', async () => {
     const sandbox = new FakeSandbox('session-1', 1);
     const run = new Run(options({ detachedGraceMs: 60_000 }));
