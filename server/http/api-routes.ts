@@ -3,6 +3,7 @@ import { HealthCache } from '../health/health-cache.ts';
 import { healthReport } from '../health/health-report.ts';
 import type { Engine } from '../docker/engine.ts';
 import {
+  MAX_FILE_BYTES,
   parseFileWrite,
   parseRunRequest,
   REQUEST_ID,
@@ -44,6 +45,8 @@ export interface ApiDeps {
 const who = (res: Response) => res.locals.principal as Principal;
 
 const param = (req: Request, name: string) => String(req.params[name]);
+/** The file-block route, whose body alone may be up to a file's size (escaped). */
+const FILES_ROUTE = /^\/sessions\/[^/]+\/files$/;
 
 /** The HTTP API under /api (see README "HTTP API"). */
 export function apiRoutes(deps: ApiDeps): express.Router {
@@ -82,7 +85,11 @@ export function apiRoutes(deps: ApiDeps): express.Router {
     res.locals.principal = result.principal;
     next();
   });
-  api.use(express.json({ limit: '1100kb', type: () => true }));
+  // Any JSON value is parsed (strict: false), so a body that is not an object is told what to send.
+  // A file block's body may escape each of its 1 MiB as \u0000: its limit is six times that.
+  const body = express.json({ limit: '1100kb', type: () => true, strict: false });
+  const fileBody = express.json({ limit: 6 * MAX_FILE_BYTES + 4096, type: () => true, strict: false });
+  api.use((req, res, next) => (req.method === 'PUT' && FILES_ROUTE.test(req.path) ? fileBody : body)(req, res, next));
 
   api.post('/sessions', (req, res) => {
     const principal = who(res);
@@ -147,8 +154,11 @@ export function apiRoutes(deps: ApiDeps): express.Router {
   api.post('/sessions/:id/terminal', (req, res) => {
     const session = store.get(param(req, 'id'), who(res));
     // The same range checks as a resize: request numbers reach the exec's size only when valid.
-    const b = (req.body ?? {}) as { cols?: unknown; rows?: unknown; requestId?: unknown };
-    const size = validSize(b.cols, b.rows) ? { cols: b.cols as number, rows: b.rows as number } : undefined;
+    const b = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as { cols?: unknown; rows?: unknown; requestId?: unknown };
+    if ((b.cols !== undefined || b.rows !== undefined) && !validSize(b.cols, b.rows)) {
+      throw new HttpError(400, 'cols and rows must be given together, as integers in range.');
+    }
+    const size = b.cols !== undefined ? { cols: b.cols as number, rows: b.rows as number } : undefined;
     if (b.requestId !== undefined && (typeof b.requestId !== 'string' || !REQUEST_ID.test(b.requestId))) {
       throw new HttpError(400, '"requestId" must be 8 to 64 letters, digits or -');
     }

@@ -223,4 +223,54 @@ describe('bad input', () => {
     expect(r.body.error).toMatch(/\w+/);
     expect((await api.request('GET', '/api/health')).status).toBe(200);
   });
+
+  const RUNS = '/api/sessions/SESSION/runs';
+  const FILES = '/api/sessions/SESSION/files';
+  const TERMINAL = '/api/sessions/SESSION/terminal';
+  it.each([
+    // Bodies that are JSON but not an object.
+    ['a run body of null', 'POST', RUNS, 'null', /JSON object/],
+    ['a run body that is a number', 'POST', RUNS, '5', /JSON object/],
+    ['a run body that is a string', 'POST', RUNS, '"echo hi"', /JSON object/],
+    ['a run body that is a list', 'POST', RUNS, '[{"command": "echo hi"}]', /JSON object/],
+    ['a file body of null', 'PUT', FILES, 'null', /JSON object/],
+    ['a file body that is a list', 'PUT', FILES, '[]', /JSON object/],
+    // Text that would not reach the shell as it was sent.
+    ['a command holding NUL', 'POST', RUNS, { command: 'echo ok\u0000; touch /tmp/after-nul' }, /NUL/],
+    ['a command that is only NUL', 'POST', RUNS, { command: '\u0000' }, /NUL/],
+    ['a command with a lone high surrogate', 'POST', RUNS, '{"command": "echo \\ud83d"}', /Unicode/],
+    ['a command with a lone low surrogate', 'POST', RUNS, '{"command": "echo \\ude00 ok"}', /Unicode/],
+    ['file content with a lone surrogate', 'PUT', FILES, '{"path": "a.txt", "content": "x\\udc00"}', /Unicode/],
+    // Paths outside the workspace, or not plain.
+    ['a file path going up', 'PUT', FILES, { path: '../etc/passwd', content: 'x' }, /relative path/],
+    ['a file path going up in the middle', 'PUT', FILES, { path: 'a/../../b', content: 'x' }, /relative path/],
+    ['an absolute file path', 'PUT', FILES, { path: '/etc/passwd', content: 'x' }, /relative path/],
+    ['a file path of a dot', 'PUT', FILES, { path: '.', content: 'x' }, /relative path/],
+    ['a file path with an empty part', 'PUT', FILES, { path: 'a//b', content: 'x' }, /relative path/],
+    ['a file path with a space', 'PUT', FILES, { path: 'my file', content: 'x' }, /relative path/],
+    ['a file path with a newline', 'PUT', FILES, { path: 'a\nb', content: 'x' }, /relative path/],
+    ['a file path of 201 characters', 'PUT', FILES, { path: 'a'.repeat(201), content: 'x' }, /relative path/],
+    ['a file path that is not a string', 'PUT', FILES, { path: ['a'], content: 'x' }, /relative path/],
+    ['file content that is not a string', 'PUT', FILES, { path: 'a.txt', content: { toString: 1 } }, /content/],
+    ['file content over 1 MiB', 'PUT', FILES, { path: 'a.txt', content: 'x'.repeat(1024 * 1024 + 1) }, /1 MiB/],
+    // The terminal's size is checked as a run's is.
+    ['a terminal far too wide', 'POST', TERMINAL, { cols: 100_000, rows: 30 }, /cols and rows/],
+    ['a terminal with cols alone', 'POST', TERMINAL, { cols: 80 }, /cols and rows/],
+    ['a terminal with a size that is text', 'POST', TERMINAL, { cols: '80', rows: '24' }, /cols and rows/],
+  ])('%s is refused with 400 or 413 and says why', async (_name, method, path, body, message) => {
+    const r = await api.request(method, path.replace('SESSION', sessionA), body);
+    expect([400, 413], `status for ${_name}: ${JSON.stringify(r.body)}`).toContain(r.status);
+    expect(r.body.error).toMatch(message);
+    expect((await api.request('GET', '/api/health')).status).toBe(200);
+  });
+
+  it('a file of 1 MiB that JSON must escape (quotes, control characters) is written whole, NUL bytes included', async () => {
+    const content = `${'"'.repeat(512 * 1024)}${'\u0001'.repeat(512 * 1024 - 2)}\u0000\n`;
+    const r = await api.request('PUT', FILES.replace('SESSION', sessionA), { path: 'escaped.bin', content });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.bytes).toBe(1024 * 1024);
+    const check = await api.run(sessionA, 'wc -c < escaped.bin; tr -d "\\"\\001\\n" < escaped.bin | od -An -c');
+    expect(check.text).toMatch(/1048576/);
+    expect(check.text).toMatch(/\\0/);
+  });
 });
