@@ -18,5 +18,14 @@ export class AtCapacityError extends Error {
   override name = 'AtCapacityError';
 }
 
+/**
+ * What is already in the reader's workspace keeps a file from being written there (a folder under
+ * its name, a file where one of its folders should be, no write permission): the reader can clear
+ * it. The message names the path and the way out.
+ */
+export class WorkspaceConflictError extends Error {
+  override name = 'WorkspaceConflictError';
+}
+
 /** A session or run that is gone or someone else's, in the words the caller sees. */
 export const notFound = (what: string) => new NotFoundError(`${what} not found. It may have ended and been removed, or belong to someone else.`);

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { Engine } from '../docker/engine.ts';
 import { ImageMissingError } from '../docker/engine-error.ts';
+import { WorkspaceConflictError } from '../domain-errors.ts';
 import { LABELS, projectLabels } from '../docker/labels.ts';
 import type { SandboxSettings } from './sandbox-settings.ts';
 import { sandboxCreateOptions, sandboxExecIdentity, sandboxFileOwner, sandboxNames, WORKSPACE } from './sandbox-template.ts';
@@ -171,12 +172,10 @@ export class Sandbox implements SessionSandbox {
    * than the archive upload: the engine extracts archives as root and follows the reader's symlinks.
    */
   async writeFile(relativePath: string, content: string): Promise<void> {
-    const r = await this.run(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion in the script, not a template
-      ['/bin/bash', '-c', 'set -e; /usr/bin/mkdir -p -- "${1%/*}"; /usr/bin/cat >"$1"', 'write-file', `${WORKSPACE}/${relativePath}`],
-      content,
-    );
-    if (r.exitCode !== 0) throw new Error(`Could not write ${WORKSPACE}/${relativePath} in the sandbox: ${r.output.trim()}`);
+    const file = `${WORKSPACE}/${relativePath}`;
+    const r = await this.run(['/bin/bash', '-c', WRITE_FILE, 'write-file', file], content);
+    if (r.exitCode === WORKSPACE_CONFLICT) throw workspaceConflict(file, r.output);
+    if (r.exitCode !== 0) throw new Error(`Could not write ${file} in the sandbox: ${r.output.trim()}`);
   }
 
   /** Extracts a tar archive into a folder of the sandbox (dockerode's archive upload). */
@@ -216,6 +215,51 @@ export class Sandbox implements SessionSandbox {
   async remove(): Promise<void> {
     if (this.#cluster) await this.#cluster.removeObjects();
     else await removeSessionObjects(this.#engine, this.sessionId);
+  }
+}
+
+/** The write-file helper's exit status when the workspace is in the way; its output is then the reason and the path. */
+const WORKSPACE_CONFLICT = 3;
+
+/**
+ * The file block's helper: it looks first at what is in the way (the reader's own doing, so a
+ * conflict and not a server error) and says which of the four cases and where; then it writes.
+ */
+const WRITE_FILE = [
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion, not a template
+  'f=$1; d=${f%/*}; p=$d',
+  `in_way() { printf '%s\\n%s' "$1" "$2"; exit ${WORKSPACE_CONFLICT}; }`,
+  '[ -d "$f" ] && in_way folder "$f"',
+  // The nearest thing on the way down that exists must be a folder (a link to one will do).
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion, not a template
+  'while [ -n "$p" ] && [ ! -e "$p" ] && [ ! -L "$p" ]; do p=${p%/*}; done',
+  '[ -z "$p" ] || [ -d "$p" ] || in_way not-a-folder "$p"',
+  '/usr/bin/mkdir -p -- "$d" 2>/dev/null || in_way folder-not-writable "$p"',
+  'if [ -e "$f" ]; then [ -w "$f" ] || in_way not-writable "$f"; else [ -w "$d" ] || in_way folder-not-writable "$d"; fi',
+  '/usr/bin/cat >"$f"',
+].join('\n');
+
+/** The reader's words for what the helper found in the way of `file` (its output: the case, then the path). */
+function workspaceConflict(file: string, output: string): WorkspaceConflictError {
+  const [reason, reported = ''] = output.split('\n');
+  // The path the helper names is one of `file`'s own folders, or the file: anything else is not trusted.
+  const where = reported.startsWith(WORKSPACE) && (reported === file || file.startsWith(`${reported}/`)) ? reported : file;
+  const again = 'then run the block again (or Restart session for a clean sandbox).';
+  switch (reason) {
+    case 'folder':
+      return new WorkspaceConflictError(
+        `${file} is a folder in your sandbox, so this file block cannot be written there. Remove it (rm -r ${file}) or rename it, ${again}`,
+      );
+    case 'not-a-folder':
+      return new WorkspaceConflictError(
+        `Cannot write ${file}: ${where} is not a folder (a file or a link). Remove it (rm ${where}) or rename it, ${again}`,
+      );
+    case 'not-writable':
+      return new WorkspaceConflictError(
+        `Cannot write ${file}: the file is not writable. Make it writable (chmod u+w ${file}) or remove it, ${again}`,
+      );
+    default:
+      return new WorkspaceConflictError(`Cannot write ${file}: the folder ${where} is not writable. Make it writable (chmod u+w ${where}), ${again}`);
   }
 }
 
