@@ -2,7 +2,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { HttpError, errorBody, httpStatusOf } from './http-error.ts';
 import { principalKey, type Principal, type RequestGuard } from '../security/request-guard.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
-import { runCheck } from '../workshop/check-runner.ts';
+import { CHECK_TIMEOUT_S, runCheck } from '../workshop/check-runner.ts';
+import { LimitReachedError } from '../domain-errors.ts';
 import { instructorRoutes } from './instructor-routes.ts';
 import type { Workshop } from '../workshop/workshop.ts';
 import { pathnameOfPage } from '../workshop/workshop-manifest.ts';
@@ -45,6 +46,8 @@ export function workshopRoutes(deps: WorkshopRouteDeps): express.Router {
   const { guard, store, workshop } = deps;
   const r = express.Router();
   const json = express.json({ limit: '16kb', type: () => true });
+  /** The sessions a check is running in now. */
+  const checking = new Set<string>();
 
   r.use((req, res, next) => {
     // /api/health stays public and does not count as activity.
@@ -105,15 +108,26 @@ export function workshopRoutes(deps: WorkshopRouteDeps): express.Router {
     const spec = workshop.manifest.page(page)?.checks[check];
     if (!spec || typeof spec.script !== 'string')
       throw new HttpError(404, `The page "${page}" has no check "${check}" (the site may need a rebuild).`);
-    const sandbox = await session.sandbox(() => undefined);
-    const result = await runCheck(sandbox, spec.script, workshop.runEnv);
-    workshop.db.recordCheck(caller.user, { page, check, passed: result.passed, at: Date.now() });
-    workshop.roomChanged();
-    res.json({
-      passed: result.passed,
-      ...(!result.passed && spec.hint ? { hint: spec.hint } : {}),
-      ...(spec.showOutput ? { output: result.output } : {}),
-    });
+    // One check at a time per session: each is an exec of up to CHECK_TIMEOUT_S, and clicks must not pile them up.
+    if (checking.has(session.id)) {
+      throw new LimitReachedError(
+        `A check is already running for this session. Wait for its answer (a check takes at most ${CHECK_TIMEOUT_S} s), then press Check again.`,
+      );
+    }
+    checking.add(session.id);
+    try {
+      const sandbox = await session.sandbox(() => undefined);
+      const result = await runCheck(sandbox, spec.script, workshop.runEnv);
+      workshop.db.recordCheck(caller.user, { page, check, passed: result.passed, at: Date.now() });
+      workshop.roomChanged();
+      res.json({
+        passed: result.passed,
+        ...(!result.passed && spec.hint ? { hint: spec.hint } : {}),
+        ...(spec.showOutput ? { output: result.output } : {}),
+      });
+    } finally {
+      checking.delete(session.id);
+    }
   });
 
   r.post('/sessions/:id/catch-up', json, (req, res) => {
