@@ -95,7 +95,8 @@ export class PortProxy {
 
   #target(url: string, principal: Principal): Target {
     const parsed = new URL(url, 'http://localhost');
-    const m = PATH.exec(parsed.pathname)!;
+    const m = PATH.exec(parsed.pathname);
+    if (!m) throw new NotFoundError('No such port link: they are /ports/<session>/<port>/.');
     const session = this.#store.get(m[1]!, principal);
     const port = Number(m[2]);
     if (port < 1 || port > 65535) throw new NotFoundError('No such port.');
@@ -142,12 +143,14 @@ export class PortProxy {
   /** Express middleware for HTTP requests under /ports/. */
   middleware() {
     return (req: Request, res: Response, next: NextFunction) => {
-      const m = PATH.exec(req.path);
+      // The path as the target is chosen by: dot segments (`..`, `%2e%2e`) resolved, as a browser does.
+      const pathname = new URL(req.originalUrl, 'http://localhost').pathname;
+      const m = PATH.exec(pathname);
       if (!m) return next();
       if (!m[3]) {
         // /ports/<s>/<p> without the trailing slash: relative links in the served page need it.
         const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
-        return res.redirect(308, `${req.path}/${query}`);
+        return res.redirect(308, `${pathname}/${query}`);
       }
       const checked = this.#guard.check(req, req.method !== 'GET' && req.method !== 'HEAD');
       if (!checked.ok) return void res.status(checked.status).json({ error: checked.message });

@@ -123,6 +123,30 @@ describe('a malformed answer from a container fails only that request', () => {
   });
 });
 
+describe('dot segments in a port-link path are resolved as a browser does, never a 500', () => {
+  const raw = (p: string, upgrade = false) =>
+    rawRequest(app.server.url, { path: p, headers: { Authorization: `Bearer ${app.token}` }, upgrade }).catch(
+      (err: Error) => ({ status: 0, headers: {}, body: `connection cut: ${err.message}` }) as RawResponse,
+    );
+  it.each([
+    ['up inside the link', 'a/b/../../ok', 200],
+    ['up inside the link, percent-encoded', 'a/%2e%2e/ok', 200],
+    ['up out of the link to the site', '../../../x', 404],
+    ['up out of the link, percent-encoded', '%2e%2e/%2e%2e/%2e%2e/x', 404],
+    ['up to another port of the same session', '../8999/', 502],
+    ['up to a session that is not yours', '../../00000000-0000-0000-0000-000000000000/8000/', 404],
+    ['up out to where the API is (routes match the path as sent)', '../../../api/health', 404],
+  ])('%s (%s): %s', async (_name, rest, status) => {
+    for (const upgrade of [false, true]) {
+      const r = await raw(`/ports/${session}/8000/${rest}`, upgrade);
+      // An upgrade to a plain page is refused by whatever it reaches; only its status class is the same.
+      if (upgrade) expect(r.status, `upgrade ${rest}: ${r.body.slice(0, 200)}`).not.toBe(500);
+      else expect(r.status, `${rest}: ${r.body.slice(0, 200)}`).toBe(status);
+      await expectServerAlive(app.server, pid);
+    }
+  });
+});
+
 const HOSTILE_NAMES = [
   'set-cookie',
   'clear-site-data',
