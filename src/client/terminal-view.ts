@@ -1,7 +1,7 @@
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import xtermCssUrl from '@xterm/xterm/css/xterm.css?url';
-import type { ServerMessage } from '../../server/protocol.ts';
+import { TERMINAL_LIMITS, type ServerMessage } from '../../server/protocol.ts';
 import { RunStreamAddon } from './run-stream-addon.ts';
 import { RunStreamClient, webSocketTransport, type RunEnd } from './run-stream-client.ts';
 import { checkSignedIn, wsUrl } from './session-client.ts';
@@ -50,9 +50,9 @@ export class TerminalView {
     this.#fit = new FitAddon();
     term.loadAddon(this.#fit);
     term.open(element);
+    this.term = term;
     this.fit();
     new ResizeObserver(() => this.fit()).observe(element);
-    this.term = term;
   }
 
   /** Everything the terminal holds, scrollback included, as plain lines (for tests and copy). */
@@ -79,8 +79,18 @@ export class TerminalView {
     this.term.focus();
   }
 
+  /**
+   * Fits the terminal to its box, within the sizes the server takes (TERMINAL_LIMITS): a pane on a
+   * very wide screen, or a page zoomed far out, gets the widest size a run may have, not a refused Run.
+   */
   fit(): void {
-    if (this.element.offsetParent !== null) this.#fit.fit();
+    if (this.element.offsetParent === null) return;
+    const proposed = this.#fit.proposeDimensions();
+    if (!proposed || !Number.isFinite(proposed.cols) || !Number.isFinite(proposed.rows)) return;
+    const L = TERMINAL_LIMITS;
+    const cols = Math.min(L.maxCols, Math.max(L.minCols, proposed.cols));
+    const rows = Math.min(L.maxRows, Math.max(L.minRows, proposed.rows));
+    if (cols !== this.term.cols || rows !== this.term.rows) this.term.resize(cols, rows);
   }
 
   /** Follows a run from byte 0 (a fresh view) until it ends. */

@@ -178,6 +178,25 @@ describe('a docs page as a notebook, in Chromium', () => {
     await context.close();
   });
 
+  it('a terminal wider than the server takes (a very wide screen) opens at the widest size it may have, not refused', async () => {
+    const { context, page } = await served.openReader('/example-commands/');
+    // About 1000 columns of 13 px type: twice what a run may have.
+    await page.setViewportSize({ width: 8000, height: 900 });
+    const term = page.locator('.terminal-dock-body .xterm-rows');
+    await page.locator('.rdn-terminal-toggle').click();
+    await expect.poll(() => term.innerText(), { timeout: 60_000, message: 'a prompt in the wide terminal' }).toMatch(/\$\s*$/);
+    await page.keyboard.type('echo "size-$(stty size)"\n');
+    await expect.poll(() => term.innerText(), { timeout: 30_000 }).toMatch(/size-\d+ 500\b/);
+    // Narrower again: the terminal follows, and so does the shell's size.
+    await page.setViewportSize({ width: 1000, height: 900 });
+    await page.keyboard.type('echo "now-$(stty size)"\n');
+    await expect.poll(() => term.innerText(), { timeout: 30_000 }).toMatch(/now-\d+ (\d{2,3})\b/);
+    const cols = Number(/now-\d+ (\d+)/.exec(await term.innerText())?.[1]);
+    expect(cols).toBeGreaterThan(40);
+    expect(cols).toBeLessThan(200);
+    await context.close();
+  });
+
   it('search finds a page by a word in its body', async () => {
     const { context, page } = await served.openReader('/');
     await page.locator('.search input').first().fill('xhyve');
