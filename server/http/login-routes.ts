@@ -38,8 +38,14 @@ export function loginRoutes(
   limiter: LoginLimiter,
   endLogin: (browserId: string) => void,
   instructorHash?: string,
-  /** The role the workshop knows a name by, the login's own when the name is new (it then keeps it). */
-  claimName: (name: string, role: LoginIdentity['role']) => LoginIdentity['role'] = (_name, role) => role,
+  /**
+   * Who the workshop knows a typed name as (in any letter case): that user's name as first typed and
+   * their role, or the login's own when the name is new (it then keeps them).
+   */
+  claimName: (name: string, role: LoginIdentity['role']) => { user: string; role: LoginIdentity['role'] } = (user, role) => ({
+    user,
+    role,
+  }),
 ): express.Router {
   const r = express.Router();
   // Workshop: the login also asks for a name, so the room can tell attendees apart.
@@ -69,24 +75,27 @@ export function loginRoutes(
     const attempt = limiter.fail(client);
     // Always a fresh id: a browser id planted by another site on this host must not be adopted.
     const browser = newBrowserId();
-    const identity = await loginIdentity({ password, name: req.body?.name }, { notes: passwordHash, instructor: instructorHash }, browser);
-    if ('refused' in identity) {
-      return void sendPage(res, 401, page('Sign in with the password you were given.', identity.refused));
+    const typed = await loginIdentity({ password, name: req.body?.name }, { notes: passwordHash, instructor: instructorHash }, browser);
+    if ('refused' in typed) {
+      return void sendPage(res, 401, page('Sign in with the password you were given.', typed.refused));
     }
     limiter.succeed(client, attempt);
-    // The workshop keys people by their name: an attendee must not take a name it knows as an
-    // instructor's (the room would list the instructor as an attendee), nor the other way round. The
-    // same name twice in a role is allowed (one person on a laptop and a phone); what only the person
-    // may grant, help in their runs, is tied to the login that asked (shoulder-view.ts).
-    const known = claimName(identity.name, identity.role);
-    if (known !== identity.role) {
-      const whose = known === 'instructor' ? 'an instructor' : 'an attendee';
+    // The workshop keys people by their name, in any letter case: an attendee must not take a name it
+    // knows as an instructor's (the room would list the instructor as an attendee), nor the other way
+    // round. The same name twice in a role is allowed (one person on a laptop and a phone), and signs
+    // in as the name first typed; what only the person may grant, help in their runs, is tied to the
+    // login that asked (shoulder-view.ts).
+    const known = claimName(typed.name, typed.role);
+    if (known.role !== typed.role) {
+      const whose = known.role === 'instructor' ? 'an instructor' : 'an attendee';
+      const as = known.user === typed.name ? '' : ` (as “${known.user}”: names are the same whatever their letter case)`;
       return void sendPage(
         res,
         409,
-        page('Sign in with the password you were given.', `“${identity.name}” is ${whose} of this workshop. Type another name.`),
+        page('Sign in with the password you were given.', `“${typed.name}” is ${whose} of this workshop${as}. Type another name.`),
       );
     }
+    const identity: LoginIdentity = { ...typed, name: known.user };
     const options = cookieOptions(guard, req, LOGIN_TTL_MS / 1000);
     res.setHeader('Set-Cookie', [
       serialize(COOKIES.login, guard.loginCookie(browser, Date.now(), identity), options),

@@ -1,13 +1,21 @@
 import { verifyPassword } from '../security/password.ts';
 import type { LoginIdentity } from '../security/request-guard.ts';
 
-/** A name a person types at the login: letters (any script), digits, spaces and . _ @ + -, up to 40. */
-const NAME = /^[\p{L}\p{N} ._@+-]{1,40}$/u;
+/**
+ * A name a person types at the login: letters of any script with their marks (vowel signs, accents),
+ * the joiners some scripts spell with, digits, spaces and . _ @ + -, up to 40; not starting with a mark.
+ */
+const NAME = /^(?!\p{M}|\u200C|\u200D)(?:[\p{L}\p{M}\p{N} ._@+-]|\u200C|\u200D){1,40}$/u;
+
+/** A typed name as the workshop shows it: NFC (an accent typed as its own character is the same name), spaces collapsed. */
+export function normalName(name: unknown): string {
+  return typeof name === 'string' ? name.normalize('NFC').trim().replace(/\s+/g, ' ') : '';
+}
 
 /** What is wrong with a typed name, if anything (checked before the password, and not counted as a failed login). */
 export function nameProblem(name: unknown, required: boolean): string | undefined {
-  const typed = typeof name === 'string' ? name.trim() : '';
-  if (typed && !NAME.test(typed.replace(/\s+/g, ' '))) return 'A name may have letters, digits, spaces and . _ @ + -, up to 40 characters.';
+  const typed = normalName(name);
+  if (typed && !NAME.test(typed)) return 'A name may have letters (any script), digits, spaces and . _ @ + -, up to 40 characters.';
   if (!typed && required) return 'Type your name, so the instructor can tell who is who.';
   return undefined;
 }
@@ -29,8 +37,7 @@ export async function loginIdentity(
 ): Promise<LoginIdentity | { refused: string }> {
   const problem = nameProblem(form.name, hashes.instructor !== undefined);
   if (problem) return { refused: problem };
-  const typed = typeof form.name === 'string' ? form.name.trim().replace(/\s+/g, ' ') : '';
-  const name = typed || `guest-${browserId.slice(0, 6)}`;
+  const name = normalName(form.name) || `guest-${browserId.slice(0, 6)}`;
   if (hashes.instructor && (await verifyPassword(form.password, hashes.instructor))) return { name, role: 'instructor' };
   if (await verifyPassword(form.password, hashes.notes)) return { name, role: 'attendee' };
   return { refused: 'That password is not right.' };

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { BlockStatus, Failure, Message, Progress, Role, WorkshopSettings } from '../protocol.ts';
+import { nameKey } from './name-key.ts';
 import { WORKSHOP_MIGRATIONS } from './workshop-migrations.ts';
 
 // The wire types live in the protocol; the store keeps exactly those.
@@ -17,6 +18,8 @@ export interface UserRow {
 }
 
 const DAY_MS = 24 * 3600_000;
+/** The schema version from which users carry the key of their name (workshop-migrations.ts, step 3). */
+const USER_KEY_VERSION = 3;
 
 /**
  * The workshop's storage: one SQLite file (WAL) in the state folder, so progress, roles, time
@@ -36,6 +39,7 @@ export class WorkshopDb {
     this.#db = new DatabaseSync(file);
     this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
     this.#migrate(upTo);
+    if (this.version >= USER_KEY_VERSION) this.#keyUsers();
   }
 
   /** The schema version the file is at. */
@@ -60,6 +64,16 @@ export class WorkshopDb {
     }
   }
 
+  /**
+   * Gives every user the key of their name, as name-key.ts makes it now: rows from before the key
+   * existed, and any whose key a newer Unicode would fold otherwise. A few hundred rows, once per start.
+   */
+  #keyUsers(): void {
+    const update = this.#db.prepare('UPDATE users SET user_key = ? WHERE user = ?');
+    const rows = this.#db.prepare('SELECT user, user_key FROM users').all() as unknown as Array<{ user: string; user_key: string | null }>;
+    for (const r of rows) if (r.user_key !== nameKey(r.user)) update.run(nameKey(r.user), r.user);
+  }
+
   /** Deletes results, messages and users not seen for `days`; returns how many rows went. */
   deleteOlderThan(days: number, now = Date.now()): number {
     const before = now - days * DAY_MS;
@@ -78,20 +92,27 @@ export class WorkshopDb {
   touchUser(user: string, role: Role, now = Date.now()): void {
     this.#db
       .prepare(
-        'INSERT INTO users (user, role, created_at, last_active) VALUES (?, ?, ?, ?) ON CONFLICT(user) DO UPDATE SET role = excluded.role, last_active = excluded.last_active',
+        'INSERT INTO users (user, user_key, role, created_at, last_active) VALUES (?, ?, ?, ?, ?) ON CONFLICT(user) DO UPDATE SET role = excluded.role, last_active = excluded.last_active',
       )
-      .run(user, role, now, now);
+      .run(user, nameKey(user), role, now, now);
   }
 
   /**
-   * The role the name has, made `role` when the name is new: at sign-in, so a name is an
-   * instructor's or an attendee's from its first login on (not from its first request).
+   * Who a typed name is: the user the workshop knows under that name in any letter case or
+   * Unicode form (name-key.ts), with the name as they first typed it and their role; else a new
+   * user under `name` with `role`. At sign-in, so a name is an instructor's or an attendee's from
+   * its first login on (not from its first request), and "Teacher" cannot become "teacher".
    */
-  claimUser(user: string, role: Role, now = Date.now()): Role {
+  claimUser(name: string, role: Role, now = Date.now()): { user: string; role: Role } {
+    const known = this.#db
+      .prepare('SELECT user, role FROM users WHERE user_key = ? ORDER BY user = ? DESC, created_at, rowid LIMIT 1')
+      .get(nameKey(name), name) as { user: string; role: Role } | undefined;
+    if (known) return { user: known.user, role: known.role };
     this.#db
-      .prepare('INSERT INTO users (user, role, created_at, last_active) VALUES (?, ?, ?, ?) ON CONFLICT(user) DO NOTHING')
-      .run(user, role, now, now);
-    return this.user(user)?.role ?? role;
+      .prepare('INSERT INTO users (user, user_key, role, created_at, last_active) VALUES (?, ?, ?, ?, ?) ON CONFLICT(user) DO NOTHING')
+      .run(name, nameKey(name), role, now, now);
+    const row = this.user(name);
+    return { user: name, role: row?.role ?? role };
   }
 
   user(user: string): UserRow | undefined {

@@ -36,4 +36,9 @@ export const WORKSHOP_MIGRATIONS: readonly string[] = [
    ALTER TABLE users ADD COLUMN ends_at INTEGER;
    CREATE INDEX block_results_at ON block_results (at);
    CREATE INDEX check_results_at ON check_results (at);`,
+  // 3: the key a name is known by whatever its letter case or Unicode form (name-key.ts), filled
+  // in by the store on open (SQLite cannot fold Unicode case); not unique: a file from before may
+  // hold two rows of one key, and a login then takes the row of its exact name, else the first.
+  `ALTER TABLE users ADD COLUMN user_key TEXT;
+   CREATE INDEX users_user_key ON users (user_key);`,
 ];

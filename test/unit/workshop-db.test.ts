@@ -63,9 +63,12 @@ describe('the workshop store', () => {
     const file = tempFile();
     const old = new WorkshopDb(file, 1);
     expect(old.version).toBe(1);
-    old.touchUser('grace', 'attendee', 1000);
-    old.recordBlock('grace', { page: 'images', block: '/images#2', status: 'exited', exitCode: 1, command: 'false', at: 2000 });
     old.close();
+    // The rows as the server of that schema wrote them.
+    const raw = new DatabaseSync(file);
+    raw.exec(`INSERT INTO users (user, role, created_at, last_active) VALUES ('grace', 'attendee', 1000, 1000);
+      INSERT INTO block_results (user, page, block, status, exit_code, command, at) VALUES ('grace', 'images', '/images#2', 'exited', 1, 'false', 2000);`);
+    raw.close();
 
     const db = new WorkshopDb(file);
     expect(db.version).toBe(WORKSHOP_MIGRATIONS.length);
@@ -73,6 +76,47 @@ describe('the workshop store', () => {
     expect(db.user('grace'), 'the new columns have their defaults').toMatchObject({ help: false, moreTime: false, endsAt: null });
     db.recordCheck('grace', { page: 'images', check: 'check-0', passed: false, at: 3000 });
     expect(db.progress('grace').pages.images?.checks).toEqual({ 'check-0': { passed: false, at: 3000 } });
+    db.close();
+  });
+
+  it('knows a name in any letter case or Unicode form as the person who first typed it, with their role', () => {
+    const db = new WorkshopDb(tempFile());
+    expect(db.claimUser('Teacher', 'instructor', 1000)).toEqual({ user: 'Teacher', role: 'instructor' });
+    for (const typed of ['teacher', 'TEACHER', 'ｔｅａｃｈｅｒ', 'Tea\u200Dcher'])
+      expect({ typed, ...db.claimUser(typed, 'attendee', 2000) }).toEqual({ typed, user: 'Teacher', role: 'instructor' });
+    expect(db.claimUser('José', 'attendee', 3000)).toEqual({ user: 'José', role: 'attendee' });
+    expect(db.claimUser('JOSE\u0301', 'attendee', 4000), 'the accent typed apart').toEqual({ user: 'José', role: 'attendee' });
+    expect(db.claimUser('Jose', 'attendee', 5000), 'another name').toEqual({ user: 'Jose', role: 'attendee' });
+    expect(
+      db
+        .users()
+        .map((u) => u.user)
+        .sort(),
+    ).toEqual(['Jose', 'José', 'Teacher']);
+    db.close();
+  });
+
+  it('gives the names of a file from before the key their key, and a login there takes its exact name first, else the first one', () => {
+    const file = tempFile();
+    new WorkshopDb(file, 2).close();
+    // Written before names were known in any case: one person under two spellings, and two people.
+    const raw = new DatabaseSync(file);
+    raw.exec(`INSERT INTO users (user, role, created_at, last_active) VALUES ('Teacher', 'instructor', 1000, 1000);
+      INSERT INTO users (user, role, created_at, last_active) VALUES ('teacher', 'attendee', 2000, 2000);
+      INSERT INTO users (user, role, created_at, last_active) VALUES ('Ada', 'attendee', 3000, 3000);`);
+    raw.close();
+
+    const db = new WorkshopDb(file);
+    expect(db.claimUser('TEACHER', 'attendee'), 'the first of the name').toEqual({ user: 'Teacher', role: 'instructor' });
+    expect(db.claimUser('teacher', 'attendee'), 'its own row still signs in').toEqual({ user: 'teacher', role: 'attendee' });
+    expect(db.claimUser('ada', 'attendee')).toEqual({ user: 'Ada', role: 'attendee' });
+    expect(
+      db
+        .users()
+        .map((u) => u.user)
+        .sort(),
+      'no row was added',
+    ).toEqual(['Ada', 'Teacher', 'teacher']);
     db.close();
   });
 
