@@ -6,6 +6,7 @@ import type { Engine } from './docker/engine.ts';
 import { isolationOf, limitsOf } from './health/health-report.ts';
 import { AddressSessionCap } from './http/address-session-cap.ts';
 import { apiRoutes } from './http/api-routes.ts';
+import { appErrorHandler } from './http/app-error-handler.ts';
 import { loginRoutes } from './http/login-routes.ts';
 import { pageAuth } from './http/page-auth.ts';
 import { LoginLimiter } from './security/login-limiter.ts';
@@ -111,6 +112,7 @@ export function createApp(config: Config, deps: AppDeps) {
     });
   }
   app.use(express.static(config.siteDir, { extensions: ['html'] }));
+  app.use(appErrorHandler(deps.log));
 
   const server = http.createServer(app);
   const workshop = deps.workshop;

@@ -22,6 +22,8 @@ export function httpStatusOf(err: unknown): number {
   if (err instanceof AtCapacityError) return 503;
   if (err instanceof WorkspaceConflictError) return 409;
   if (err instanceof EngineUnreachableError || err instanceof ImageMissingError) return 503;
+  // A path's broken percent-encoding (Express decoding a route parameter, or our own decoding).
+  if (err instanceof URIError) return 400;
   const e = err as { type?: string; status?: number };
   if (e?.type === 'entity.too.large') return 413;
   if (e?.type === 'entity.parse.failed') return 400;
@@ -34,6 +36,34 @@ export function errorBody(err: unknown, status: number): { error: string } {
   const e = err as { type?: string; message?: string };
   if (e?.type === 'entity.too.large') return { error: 'The request body is too large (a command may be at most 64 KiB, a file block 1 MiB).' };
   if (e?.type === 'entity.parse.failed') return { error: 'The request body is not valid JSON.' };
+  const unread = bodyProblem(err, status);
+  if (unread) return { error: unread };
+  if (err instanceof URIError)
+    return { error: 'The path has a broken percent-encoding (each % must start two hex digits of UTF-8). Check the link.' };
   if (status === 500) return { error: 'Internal error; the server log has the details.' };
   return { error: e?.message ?? String(err) };
+}
+
+/**
+ * What the body parsers could not read, in words that say what to send instead; their own
+ * messages name internals ("incorrect header check"). Undefined for any other error.
+ */
+function bodyProblem(err: unknown, status: number): string | undefined {
+  const e = err as { type?: string; charset?: string; encoding?: string; errno?: unknown };
+  switch (e?.type) {
+    case 'charset.unsupported':
+      return `The request body's charset (${String(e.charset).slice(0, 40)}) is not supported: send it as UTF-8.`;
+    case 'encoding.unsupported':
+      return `The request body's Content-Encoding (${String(e.encoding).slice(0, 40)}) is not supported: send it uncompressed, or as gzip, deflate or br.`;
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return 'The request body did not arrive whole (shorter than its Content-Length, or cut off): send it again.';
+    case 'parameters.too.many':
+      return 'The form has too many fields.';
+  }
+  // A decompression error (zlib's, with its errno) that the parser passed on as a 400.
+  if (e?.type === undefined && status === 400 && typeof e?.errno === 'number') {
+    return 'The request body could not be decompressed: it is not valid for its Content-Encoding. Send it again, or uncompressed.';
+  }
+  return undefined;
 }

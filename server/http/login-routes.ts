@@ -1,9 +1,40 @@
-import express, { type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { serialize } from 'cookie';
 import type { LoginLimiter } from '../security/login-limiter.ts';
 import { COOKIES, LOGIN_TTL_MS, type LoginIdentity, newBrowserId, type RequestGuard } from '../security/request-guard.ts';
 import { cookieOptions } from './cookie-options.ts';
+import { errorBody, httpStatusOf } from './http-error.ts';
 import { loginIdentity, nameField, nameProblem } from '../workshop/login-identity.ts';
+
+/** The login form's body: a password and a name, with room to spare. */
+const FORM_LIMIT = '2kb';
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+const SIGN_IN = 'Sign in with the password you were given.';
+
+/**
+ * The fields of a login form, or why the request is not one: a body the form parser did not read
+ * (JSON, multipart, none at all) or a field sent twice. Neither is a guess at the password.
+ */
+function readForm(req: Request): { password: string; name: unknown } | { status: 400 | 415; refused: string } {
+  const body = req.body as Record<string, string | string[] | undefined> | undefined;
+  if (!req.is(FORM_TYPE) || typeof body !== 'object' || body === null) {
+    return {
+      status: 415,
+      refused: `Send the sign-in as a form (Content-Type: ${FORM_TYPE}), as this page does; with curl, -d or --data-urlencode, not -F or JSON.`,
+    };
+  }
+  for (const field of ['password', 'name'] as const) {
+    if (Array.isArray(body[field]))
+      return { status: 400, refused: `The form sent "${field}" more than once. Send each field once, as this page does.` };
+  }
+  return { password: typeof body.password === 'string' ? body.password : '', name: body.name };
+}
+
+/** What the login page says about a body it could not read (too large, not UTF-8, a broken compression). */
+function unreadableForm(err: unknown, status: number): string {
+  if (status === 413) return 'The form is too large (2 KB at most). Type your password again and sign in from this page.';
+  return `The form could not be read. ${errorBody(err, status).error}`;
+}
 
 function loginPage(message: string, status = '', nameInput = ''): string {
   const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -42,22 +73,22 @@ export function loginRoutes(
    * Who the workshop knows a typed name as (in any letter case): that user's name as first typed and
    * their role, or the login's own when the name is new (it then keeps them).
    */
-  claimName: (name: string, role: LoginIdentity['role']) => { user: string; role: LoginIdentity['role'] } = (user, role) => ({
-    user,
-    role,
-  }),
+  claimName: (name: string, role: LoginIdentity['role']) => { user: string; role: LoginIdentity['role'] } = (user, role) => ({ user, role }),
 ): express.Router {
   const r = express.Router();
   // Workshop: the login also asks for a name, so the room can tell attendees apart.
   const page = (message: string, status = '') => loginPage(message, status, nameField(instructorHash !== undefined));
   r.get('/login', (_req, res) => {
-    sendPage(res, 200, page('Sign in with the password you were given.'));
+    sendPage(res, 200, page(SIGN_IN));
   });
-  r.post('/login', express.urlencoded({ extended: false, limit: '2kb' }), async (req: Request, res: Response) => {
+  r.post('/login', express.urlencoded({ extended: false, limit: FORM_LIMIT }), async (req: Request, res: Response) => {
     // A form post from a browser carries Origin; a script's may not (it has no cookie to abuse).
     if (!guard.sameOrigin(req, false)) {
       return void res.status(403).type('text/plain').send('Sign in from this site.');
     }
+    // Before the limiter: what is not a form is no guess at the password, and is not counted as one.
+    const form = readForm(req);
+    if ('refused' in form) return void sendPage(res, form.status, page(SIGN_IN, form.refused));
     const client = guard.clientKey(req);
     const { wait, everyone } = limiter.check(client);
     if (wait > 0) {
@@ -66,19 +97,16 @@ export function loginRoutes(
       const why = everyone
         ? `Too many failed sign-ins on this site just now. Try again in ${s} s.`
         : `Too many failed attempts. Try again in ${s} s.`;
-      return void sendPage(res, 429, page('Sign in with the password you were given.', why));
+      return void sendPage(res, 429, page(SIGN_IN, why));
     }
-    const password = typeof req.body?.password === 'string' ? req.body.password : '';
-    const badName = nameProblem(req.body?.name, instructorHash !== undefined);
-    if (badName) return void sendPage(res, 400, page('Sign in with the password you were given.', badName));
+    const badName = nameProblem(form.name, instructorHash !== undefined);
+    if (badName) return void sendPage(res, 400, page(SIGN_IN, badName));
     // Counted before the slow check, so parallel guesses cannot all slip past the limit.
     const attempt = limiter.fail(client);
     // Always a fresh id: a browser id planted by another site on this host must not be adopted.
     const browser = newBrowserId();
-    const typed = await loginIdentity({ password, name: req.body?.name }, { notes: passwordHash, instructor: instructorHash }, browser);
-    if ('refused' in typed) {
-      return void sendPage(res, 401, page('Sign in with the password you were given.', typed.refused));
-    }
+    const typed = await loginIdentity(form, { notes: passwordHash, instructor: instructorHash }, browser);
+    if ('refused' in typed) return void sendPage(res, 401, page(SIGN_IN, typed.refused));
     limiter.succeed(client, attempt);
     // The workshop keys people by their name, in any letter case: an attendee must not take a name it
     // knows as an instructor's (the room would list the instructor as an attendee), nor the other way
@@ -89,11 +117,7 @@ export function loginRoutes(
     if (known.role !== typed.role) {
       const whose = known.role === 'instructor' ? 'an instructor' : 'an attendee';
       const as = known.user === typed.name ? '' : ` (as “${known.user}”: names are the same whatever their letter case)`;
-      return void sendPage(
-        res,
-        409,
-        page('Sign in with the password you were given.', `“${typed.name}” is ${whose} of this workshop${as}. Type another name.`),
-      );
+      return void sendPage(res, 409, page(SIGN_IN, `“${typed.name}” is ${whose} of this workshop${as}. Type another name.`));
     }
     const identity: LoginIdentity = { ...typed, name: known.user };
     const options = cookieOptions(guard, req, LOGIN_TTL_MS / 1000);
@@ -114,6 +138,14 @@ export function loginRoutes(
     const gone = cookieOptions(guard, req, 0);
     res.setHeader('Set-Cookie', [serialize(COOKIES.login, '', gone), serialize(COOKIES.browser, '', gone)]);
     res.redirect(303, '/login');
+  });
+  // A form the parser could not read (too large, not UTF-8, a broken compression) gets the login page
+  // with the reason and its status, never Express's page (with a stack); the server's own errors go on
+  // to the app's handler, which logs them.
+  r.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    const status = httpStatusOf(err);
+    if (status >= 500 || req.path !== '/login' || res.headersSent) return next(err);
+    sendPage(res, status, page(SIGN_IN, unreadableForm(err, status)));
   });
   return r;
 }
