@@ -27,5 +27,13 @@ export class WorkspaceConflictError extends Error {
   override name = 'WorkspaceConflictError';
 }
 
+/**
+ * The request names something of an earlier, different one (a request id tried again with another
+ * command): it is neither run nor taken for the earlier one.
+ */
+export class RequestConflictError extends Error {
+  override name = 'RequestConflictError';
+}
+
 /** A session or run that is gone or someone else's, in the words the caller sees. */
 export const notFound = (what: string) => new NotFoundError(`${what} not found. It may have ended and been removed, or belong to someone else.`);

@@ -1,5 +1,5 @@
 import { EngineUnreachableError, ImageMissingError } from '../docker/engine-error.ts';
-import { AtCapacityError, LimitReachedError, NotFoundError, WorkspaceConflictError } from '../domain-errors.ts';
+import { AtCapacityError, LimitReachedError, NotFoundError, RequestConflictError, WorkspaceConflictError } from '../domain-errors.ts';
 
 /** An error with the HTTP status it maps to; `message` says what happened and what to do. */
 export class HttpError extends Error {
@@ -20,7 +20,7 @@ export function httpStatusOf(err: unknown): number {
   if (err instanceof NotFoundError) return 404;
   if (err instanceof LimitReachedError) return 429;
   if (err instanceof AtCapacityError) return 503;
-  if (err instanceof WorkspaceConflictError) return 409;
+  if (err instanceof WorkspaceConflictError || err instanceof RequestConflictError) return 409;
   if (err instanceof EngineUnreachableError || err instanceof ImageMissingError) return 503;
   // A path's broken percent-encoding (Express decoding a route parameter, or our own decoding).
   if (err instanceof URIError) return 400;

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { AtCapacityError, LimitReachedError, notFound } from '../domain-errors.ts';
+import { AtCapacityError, LimitReachedError, notFound, RequestConflictError } from '../domain-errors.ts';
 import type { Logger } from '../logger.ts';
 import type { RunInfo } from '../protocol.ts';
 import { DEFAULT_RUN_SIZE } from '../runs/run-exec.ts';
@@ -179,7 +179,13 @@ export class SessionStore {
   startRun(session: Session, o: StartRunOptions): Run {
     // A request tried again after its answer was lost: the run it started, not a second one.
     const earlier = o.requestId ? this.#runs.get(session.runOfRequest(o.requestId) ?? '') : undefined;
-    if (earlier) return earlier;
+    if (earlier) {
+      // The same id is the same click: another command or kind under it is a client's mistake, not a retry.
+      if (earlier.command !== o.command || earlier.kind !== (o.kind ?? 'block')) {
+        throw new RequestConflictError('That requestId already started a different run. Send a new requestId for each Run.');
+      }
+      return earlier;
+    }
     if (this.#closing) throw new AtCapacityError(CLOSING_MESSAGE);
     // Refused before the Run exists: a Run arms its detach timer when it is made.
     const live = [...session.runs.values()].filter((r) => !r.finished).length;

@@ -59,6 +59,22 @@ describe('running a block through the public API, in a sandbox with its own engi
     const t1 = await api.request('POST', `/api/sessions/${sessionA}/terminal`, terminalBody);
     const t2 = await api.request('POST', `/api/sessions/${sessionA}/terminal`, terminalBody);
     expect(t2.body.id).toBe(t1.body.id);
+    // An id reused for something else is a client's mistake, not a retry: 409, and nothing runs.
+    const reused = [
+      ['another command', `/api/sessions/${sessionA}/runs`, { ...body, command: 'echo other >> request-id-runs.txt' }],
+      ['a terminal', `/api/sessions/${sessionA}/terminal`, { cols: 80, rows: 24, requestId }],
+      [
+        'a block run of the terminal id',
+        `/api/sessions/${sessionA}/runs`,
+        { command: 'echo other >> request-id-runs.txt', requestId: terminalBody.requestId },
+      ],
+    ] as const;
+    for (const [what, route, reuse] of reused) {
+      const r = await api.request('POST', route, reuse);
+      expect({ what, status: r.status }).toEqual({ what, status: 409 });
+      expect(r.body.error).toMatch(/requestId already started a different run/);
+    }
+    expect((await api.run(sessionA, 'wc -l < request-id-runs.txt')).text.trim(), 'lines after the refused reuses').toBe('2');
     await api.stop(t1.body.id);
     for (const bad of ['short', 'x'.repeat(65), 'has space!', 42]) {
       const r = await api.request('POST', `/api/sessions/${sessionA}/runs`, { command: 'true', requestId: bad });
