@@ -83,7 +83,7 @@ export function createApp(config: Config, deps: AppDeps) {
       addressCap: config.passwordHash ? new AddressSessionCap(config.maxSessionsPerAddress) : undefined,
     }),
   );
-  const ports = new PortProxy(deps.guard, deps.store);
+  const ports = new PortProxy(deps.guard, deps.store, deps.log);
   app.use(ports.middleware());
   if (deps.workshop) app.use(workshopPageGate(deps.guard, deps.workshop));
   // A login that ends (logout, or its 12 h are up) takes its sessions and their sandboxes with it.

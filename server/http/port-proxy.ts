@@ -80,13 +80,16 @@ const validStatus = (s: number | undefined): s is number => s !== undefined && s
 export class PortProxy {
   readonly #guard: RequestGuard;
   readonly #store: SessionStore;
+  /** Where the server's own faults are told (a 500 says "the server log has the details"). */
+  readonly #log: (line: string) => void;
   readonly #pipes = new Set<Duplex>();
   /** Open port-link connections per session. */
   readonly #open = new OpenCounts();
 
-  constructor(guard: RequestGuard, store: SessionStore) {
+  constructor(guard: RequestGuard, store: SessionStore, log: (line: string) => void) {
     this.#guard = guard;
     this.#store = store;
+    this.#log = log;
   }
 
   matches(pathname: string): boolean {
@@ -161,6 +164,7 @@ export class PortProxy {
         giveBack = this.#take(target.session);
       } catch (err) {
         const status = httpStatusOf(err);
+        if (status >= 500) this.#log(`Port link error for ${req.method} ${req.path}: ${(err as Error)?.stack ?? String(err)}`);
         return void res.status(status).json(errorBody(err, status));
       }
       res.once('close', giveBack);

@@ -59,6 +59,7 @@ export function attachUpgrades(server: http.Server, deps: UpgradeDeps): { close(
       refuseUpgrade(socket, 404, 'No WebSocket here. Runs stream at /api/runs/<id>/stream.');
     } catch (err) {
       const status = httpStatusOf(err);
+      if (status >= 500) log(`WebSocket upgrade error for ${url.pathname}: ${(err as Error)?.stack ?? String(err)}`);
       refuseUpgrade(socket, status, errorBody(err, status).error);
     }
   });
