@@ -34,7 +34,7 @@ export function httpStatusOf(err: unknown): number {
 /** The JSON body sent for an error. */
 export function errorBody(err: unknown, status: number): { error: string } {
   const e = err as { type?: string; message?: string };
-  if (e?.type === 'entity.too.large') return { error: 'The request body is too large (a command may be at most 64 KiB, a file block 1 MiB).' };
+  if (e?.type === 'entity.too.large') return { error: tooLarge((err as { limit?: unknown }).limit) };
   if (e?.type === 'entity.parse.failed') return { error: 'The request body is not valid JSON.' };
   const unread = bodyProblem(err, status);
   if (unread) return { error: unread };
@@ -66,4 +66,13 @@ function bodyProblem(err: unknown, status: number): string | undefined {
     return 'The request body could not be decompressed: it is not valid for its Content-Encoding. Send it again, or uncompressed.';
   }
   return undefined;
+}
+
+/**
+ * A body over its route's limit, with that limit: the API's runs and file blocks, the workshop's
+ * small requests and the sign-in each have their own.
+ */
+function tooLarge(limit: unknown): string {
+  const at = typeof limit === 'number' && limit > 0 ? ` (this request takes at most ${Math.max(1, Math.round(limit / 1024))} KiB)` : '';
+  return `The request body is too large${at}. A Run's command may be at most 64 KiB and a file block 1 MiB; longer scripts belong in a file block.`;
 }

@@ -219,6 +219,9 @@ describe('workshop roles in password mode', () => {
       [teacher, 'POST', '/api/instructor/message', { text: 42 }, 400, '"text"'],
       [teacher, 'POST', '/api/instructor/message', { text: 'x'.repeat(501) }, 400, 'at most 500'],
       [teacher, 'POST', '/api/instructor/message', 'not json', 400, 'not valid JSON'],
+      // Over the workshop API's own limit: the answer says that limit, not the runs' one.
+      [teacher, 'POST', '/api/instructor/message', { text: 'x'.repeat(20 * 1024) }, 413, 'at most 16 KiB'],
+      [ada, 'POST', '/api/workshop/help', { help: true, pad: 'x'.repeat(20 * 1024) }, 413, 'at most 16 KiB'],
       [teacher, 'POST', '/api/instructor/attendees/ada/extend', { minutes: 'ten' }, 400, '"minutes"'],
       [teacher, 'POST', '/api/instructor/settings', { classSize: -1 }, 400, '"classSize"'],
       [teacher, 'POST', '/api/instructor/settings', { timeLimitMinutes: 'soon' }, 400, '"timeLimitMinutes"'],
