@@ -17,6 +17,9 @@ export default defineConfig({
       useDarkModeMediaQuery: true,
       themeCssSelector: (theme) => `[data-theme='${theme.type}']`,
       plugins: [pluginRunButton()],
+      // Keep tabs as written (the default turns each into 2 spaces before any plugin sees the code):
+      // a file block's Makefile and a `<<-EOF` here-document need their tabs.
+      tabWidth: 0,
       styleOverrides: { codeFontSize: '0.85rem' },
     }),
     mdx(),

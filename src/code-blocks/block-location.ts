@@ -30,16 +30,29 @@ export function fencesOf(source: string): SourceFence[] {
   return fences;
 }
 
+/** A block's text for comparison: Markdown drops a fence's indentation (a list item's), and tabs may reach a plugin as spaces. */
+function comparable(code: string): string {
+  return code
+    .split('\n')
+    .map((l) => l.replace(/\t/g, '  ').trim())
+    .join('\n')
+    .trim();
+}
+
 /**
  * The line of a block's opening fence in its page. Astro's Markdown pipeline hands Expressive Code
  * the page's path but no position (blocks render concurrently), so the fence is found in the
- * source by its language, options and text; the first of identical blocks is named.
+ * source by its language, options and text, indented (in a list item) or not; of identical
+ * blocks, the one at the block's place among the page's blocks (`index`), else the first.
  */
-export function fenceLine(source: string, language: string, meta: string, code: string): number | undefined {
+export function fenceLine(source: string, language: string, meta: string, code: string, index?: number): number | undefined {
   const fences = fencesOf(source);
   const info = `${language} ${meta}`.trim().replace(/\s+/g, ' ');
   const sameInfo = fences.filter((f) => f.info.replace(/\s+/g, ' ') === info);
-  return (sameInfo.find((f) => f.code.trim() === code.trim()) ?? sameInfo[0])?.line;
+  const text = comparable(code);
+  const same = sameInfo.filter((f) => comparable(f.code) === text);
+  const placed = index === undefined ? undefined : fences[index];
+  return (same.find((f) => f === placed) ?? same[0] ?? sameInfo[0])?.line;
 }
 
 /** The location of a block, from the parent document Expressive Code passes to its plugins. */
@@ -47,12 +60,13 @@ export function blockLocation(block: {
   language: string;
   meta: string;
   code: string;
-  parentDocument?: { sourceFilePath?: string | undefined } | undefined;
+  parentDocument?: { sourceFilePath?: string | undefined; positionInDocument?: { groupIndex: number } | undefined } | undefined;
 }): BlockLocation {
   const abs = block.parentDocument?.sourceFilePath;
   if (!abs) return { file: '(unknown page)', line: undefined };
   const file = path.relative(process.cwd(), abs).split(path.sep).join('/');
-  const line = fs.existsSync(abs) ? fenceLine(fs.readFileSync(abs, 'utf8'), block.language, block.meta, block.code) : undefined;
+  const index = block.parentDocument?.positionInDocument?.groupIndex;
+  const line = fs.existsSync(abs) ? fenceLine(fs.readFileSync(abs, 'utf8'), block.language, block.meta, block.code, index) : undefined;
   return { file, line };
 }
 

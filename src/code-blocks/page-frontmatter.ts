@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { parseFrontmatter } from '@astrojs/internal-helpers/frontmatter';
 import { z } from 'zod';
+import type { MisspelledPlaceholder } from './placeholders.ts';
 
 /**
  * A placeholder a page declares in its frontmatter. `test` is what docs:test types in;
@@ -64,4 +65,10 @@ export function declaredPlaceholders(sourceFile: string | undefined): Placeholde
 /** The frontmatter to add for an undeclared placeholder: the fix an author copies. */
 export function declarationHint(name: string): string {
   return `declare it in the page's frontmatter:\nplaceholders:\n  - name: ${name}\n    description: what the reader types here\n    example: an example value\n    test: the value docs:test types in`;
+}
+
+/** What to write instead of a `<Word>` that is not a placeholder: the placeholder form, or shell that bash reads as meant. */
+export function misspelledHint({ token, suggestion }: MisspelledPlaceholder): string {
+  const name = suggestion ?? 'container_id';
+  return `A placeholder is <lower_snake> (lower-case letters, digits and _, 2 to 31 long): ${suggestion ? `write <${name}>` : `write a name such as <${name}>`}, and ${declarationHint(name)}\n  If ${token} is meant as shell, write a redirection with a space (< file > out), or put literal text in single quotes ('${token}').`;
 }

@@ -6,6 +6,44 @@ export function placeholderNames(command: string): string[] {
   return [...new Set([...command.matchAll(PLACEHOLDER)].map((m) => m[1]!))];
 }
 
+/** A placeholder's name on its own: lower-case letters, digits and _, 2 to 31 long. */
+const PLACEHOLDER_NAME = /^[a-z][a-z0-9_]{1,30}$/;
+
+/** A `<Word>` or `<word-word>` that is not a placeholder; `suggestion` is the name to write instead, when there is one. */
+export interface MisspelledPlaceholder {
+  token: string;
+  suggestion: string | undefined;
+}
+
+/**
+ * Tokens of a command that look like placeholders but are not `<lower_snake>` (`<CONTAINER_ID>`,
+ * `<container-id>`): bash would read them as redirections. Not flagged: `<<`, `<<<`, `<(`, a
+ * redirection with a space or a path (`< file`, `<in.txt`), a here-document's lines, comments and
+ * single-quoted text, none of which bash fails on.
+ */
+export function misspelledPlaceholders(command: string): MisspelledPlaceholder[] {
+  const found = new Map<string, MisspelledPlaceholder>();
+  const endings: string[] = [];
+  for (const line of command.split('\n')) {
+    // Inside a here-document until its delimiter line (`<<-` allows leading tabs).
+    if (endings.length) {
+      if (line.trim() === endings[0]) endings.shift();
+      continue;
+    }
+    const code = line.replace(/'[^']*'/g, "''").replace(/(^|\s)#.*$/, '$1');
+    for (const m of code.matchAll(/(?<!<)<([A-Za-z][\w-]*)>/g)) {
+      if (PLACEHOLDER_NAME.test(m[1]!) || found.has(m[0])) continue;
+      const name = m[1]!
+        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+        .toLowerCase()
+        .replace(/-+/g, '_');
+      found.set(m[0], { token: m[0], suggestion: PLACEHOLDER_NAME.test(name) ? name : undefined });
+    }
+    for (const h of line.matchAll(/(?<!<)<<-?(?!<)\s*(['"]?)([\w.-]+)\1/g)) endings.push(h[2]!);
+  }
+  return [...found.values()];
+}
+
 /** Values typed into placeholders: letters, digits and the punctuation of ids, names and tags. */
 export const PLACEHOLDER_VALUE = /^[\w.:/@-]{1,200}$/;
 

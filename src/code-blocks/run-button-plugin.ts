@@ -2,10 +2,10 @@ import { definePlugin, type ExpressiveCodePlugin } from '@expressive-code/core';
 import { h, type Element, type ElementContent } from '@expressive-code/core/hast';
 import { BLOCK_ATTRIBUTES as A, hastProperty, type BlockAttribute } from './block-attributes.ts';
 import { AuthoringError, blockLocation } from './block-location.ts';
-import { fenceProblems, type MetaOptionLike } from './fence-options.ts';
+import { fenceProblems, fileBlockProblem, type MetaOptionLike } from './fence-options.ts';
 import { checkOfBlock, renderCheck } from './check-block.ts';
-import { declarationHint, declaredPlaceholders, pageTimeout, type PlaceholderDeclaration } from './page-frontmatter.ts';
-import { PLACEHOLDER, placeholderNames } from './placeholders.ts';
+import { declarationHint, declaredPlaceholders, misspelledHint, pageTimeout, type PlaceholderDeclaration } from './page-frontmatter.ts';
+import { misspelledPlaceholders, PLACEHOLDER, placeholderNames } from './placeholders.ts';
 import { RUNNABLE_LANGUAGES, shellCommand } from './shell-command.ts';
 
 /** Plain text of a HAST subtree. */
@@ -70,8 +70,9 @@ function inlinePlaceholders(block: Element, declared: Map<string, PlaceholderDec
  *   with the file, the line and what is allowed;
  * - `check hint="..." id="..." show-output` makes a shell block a workshop check: a Check button
  *   and its result, without the script (check-block.ts);
- * - a block with `file=PATH` (or `title="PATH"` on a non-shell block) is a file block: the page
- *   writes it into the session's workspace before any later block runs.
+ * - a block with `file=PATH` is a file block: the page writes it into the session's workspace
+ *   before any later block runs (PATH is checked at build time against the server's own rule);
+ *   `title` stays Expressive Code's caption and never makes a file block.
  */
 export function pluginRunButton(): ExpressiveCodePlugin {
   return definePlugin({
@@ -87,13 +88,24 @@ export function pluginRunButton(): ExpressiveCodePlugin {
             hint: 'Say why docs:test skips the block: ci=skip reason="needs a real cloud account".',
           });
         }
+        const file = meta.getString('file');
+        const fileProblem = file === undefined ? undefined : fileBlockProblem(file, codeBlock.code);
+        if (fileProblem) problems.push(fileProblem);
         const first = problems[0];
         if (first) throw new AuthoringError(blockLocation(codeBlock), first.message, first.hint);
         // A check's key must be one of its page's (a duplicate throws, naming the line).
         if (shell && meta.getBoolean('check')) return void checkOfBlock(codeBlock);
-        if (!shell || meta.getBoolean('norun') || meta.getString('file')) return;
+        if (!shell || meta.getBoolean('norun') || file) return;
+        const command = shellCommand(codeBlock.code);
+        const [wrong] = misspelledPlaceholders(command);
+        if (wrong)
+          throw new AuthoringError(
+            blockLocation(codeBlock),
+            `\`${wrong.token}\` is not a placeholder: bash reads it as redirections, and the block fails at Run`,
+            misspelledHint(wrong),
+          );
         const declared = new Set(declaredPlaceholders(codeBlock.parentDocument?.sourceFilePath).map((d) => d.name));
-        const missing = placeholderNames(shellCommand(codeBlock.code)).find((n) => !declared.has(n));
+        const missing = placeholderNames(command).find((n) => !declared.has(n));
         if (missing)
           throw new AuthoringError(blockLocation(codeBlock), `placeholder <${missing}> is not declared by the page`, declarationHint(missing));
       },
@@ -109,7 +121,8 @@ export function pluginRunButton(): ExpressiveCodePlugin {
           renderData.blockAst = renderCheck(checkOfBlock(codeBlock));
           return;
         }
-        const file = meta.getString('file') ?? (!shell ? meta.getString('title') : undefined);
+        // Only `file=` makes a file block: a `title` is Expressive Code's caption ("Example output", a path on some server).
+        const file = meta.getString('file');
         if (file) {
           set(A.file, file);
           set(A.fileContent, codeBlock.code.endsWith('\n') ? codeBlock.code : `${codeBlock.code}\n`);

@@ -110,3 +110,111 @@ describe('authoring mistakes fail the build with the file, the line and what is 
     await expect(render('docker tag <image_id> app', 'norun reason="shown"', { file })).resolves.toContain('data-norun');
   });
 });
+
+describe('file blocks: only `file=` makes one, and its path is the one the server accepts', () => {
+  it('a `title` is a caption, never a file, on any language', async () => {
+    for (const [language, meta] of [
+      ['text', 'title="Example output"'],
+      ['yaml', 'title="/etc/nginx/conf.d/app.conf"'],
+      ['dockerfile', 'title="Dockerfile"'],
+    ] as const) {
+      const html = await render('key: value', meta, { language });
+      expect(html, `${language} ${meta}`).not.toContain('data-file=');
+      expect(html).not.toContain('written to your workspace');
+    }
+    const file = await render('FROM alpine', 'file=Dockerfile title="The image"', { language: 'dockerfile' });
+    expect(file).toContain('data-file="Dockerfile"');
+  });
+
+  it('a path the server would refuse fails the build, naming the line and the rule', async () => {
+    for (const [meta, shown] of [
+      ['file=../Dockerfile', '../Dockerfile'],
+      ['file="my script.sh"', 'my script.sh'],
+      ['file=café.txt', 'café.txt'],
+      ['file=app/', 'app/'],
+      ['file=/etc/passwd', '/etc/passwd'],
+      ['file=./app.py', './app.py'],
+    ]) {
+      const msg = await failure('x', meta!, { language: 'text', line: 12 });
+      expect(msg, meta).toMatch(/:12: /);
+      expect(msg, meta).toContain(`the server refuses the file path \`${shown}\``);
+      expect(msg, meta).toContain('a relative path inside the workspace (letters, digits, . _ - and /; no ..)');
+      expect(msg, meta).toContain('Hint: ');
+    }
+    expect(await failure('x', 'file="my script.sh"', { language: 'text' })).toContain('file=my_script.sh');
+    expect(await failure('x', 'file=café.txt', { language: 'text' })).toContain('file=cafe.txt');
+    expect(await failure('x', 'file=app/', { language: 'text' })).toContain('names a folder');
+    // Fine paths, on a shell block too.
+    await expect(render('echo hi', 'file=app/run.sh', { language: 'sh' })).resolves.toContain('data-file="app/run.sh"');
+    await expect(render('x', 'file=.env', { language: 'text' })).resolves.toContain('data-file=".env"');
+  });
+
+  it('a file block larger than the server takes fails the build', async () => {
+    const big = 'x'.repeat(1024 * 1024 + 1);
+    expect(await failure(big, 'file=big.txt', { language: 'text' })).toContain('A file block may be at most 1 MiB');
+  });
+});
+
+describe('fence options given twice fail the build', () => {
+  it('names the option and both values', async () => {
+    const msg = await failure('docker ps', 'exit=1 exit=2', { line: 9 });
+    expect(msg).toContain(':9: `exit` is given twice (`exit=1`, `exit=2`)');
+    expect(msg).toContain('Hint: Keep one');
+    expect(await failure('x', 'file=a file=b', { language: 'text' })).toContain('`file` is given twice (`file=a`, `file=b`)');
+    expect(await failure('docker ps', 'interactive timeout=5 interactive')).toContain('`interactive` is given twice');
+    expect(await failure('docker ps', 'title="a" title="b"')).toContain('`title` is given twice');
+  });
+
+  it("leaves Expressive Code's markers, which may repeat, alone", async () => {
+    await expect(render('a\nb\nc', 'mark={1} mark={3}', { language: 'text' })).resolves.toContain('expressive-code');
+  });
+});
+
+describe('expect= patterns', () => {
+  it('may hold a space', async () => {
+    expect(await render('echo Hello World', 'expect=/Hello World/')).toContain('data-run-expect="Hello World"');
+  });
+
+  it('refuses flags and says that they are not supported', async () => {
+    const msg = await failure('echo hi', 'expect=/hello/i');
+    expect(msg).toContain('malformed value in `expect=/hello/i`');
+    expect(msg).toContain('flags (/i) are not supported');
+    expect(await failure('echo hi', 'expect=/a.b/gs')).toContain('flags (/gs) are not supported');
+  });
+});
+
+describe('placeholders not written <lower_snake>', () => {
+  it('fail the build with the name to write instead', async () => {
+    for (const [command, token, fix] of [
+      ['docker top <CONTAINER_ID>', '<CONTAINER_ID>', '<container_id>'],
+      ['docker logs <container-id>', '<container-id>', '<container_id>'],
+      ['docker rm -f <ContainerName>', '<ContainerName>', '<container_name>'],
+      ['docker inspect "<Image>"', '<Image>', '<image>'],
+    ] as const) {
+      const msg = await failure(command, '', { line: 8 });
+      expect(msg, command).toContain(`:8: \`${token}\` is not a placeholder`);
+      expect(msg, command).toContain(`write ${fix}`);
+      expect(msg, command).toContain('placeholders:');
+    }
+  });
+
+  it('leave redirections, here-documents, here-strings and quoted text alone', async () => {
+    for (const command of [
+      'cat <file',
+      'sort <in.txt >out.txt',
+      'cat < Input > Output',
+      'tr a-z A-Z <<<"hello"',
+      'cat <<<Hello',
+      'diff <(echo a) <(echo b)',
+      "cat <<'EOF' > index.html\n<HTML><Body>hi</Body></HTML>\nEOF",
+      'cat <<EOF>Notes\nfine\nEOF',
+      "echo '<Title>' > page.html",
+      'docker ps # stop it with docker stop <ID>',
+      'exec 3<&0',
+    ]) {
+      await expect(render(command, ''), command).resolves.toContain('data-run-command');
+    }
+    // A shown-only block may show anything.
+    await expect(render('docker top <CONTAINER_ID>', 'norun reason="shown"')).resolves.toContain('data-norun');
+  });
+});
