@@ -3,6 +3,7 @@ import mdx from '@astrojs/mdx';
 import expressiveCode from 'astro-expressive-code';
 import { defineConfig } from 'astro/config';
 import { checkLinks } from './src/check-links-integration.ts';
+import { checkPages } from './src/check-pages-integration.ts';
 import { pluginRunButton } from './src/code-blocks/run-button-plugin.ts';
 import { workshopManifestFile } from './src/workshop/workshop-manifest-integration.ts';
 
@@ -23,6 +24,9 @@ export default defineConfig({
       styleOverrides: { codeFontSize: '0.85rem' },
     }),
     mdx(),
+    // A page file or folder under docs/ must be named as its URL (`team-runbooks`, not `Team Runbooks`),
+    // and `{name}` in a page's text must be defined: both fail the build naming the file (and line).
+    checkPages(),
     // A link to a page that does not exist fails the build, naming the file and line.
     checkLinks(),
     // dist/workshop.json: block keys, checks and catch-up scripts of every page, for the server only.

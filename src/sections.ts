@@ -29,13 +29,30 @@ export function sectionOf(folder: string): Section {
   if (!folder) return { folder, title: '', order: -Infinity };
   const file = path.join(docsDir, folder, '_section.json');
   if (!fs.existsSync(file)) return { folder, title: titleOf(folder), order: 100 };
-  const parsed = sectionSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+  const text = fs.readFileSync(file, 'utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    // Node says where: "... at position 21 (line 1 column 22)"; older messages give the position only.
+    const message = (e as Error).message;
+    const at = /line (\d+)/.exec(message)?.[1] ?? lineAt(text, Number(/position (\d+)/.exec(message)?.[1] ?? -1));
+    throw new Error(
+      `docs/${folder}/_section.json${at ? `:${at}` : ''}: not valid JSON: ${message}\n  Hint: write {"title": "Runbooks", "order": 20} (double quotes around names and text, no trailing comma), or remove the file to title the section after its folder.`,
+    );
+  }
+  const parsed = sectionSchema.safeParse(json);
   if (!parsed.success) {
     throw new Error(
       `docs/${folder}/_section.json: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}\n  Hint: write {"title": "Runbooks", "order": 20}`,
     );
   }
   return { folder, ...parsed.data };
+}
+
+/** The 1-based line of a character position, or undefined when there is none. */
+function lineAt(text: string, position: number): number | undefined {
+  return position < 0 ? undefined : text.slice(0, position).split('\n').length;
 }
 
 /** The folder of a page id (`runbooks/deploy` -> `runbooks`; `introduction` -> ''). */

@@ -2,6 +2,8 @@
  * Authoring mistakes fail `astro build` of a copy of the site, and the build says the file, the
  * line and how to fix it (the Run plugin alone is tested in test/unit/run-button-plugin.test.ts).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copySite, type SiteCopy } from '../support/site-copy.ts';
 
@@ -67,5 +69,120 @@ describe('sections and links', () => {
     } finally {
       site.write('docs/team/_section.json', '{"title": "Team", "order": 50}');
     }
+  });
+});
+
+describe('file blocks', () => {
+  it('a file= path the server would refuse fails the build, with a path it takes', async () => {
+    const out = await buildFailure('```dockerfile file=../Dockerfile\nFROM alpine\n```\n');
+    expect(out).toContain(`${PAGE}:7: the server refuses the file path \`../Dockerfile\`: it must be a relative path inside the workspace`);
+    expect(out).toContain('Hint: Write the path relative to the workspace');
+    const spaced = await buildFailure('Text.\n\n```text file="my script.sh"\necho hi\n```\n');
+    expect(spaced).toContain(`${PAGE}:9: the server refuses the file path \`my script.sh\``);
+    expect(spaced).toContain('e.g. file=my_script.sh');
+    expect(await buildFailure('```text file=app/\nx\n```\n')).toContain('`app/` names a folder');
+  });
+});
+
+describe('fence options', () => {
+  it('an option given twice', async () => {
+    const out = await buildFailure('```shell exit=1 exit=2\nfalse\n```\n');
+    expect(out).toContain(`${PAGE}:7: \`exit\` is given twice (\`exit=1\`, \`exit=2\`)`);
+    expect(out).toContain('Hint: Keep one: only the last would count.');
+    expect(await buildFailure('```text file=a.txt file=b.txt\nx\n```\n')).toContain('`file` is given twice (`file=a.txt`, `file=b.txt`)');
+  });
+
+  it('an expect= with flags, saying flags are not supported', async () => {
+    const out = await buildFailure('```shell expect=/hello/i\necho Hello\n```\n');
+    expect(out).toContain(`${PAGE}:7: malformed value in \`expect=/hello/i\``);
+    expect(out).toContain('flags (/i) are not supported');
+  });
+});
+
+describe('placeholders not written <lower_snake>', () => {
+  it('fail the build with the name to write', async () => {
+    const out = await buildFailure('```shell\ndocker top <CONTAINER_ID>\n```\n');
+    expect(out).toContain(`${PAGE}:7: \`<CONTAINER_ID>\` is not a placeholder`);
+    expect(out).toContain('write <container_id>');
+    const dashed = await buildFailure('Text.\n\n```shell\n$ docker logs <container-id>\nsome output\n```\n');
+    expect(dashed).toContain(`${PAGE}:9: \`<container-id>\` is not a placeholder`);
+  });
+});
+
+describe('the line of a block in a list, or holding a tab', () => {
+  /** Writes the page as given (its first fence on line 5) and builds; the build must fail. */
+  async function pageFailure(source: string): Promise<string> {
+    site.write(PAGE, source);
+    const { code, output } = await site.build();
+    expect(code, output.slice(-3000)).not.toBe(0);
+    return output;
+  }
+
+  it('names the indented block in a list item, not the block at line 5', async () => {
+    const out = await pageFailure(
+      '---\ntitle: T\n---\n\n```shell\ndocker ps\n```\n\n1. Start it, then look inside:\n\n   ```shell\n   docker run -d --name web nginx\n   docker top <container_id>\n   ```\n',
+    );
+    expect(out).toContain(`${PAGE}:11: placeholder <container_id> is not declared by the page`);
+  });
+
+  it('names a block holding a tab', async () => {
+    const out = await pageFailure('---\ntitle: T\n---\n\n```shell\necho one\n```\n\n```shell\ncat <<-EOF\n\tdocker top <container_id>\n\tEOF\n```\n');
+    expect(out).toContain(`${PAGE}:9: placeholder <container_id> is not declared by the page`);
+  });
+});
+
+describe('names under docs/', () => {
+  it('a page file or folder not named as its URL fails the build with the name to give it', async () => {
+    const misnamed = ['docs/Team Runbooks/Deploy.mdx', 'docs/team/k8s-1.29-upgrade.mdx'];
+    for (const file of misnamed) site.write(file, '---\ntitle: Misnamed\n---\n\nText.\n');
+    try {
+      const out = await buildFailure('Fine page.\n');
+      expect(out).toContain('docs/Team Runbooks: a folder name under docs/ is part of the URL');
+      expect(out).toContain('Hint: rename it to docs/team-runbooks ');
+      expect(out).toContain('docs/Team Runbooks/Deploy.mdx: a page file name under docs/');
+      expect(out).toContain('Hint: rename it to docs/Team Runbooks/deploy.mdx ');
+      expect(out).toContain('docs/team/k8s-1.29-upgrade.mdx: a page file name under docs/');
+      expect(out).toContain('Hint: rename it to docs/team/k8s-1-29-upgrade.mdx ');
+    } finally {
+      fs.rmSync(path.join(site.root, 'docs/Team Runbooks'), { recursive: true, force: true });
+      fs.rmSync(path.join(site.root, misnamed[1]!), { force: true });
+    }
+  });
+});
+
+describe('mistakes a render would blame on /handout', () => {
+  it('a _section.json that is not JSON names the file and line', async () => {
+    site.write('docs/team/_section.json', '{\n  "title": "Team",\n  "order": 20,\n}\n');
+    try {
+      const out = await buildFailure('Fine page.\n');
+      expect(out).toContain('docs/team/_section.json:4: not valid JSON');
+      expect(out).toContain('Hint: write {"title": "Runbooks", "order": 20}');
+    } finally {
+      site.write('docs/team/_section.json', '{"title": "Team", "order": 50}');
+    }
+  });
+
+  it('{name} in the text names the page and the line', async () => {
+    const out = await buildFailure('Find it with docker ps, then run docker top {container_id}.\n');
+    expect(out).toContain(`${PAGE}:7: \`{container_id}\` in the text is JavaScript to MDX, and container_id is not defined`);
+    expect(out).toContain('Hint: to show the braces, write \\{container_id} or put it in backticks');
+    expect(out).not.toContain('Caught error rendering /handout');
+    const dashed = await buildFailure('Text.\n\nThe id is {container-id} and {imageId}.\n');
+    expect(dashed).toContain(`${PAGE}:9: \`{container-id}\``);
+    expect(dashed).toContain(`${PAGE}:9: \`{imageId}\``);
+  });
+
+  it('a page that fails to render in the handout is named', async () => {
+    const out = await buildFailure('The title is {frontmatter.missing.deeper}.\n');
+    expect(out).toContain(`${PAGE}: the page failed to render: Cannot read properties of undefined`);
+  });
+
+  it('braces that are escaped, in code, or defined by the page build', async () => {
+    site.write(
+      PAGE,
+      `${frontmatter()}export const version = '1.2';\n\nVersion {version}, \\{container_id}, \`{container_id}\`, {/* a comment */} and {frontmatter.title}.\n\n\`\`\`shell\necho {a,b}\n\`\`\`\n`,
+    );
+    const { code, output } = await site.build();
+    expect(code, output.slice(-3000)).toBe(0);
   });
 });
