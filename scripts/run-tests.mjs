@@ -3,22 +3,17 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { testArgs } from './test-args.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
-const LAYERS = ['unit', 'integration', 'security', 'docs', 'e2e', 'selfhost'];
-// Run only when named (`npm run test:cluster`): it starts a three-node Swarm of nested engines.
-const NAMED_ONLY = ['cluster'];
-const KNOWN = [...LAYERS, ...NAMED_ONLY];
-const args = process.argv.slice(2);
-const named = args.filter((a) => KNOWN.includes(a));
-const layers = named.length ? named : LAYERS;
-// Anything else names pages or folders for the docs layer: `npm run docs:test -- docs/runbooks/deploy.mdx`
-// runs only those pages (and not the build-failure tests), quick enough while writing a page.
-const pagesArgs = args.filter((a) => !KNOWN.includes(a));
-if (pagesArgs.length && !(named.length === 1 && named[0] === 'docs')) {
-  console.error(`Pages (${pagesArgs.join(', ')}) only go with the docs layer: npm run docs:test -- docs/<page>.mdx`);
+// `npm run docs:test -- docs/runbooks/deploy.mdx` runs only those pages (and not the build-failure
+// tests), quick enough while writing a page; after `docs`, every argument is a page or folder.
+const parsed = testArgs(process.argv.slice(2));
+if ('error' in parsed) {
+  console.error(parsed.error);
   process.exit(2);
 }
+const { layers, pages: pagesArgs } = parsed;
 const outDir = path.join(root, '.cache', 'test-results');
 fs.mkdirSync(outDir, { recursive: true });
 const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
