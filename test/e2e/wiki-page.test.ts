@@ -38,6 +38,31 @@ echo "hi <team_name>"
 \`\`\`
 `;
 
+// Two file blocks of one name, each followed by a block that reads it.
+const TWO_FILES = 'docs/team/runbooks/two-versions.mdx';
+const TWO_FILES_SOURCE = `---
+title: Two versions
+description: A file written twice.
+order: 3
+---
+
+\`\`\`text file=app.txt
+version one
+\`\`\`
+
+\`\`\`shell
+cat app.txt
+\`\`\`
+
+\`\`\`text file=app.txt
+version two
+\`\`\`
+
+\`\`\`shell
+cat app.txt
+\`\`\`
+`;
+
 let site: SiteCopy;
 let app: AppServer | undefined;
 let browser: Browser;
@@ -47,6 +72,7 @@ beforeAll(async () => {
   site = copySite();
   site.write('docs/team/runbooks/_section.json', '{ "title": "Team runbooks", "order": 5 }\n');
   site.write(PAGE, SOURCE);
+  site.write(TWO_FILES, TWO_FILES_SOURCE);
   const built = await site.build();
   if (built.code !== 0) throw new Error(`the copy with ${PAGE} did not build (exit ${built.code}):\n${built.output.slice(-4000)}`);
   app = await startAppServer({ SITE_DIR: `${site.root}/dist` });
@@ -90,6 +116,24 @@ describe('a runbook in docs/team/runbooks/', () => {
     expect(await figure.getAttribute('data-edited'), 'Reset goes back to the page text').toBeNull();
     await page.reload();
     expect(await figure.getAttribute('data-edited')).toBeNull();
+    await context.close();
+  });
+
+  it('two file blocks of one name: each block reads the version written above it, in any order of Runs', async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${app!.server.url}/team/runbooks/two-versions/?token=${app!.token}`);
+    await page.waitForFunction(() => 'rdnNotebook' in window);
+    const run = async (i: number) => {
+      const figure = page.locator('figure[data-run-command]').nth(i);
+      await figure.locator('.rdn-run-button').click();
+      await expect.poll(() => figure.getAttribute('data-run-state'), { timeout: 120_000 }).toBe('ok');
+      return page.evaluate((n) => (window as NotebookWindow).rdnNotebook.blocks[n]!.text, i);
+    };
+    expect(await run(1), 'the second reader, first: the second version').toContain('version two');
+    // The first version was written before (on the way to the second): it must be written again.
+    expect(await run(0), 'then the first reader: the first version again').toContain('version one');
+    expect(await run(1)).toContain('version two');
     await context.close();
   });
 
