@@ -46,7 +46,7 @@ const who = (res: Response) => res.locals.principal as Principal;
 
 const param = (req: Request, name: string) => String(req.params[name]);
 /** The file-block route, whose body alone may be up to a file's size (escaped). */
-const FILES_ROUTE = /^\/sessions\/[^/]+\/files$/;
+const FILES_ROUTE = /^\/sessions\/[^/]+\/files\/?$/i;
 
 /** The HTTP API under /api (see README "HTTP API"). */
 export function apiRoutes(deps: ApiDeps): express.Router {
@@ -154,7 +154,10 @@ export function apiRoutes(deps: ApiDeps): express.Router {
   api.post('/sessions/:id/terminal', (req, res) => {
     const session = store.get(param(req, 'id'), who(res));
     // The same range checks as a resize: request numbers reach the exec's size only when valid.
-    const b = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as { cols?: unknown; rows?: unknown; requestId?: unknown };
+    if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) {
+      throw new HttpError(400, 'Send a JSON object as the body: {"cols": 80, "rows": 24}, or none.');
+    }
+    const b = (req.body ?? {}) as { cols?: unknown; rows?: unknown; requestId?: unknown };
     if ((b.cols !== undefined || b.rows !== undefined) && !validSize(b.cols, b.rows)) {
       throw new HttpError(400, 'cols and rows must be given together, as integers in range.');
     }

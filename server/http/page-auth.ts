@@ -26,7 +26,13 @@ export function pageAuth(guard: RequestGuard) {
       serialize(COOKIES.token, token, cookieOptions(guard, req)),
       serialize(COOKIES.browser, guard.browserCookie(browser), cookieOptions(guard, req, BROWSER_ID_MAX_AGE_S)),
     ]);
-    const url = new URL(req.originalUrl, 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.originalUrl, 'http://localhost');
+    } catch {
+      // A path that is no URL (`//[`): signed in all the same, to the home page.
+      return res.redirect(303, '/');
+    }
     url.searchParams.delete('token');
     res.redirect(303, url.pathname + url.search);
   };

@@ -7,6 +7,7 @@ import { LimitReachedError, NotFoundError } from '../domain-errors.ts';
 import { OpenCounts } from '../open-counts.ts';
 import { errorBody, httpStatusOf } from './http-error.ts';
 import { refuseUpgrade } from './refuse-upgrade.ts';
+import { urlPathname } from './resolved-path.ts';
 import { plainResponseHead, portRequestHeaders, portResponseHeaders, upgradeResponseHead } from './proxy-headers.ts';
 
 const PATH = /^\/ports\/([A-Za-z0-9-]{1,64})\/(\d{1,5})(\/.*)?$/;
@@ -97,7 +98,12 @@ export class PortProxy {
   }
 
   #target(url: string, principal: Principal): Target {
-    const parsed = new URL(url, 'http://localhost');
+    let parsed: URL;
+    try {
+      parsed = new URL(url, 'http://localhost');
+    } catch {
+      throw new NotFoundError('No such port link: they are /ports/<session>/<port>/.');
+    }
     const m = PATH.exec(parsed.pathname);
     if (!m) throw new NotFoundError('No such port link: they are /ports/<session>/<port>/.');
     const session = this.#store.get(m[1]!, principal);
@@ -147,8 +153,8 @@ export class PortProxy {
   middleware() {
     return (req: Request, res: Response, next: NextFunction) => {
       // The path as the target is chosen by: dot segments (`..`, `%2e%2e`) resolved, as a browser does.
-      const pathname = new URL(req.originalUrl, 'http://localhost').pathname;
-      const m = PATH.exec(pathname);
+      const pathname = urlPathname(req.originalUrl);
+      const m = pathname === undefined ? null : PATH.exec(pathname);
       if (!m) return next();
       if (!m[3]) {
         // /ports/<s>/<p> without the trailing slash: relative links in the served page need it.

@@ -36,8 +36,10 @@ export function attachUpgrades(server: http.Server, deps: UpgradeDeps): { close(
     socket.on('error', () => undefined);
     const checked = guard.check(req, true);
     if (!checked.ok) return refuseUpgrade(socket, checked.status, checked.message);
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // Parsed inside the try: a path that is no URL (`//[`) thrown out of this event would end the process.
+    let url: URL | undefined;
     try {
+      url = new URL(req.url ?? '/', 'http://localhost');
       if (ports.matches(url.pathname)) return ports.upgrade(req, socket, head, checked.principal);
       const run = RUN_STREAM.exec(url.pathname);
       if (run) {
@@ -59,6 +61,7 @@ export function attachUpgrades(server: http.Server, deps: UpgradeDeps): { close(
       refuseUpgrade(socket, 404, 'No WebSocket here. Runs stream at /api/runs/<id>/stream.');
     } catch (err) {
       const status = httpStatusOf(err);
+      if (url === undefined) return refuseUpgrade(socket, 400, 'That path is not a valid URL.');
       if (status >= 500) log(`WebSocket upgrade error for ${url.pathname}: ${(err as Error)?.stack ?? String(err)}`);
       refuseUpgrade(socket, status, errorBody(err, status).error);
     }

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { RequestGuard } from '../security/request-guard.ts';
 import type { Workshop } from '../workshop/workshop.ts';
+import { resolvedPath } from './resolved-path.ts';
 
 /** The room page's paths as the static server would answer them. */
 const INSTRUCTOR_PAGE = /^\/instructor(\/|\/index\.html|\.html)?$/;
@@ -12,7 +13,9 @@ const INSTRUCTOR_PAGE = /^\/instructor(\/|\/index\.html|\.html)?$/;
  */
 export function workshopPageGate(guard: RequestGuard, workshop: Workshop): RequestHandler {
   return (req, res, next) => {
-    const p = req.path;
+    // As the file server behind resolves it: `/%77orkshop.json` or `//workshop.json` is that file too.
+    const p = resolvedPath(req.originalUrl);
+    if (p === undefined) return next();
     const hidden = p === '/workshop.json' || (INSTRUCTOR_PAGE.test(p) && !isInstructor());
     if (!hidden) return next();
     res.status(404).type('text/plain').send('Not found');

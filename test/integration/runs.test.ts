@@ -273,6 +273,10 @@ describe('bad input', () => {
     ['a terminal far too wide', 'POST', TERMINAL, { cols: 100_000, rows: 30 }, /cols and rows/],
     ['a terminal with cols alone', 'POST', TERMINAL, { cols: 80 }, /cols and rows/],
     ['a terminal with a size that is text', 'POST', TERMINAL, { cols: '80', rows: '24' }, /cols and rows/],
+    ['a terminal body that is a number', 'POST', TERMINAL, '5', /JSON object/],
+    ['a terminal body of null', 'POST', TERMINAL, 'null', /JSON object/],
+    ['a terminal body that is a string', 'POST', TERMINAL, '"bash"', /JSON object/],
+    ['a terminal body that is a list', 'POST', TERMINAL, '[80, 24]', /JSON object/],
   ])('%s is refused with 400 or 413 and says why', async (_name, method, path, body, message) => {
     const r = await api.request(method, path.replace('SESSION', sessionA), body);
     expect([400, 413], `status for ${_name}: ${JSON.stringify(r.body)}`).toContain(r.status);
@@ -285,6 +289,11 @@ describe('bad input', () => {
     const r = await api.request('PUT', FILES.replace('SESSION', sessionA), { path: 'escaped.bin', content });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.bytes).toBe(1024 * 1024);
+    // The route as Express also matches it (a trailing slash, another letter case) takes the same body.
+    for (const route of [`${FILES}/`, FILES.replace('files', 'Files')]) {
+      const again = await api.request('PUT', route.replace('SESSION', sessionA), { path: 'escaped.bin', content });
+      expect({ route, status: again.status }).toEqual({ route, status: 200 });
+    }
     const check = await api.run(sessionA, 'wc -c < escaped.bin; tr -d "\\"\\001\\n" < escaped.bin | od -An -c');
     expect(check.text).toMatch(/1048576/);
     expect(check.text).toMatch(/\\0/);

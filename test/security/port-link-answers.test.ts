@@ -134,7 +134,7 @@ describe('dot segments in a port-link path are resolved as a browser does, never
     ['up out of the link to the site', '../../../x', 404],
     ['up out of the link, percent-encoded', '%2e%2e/%2e%2e/%2e%2e/x', 404],
     ['up to another port of the same session', '../8999/', 502],
-    ['up to a session that is not yours', '../../00000000-0000-0000-0000-000000000000/8000/', 404],
+    ['up to a session that does not exist (the answer for one that is not yours)', '../../00000000-0000-0000-0000-000000000000/8000/', 404],
     ['up out to where the API is (routes match the path as sent)', '../../../api/health', 404],
   ])('%s (%s): %s', async (_name, rest, status) => {
     for (const upgrade of [false, true]) {

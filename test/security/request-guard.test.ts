@@ -217,3 +217,18 @@ describe('frames and messages', () => {
     expect(r.status).toBe(400);
   });
 });
+
+describe('paths that are no URL, or that resolve elsewhere than they read', () => {
+  // `//[` and the like make `new URL` throw: thrown out of the upgrade event, that ended the process.
+  const broken = ['//[', '//[/api/runs/x/stream', '//x:99999/', '//[/ports/x/80/', '//%/', '/api/runs/%zz/stream', '//[?token=x'];
+  it.each(broken)('%s: a plain answer to a request and to an upgrade, signed in or not, never a crash or a 500', async (p) => {
+    for (const upgrade of [false, true]) {
+      for (const headers of [{}, { ...bearer(), Origin: server.url }]) {
+        const r = await rawRequest(server.url, { path: p, headers, upgrade }).catch((err: Error) => ({ status: 0, body: err.message }));
+        expect(r.status, `${p} (upgrade ${upgrade}): ${r.body.slice(0, 200)}`).toBeGreaterThanOrEqual(300);
+        expect(r.status, `${p} (upgrade ${upgrade}): ${r.body.slice(0, 200)}`).toBeLessThan(500);
+      }
+      await stillAnswers();
+    }
+  });
+});

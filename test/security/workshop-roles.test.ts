@@ -155,6 +155,24 @@ describe('workshop roles in password mode', () => {
     for (const path of ['/instructor', '/instructor/', '/instructor/index.html', '/workshop.json']) {
       expect({ path, status: (await ada.request('GET', path)).status }).toEqual({ path, status: 404 });
     }
+    // The same files by paths the file server resolves to them (sent as written, not as a browser would).
+    const aliases = [
+      '/%77orkshop.json',
+      '/workshop%2Ejson',
+      '//workshop.json',
+      '/x/../workshop.json',
+      '/x/%2e%2e/workshop.json',
+      '/./workshop.json',
+      '/workshop.json?x=1',
+      '/%69nstructor/',
+      '//instructor/index.html',
+      '/docs/../instructor',
+      '/instructor/./index.html',
+    ];
+    for (const path of aliases) {
+      const r = await rawRequest(app.server.url, { path, headers: { Cookie: ada.cookie } });
+      expect({ path, status: r.status, leaked: /"pages"|room-/.test(r.body) }).toEqual({ path, status: 404, leaked: false });
+    }
     expect((await ada.request('GET', '/api/workshop/me')).body).toMatchObject({ user: 'ada', role: 'attendee' });
   });
 

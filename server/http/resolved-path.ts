@@ -1,0 +1,30 @@
+import path from 'node:path';
+
+/**
+ * The path of a request as the static file server resolves it: without the query, percent-decoded,
+ * with `.`/`..` segments and repeated slashes resolved. A decision about a path (which page is
+ * hidden, which port link is meant) must be taken on this, not on the path as sent: `/%77orkshop.json`,
+ * `//workshop.json` and `/x/../workshop.json` all fetch /workshop.json. Undefined when the path cannot
+ * be decoded (the file server refuses it too).
+ */
+export function resolvedPath(rawUrl: string): string | undefined {
+  const q = rawUrl.indexOf('?');
+  const raw = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+  if (decoded.includes('\0')) return undefined;
+  return path.posix.normalize(`/${decoded}`);
+}
+
+/** A request URL's pathname with dot segments resolved as a browser does, or undefined when it is no URL (`//[`). */
+export function urlPathname(rawUrl: string): string | undefined {
+  try {
+    return new URL(rawUrl, 'http://localhost').pathname;
+  } catch {
+    return undefined;
+  }
+}
