@@ -70,5 +70,5 @@ export function declarationHint(name: string): string {
 /** What to write instead of a `<Word>` that is not a placeholder: the placeholder form, or shell that bash reads as meant. */
 export function misspelledHint({ token, suggestion }: MisspelledPlaceholder): string {
   const name = suggestion ?? 'container_id';
-  return `A placeholder is <lower_snake> (lower-case letters, digits and _, 2 to 31 long): ${suggestion ? `write <${name}>` : `write a name such as <${name}>`}, and ${declarationHint(name)}\n  If ${token} is meant as shell, write a redirection with a space (< file > out), or put literal text in single quotes ('${token}').`;
+  return `A placeholder is <lower_snake> (lower-case letters, digits and _, 2 to 31 long): ${suggestion ? `write <${name}>` : `write a name such as <${name}>`}, and ${declarationHint(name)}\n  If ${token} is meant as shell, write a redirection with a space (< file > out), or quote literal text ('${token}' or "${token}").`;
 }

@@ -1,3 +1,5 @@
+import { unquotedShell } from './shell-syntax.ts';
+
 /** A placeholder in a shell block: `<container_id>`, `<image_id>`, `<username>`, ... */
 export const PLACEHOLDER = /<([a-z][a-z0-9_]{1,30})>/g;
 
@@ -17,29 +19,20 @@ export interface MisspelledPlaceholder {
 
 /**
  * Tokens of a command that look like placeholders but are not `<lower_snake>` (`<CONTAINER_ID>`,
- * `<container-id>`): bash would read them as redirections. Not flagged: `<<`, `<<<`, `<(`, a
- * redirection with a space or a path (`< file`, `<in.txt`), a here-document's lines, comments and
- * single-quoted text, none of which bash fails on.
+ * `<container-id>`) and that bash reads as redirections: unquoted shell code only. Not flagged:
+ * `<<`, `<<<`, `<(`, a redirection with a space or a path (`< file`, `<in.txt`), quoted text ('...',
+ * "...", $'...') and escaped `\<`, here-document bodies, comments, arithmetic (`$((1<<2))`) and
+ * `${...}`, none of which bash fails on.
  */
 export function misspelledPlaceholders(command: string): MisspelledPlaceholder[] {
   const found = new Map<string, MisspelledPlaceholder>();
-  const endings: string[] = [];
-  for (const line of command.split('\n')) {
-    // Inside a here-document until its delimiter line (`<<-` allows leading tabs).
-    if (endings.length) {
-      if (line.trim() === endings[0]) endings.shift();
-      continue;
-    }
-    const code = line.replace(/'[^']*'/g, "''").replace(/(^|\s)#.*$/, '$1');
-    for (const m of code.matchAll(/(?<!<)<([A-Za-z][\w-]*)>/g)) {
-      if (PLACEHOLDER_NAME.test(m[1]!) || found.has(m[0])) continue;
-      const name = m[1]!
-        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-        .toLowerCase()
-        .replace(/-+/g, '_');
-      found.set(m[0], { token: m[0], suggestion: PLACEHOLDER_NAME.test(name) ? name : undefined });
-    }
-    for (const h of line.matchAll(/(?<!<)<<-?(?!<)\s*(['"]?)([\w.-]+)\1/g)) endings.push(h[2]!);
+  for (const m of unquotedShell(command).matchAll(/(?<!<)<([A-Za-z][\w-]*)>/g)) {
+    if (PLACEHOLDER_NAME.test(m[1]!) || found.has(m[0])) continue;
+    const name = m[1]!
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .toLowerCase()
+      .replace(/-+/g, '_');
+    found.set(m[0], { token: m[0], suggestion: PLACEHOLDER_NAME.test(name) ? name : undefined });
   }
   return [...found.values()];
 }

@@ -101,7 +101,7 @@ export function pluginRunButton(): ExpressiveCodePlugin {
         if (wrong)
           throw new AuthoringError(
             blockLocation(codeBlock),
-            `\`${wrong.token}\` is not a placeholder: bash reads it as redirections, and the block fails at Run`,
+            `\`${wrong.token}\` is not a placeholder: outside quotes, bash reads \`${wrong.token.slice(0, -1)}\` and \`>\` as redirections, and the block fails at Run`,
             misspelledHint(wrong),
           );
         const declared = new Set(declaredPlaceholders(codeBlock.parentDocument?.sourceFilePath).map((d) => d.name));

@@ -55,6 +55,10 @@ cat <<'EOF' > index.html
 EOF
 tr a-z A-Z <<<"hello" > Upper.txt
 sort <index.html >Sorted.txt
+echo "<p>Hello</p>" > hello.html
+cat <<\\EOF > notes.html
+<Body>notes</Body>
+EOF
 \`\`\`
 `;
 
@@ -86,7 +90,8 @@ describe('a built team page', () => {
     expect(runs()[2]!.expect?.source).toBe('Hello World');
   });
 
-  it('leaves here-documents, here-strings and redirections that look like <Words> alone', () => {
+  it('leaves here-documents, here-strings, redirections and double-quoted text that look like <Words> alone', () => {
     expect(runs()[3]!.command).toContain('<HTML><Body>hi</Body></HTML>');
+    expect(runs()[3]!.command).toContain('echo "<p>Hello</p>" > hello.html\ncat <<\\EOF > notes.html\n<Body>notes</Body>\nEOF');
   });
 });

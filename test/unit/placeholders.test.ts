@@ -33,7 +33,7 @@ describe('tokens that look like placeholders but are not <lower_snake>', () => {
       { token: '<container-id>', suggestion: 'container_id' },
     ]);
     expect(misspelledPlaceholders('docker rm <ContainerName>')).toEqual([{ token: '<ContainerName>', suggestion: 'container_name' }]);
-    expect(misspelledPlaceholders('docker rm "<Image>"')).toEqual([{ token: '<Image>', suggestion: 'image' }]);
+    expect(misspelledPlaceholders("docker rm '<x>' <Image>")).toEqual([{ token: '<Image>', suggestion: 'image' }]);
     expect(misspelledPlaceholders('docker rm <x>')).toEqual([{ token: '<x>', suggestion: undefined }]);
   });
 
@@ -59,5 +59,56 @@ describe('tokens that look like placeholders but are not <lower_snake>', () => {
     }
     // After a here-document ends, its lines are commands again.
     expect(misspelledPlaceholders("cat <<'EOF' > a\n<Fine>\nEOF\ndocker top <ID>")).toEqual([{ token: '<ID>', suggestion: 'id' }]);
+  });
+
+  it('are not text in double quotes, where < is no redirection', () => {
+    for (const command of [
+      'echo "<p>Hello</p>" > index.html',
+      'sed "s/<B>//" f',
+      'echo "List<String>"',
+      'docker rm "<Image>"',
+      'echo "a \\" <B>"',
+      'echo "line one\n<Two>"',
+      'echo "one\n<Two>\nthree" > notes.txt',
+      "echo $'it\\'s <B>'",
+      "echo $'<B>' > out",
+      'echo \\<B\\>',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's ${...}, not a template
+      'echo ${title:-<Untitled>}',
+    ]) {
+      expect(misspelledPlaceholders(command), command).toEqual([]);
+    }
+  });
+
+  it('are found outside the quotes of the same line, and in a command substituted inside double quotes', () => {
+    expect(misspelledPlaceholders('echo "<p>" <ID>')).toEqual([{ token: '<ID>', suggestion: 'id' }]);
+    expect(misspelledPlaceholders('echo "a \\" <B>" <ID>')).toEqual([{ token: '<ID>', suggestion: 'id' }]);
+    expect(misspelledPlaceholders('echo "a \\"" <ID>')).toEqual([{ token: '<ID>', suggestion: 'id' }]);
+    expect(misspelledPlaceholders("echo $'it\\'s' <ID>")).toEqual([{ token: '<ID>', suggestion: 'id' }]);
+    expect(misspelledPlaceholders('echo "$(docker logs <ID>)"')).toEqual([{ token: '<ID>', suggestion: 'id' }]);
+    expect(misspelledPlaceholders('echo "`docker logs <ID>`"')).toEqual([{ token: '<ID>', suggestion: 'id' }]);
+    // A lower-case <name> in double quotes is still a placeholder, filled in before bash reads it.
+    expect(placeholderNames('echo "<container_id>"')).toEqual(['container_id']);
+  });
+
+  it('skip the body of every here-document form', () => {
+    for (const open of ['<<\\EOF', '<<"EOF"', "<<'EOF'", '<<EOF', '<< EOF', '<<E"O"F', '<<-EOF', '<<-\\EOF']) {
+      const command = `cat ${open} > page.html\n<HTML><Body>hi</Body></HTML>\nEOF\ndocker top <ID>`;
+      expect(misspelledPlaceholders(command), command).toEqual([{ token: '<ID>', suggestion: 'id' }]);
+    }
+    // Two here-documents on one line: both bodies, in order.
+    expect(misspelledPlaceholders('cat <<A <<\\B\n<One>\nA\n<Two>\nB\necho <ID>')).toEqual([{ token: '<ID>', suggestion: 'id' }]);
+    // A delimiter line must be the word exactly (with <<-, after its leading tabs): an indented EOF is body.
+    expect(misspelledPlaceholders('cat <<EOF\n  EOF\n<Still>\nEOF')).toEqual([]);
+    // `<<` inside quotes opens nothing.
+    expect(misspelledPlaceholders('echo "<<EOF"\ndocker top <ID>')).toEqual([{ token: '<ID>', suggestion: 'id' }]);
+  });
+
+  it('are found after arithmetic shifts, which are not here-documents', () => {
+    for (const shift of ['echo $(( 1<<2 ))', 'echo $((1 << 2))', '(( x <<= 1 ))', 'x=$(( (1<<4) | 1 ))']) {
+      const command = `${shift}\ndocker top <ID>\n2`;
+      expect(misspelledPlaceholders(command), command).toEqual([{ token: '<ID>', suggestion: 'id' }]);
+    }
+    expect(misspelledPlaceholders('echo $(( a<B>1 ))')).toEqual([]);
   });
 });

@@ -153,6 +153,7 @@ describe('file blocks: only `file=` makes one, and its path is the one the serve
     const big = 'x'.repeat(1024 * 1024 + 1);
     expect(await failure(big, 'file=big.txt', { language: 'text' })).toContain('A file block may be at most 1 MiB');
   });
+
 });
 
 describe('fence options given twice fail the build', () => {
@@ -189,10 +190,13 @@ describe('placeholders not written <lower_snake>', () => {
       ['docker top <CONTAINER_ID>', '<CONTAINER_ID>', '<container_id>'],
       ['docker logs <container-id>', '<container-id>', '<container_id>'],
       ['docker rm -f <ContainerName>', '<ContainerName>', '<container_name>'],
-      ['docker inspect "<Image>"', '<Image>', '<image>'],
+      ['docker inspect "<image>" <Image>', '<Image>', '<image>'],
+      ['echo $(( 1<<2 ))\ndocker top <ID>', '<ID>', '<id>'],
     ] as const) {
       const msg = await failure(command, '', { line: 8 });
-      expect(msg, command).toContain(`:8: \`${token}\` is not a placeholder`);
+      expect(msg, command).toContain(
+        `:8: \`${token}\` is not a placeholder: outside quotes, bash reads \`${token.slice(0, -1)}\` and \`>\` as redirections`,
+      );
       expect(msg, command).toContain(`write ${fix}`);
       expect(msg, command).toContain('placeholders:');
     }
@@ -209,6 +213,9 @@ describe('placeholders not written <lower_snake>', () => {
       "cat <<'EOF' > index.html\n<HTML><Body>hi</Body></HTML>\nEOF",
       'cat <<EOF>Notes\nfine\nEOF',
       "echo '<Title>' > page.html",
+      'echo "<p>Hello</p>" > index.html',
+      'sed "s/<B>//" notes.txt',
+      'cat <<\\EOF > index.html\n<HTML><Body>hi</Body></HTML>\nEOF',
       'docker ps # stop it with docker stop <ID>',
       'exec 3<&0',
     ]) {
