@@ -148,12 +148,18 @@ export function fenceProblems(options: MetaOptionLike[], parseErrors: string[], 
   return problems;
 }
 
+/** What the page writes for a file block's code: the code, ending in a newline as a text file does. */
+export function fileBlockContent(code: string): string {
+  return code.endsWith('\n') ? code : `${code}\n`;
+}
+
 /**
- * A file block's path and content against the very rule the server applies when the page writes
- * it (parseFileWrite): a path it refuses would render, then fail at Run.
+ * A file block's path and content, as the page will send them (fileBlockContent), against the very
+ * rule the server applies when the page writes it (parseFileWrite): what it refuses would render,
+ * then fail at Run.
  */
-export function fileBlockProblem(file: string, content: string): FenceProblem | undefined {
-  const r = parseFileWrite({ path: file, content });
+export function fileBlockProblem(file: string, code: string): FenceProblem | undefined {
+  const r = parseFileWrite({ path: file, content: fileBlockContent(code) });
   if (r.ok) return undefined;
   if (r.status === 413)
     return {

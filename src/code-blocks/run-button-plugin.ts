@@ -2,7 +2,7 @@ import { definePlugin, type ExpressiveCodePlugin } from '@expressive-code/core';
 import { h, type Element, type ElementContent } from '@expressive-code/core/hast';
 import { BLOCK_ATTRIBUTES as A, hastProperty, type BlockAttribute } from './block-attributes.ts';
 import { AuthoringError, blockLocation } from './block-location.ts';
-import { fenceProblems, fileBlockProblem, type MetaOptionLike } from './fence-options.ts';
+import { fenceProblems, fileBlockContent, fileBlockProblem, type MetaOptionLike } from './fence-options.ts';
 import { checkOfBlock, renderCheck } from './check-block.ts';
 import { declarationHint, declaredPlaceholders, misspelledHint, pageTimeout, type PlaceholderDeclaration } from './page-frontmatter.ts';
 import { misspelledPlaceholders, PLACEHOLDER, placeholderNames } from './placeholders.ts';
@@ -125,7 +125,7 @@ export function pluginRunButton(): ExpressiveCodePlugin {
         const file = meta.getString('file');
         if (file) {
           set(A.file, file);
-          set(A.fileContent, codeBlock.code.endsWith('\n') ? codeBlock.code : `${codeBlock.code}\n`);
+          set(A.fileContent, fileBlockContent(codeBlock.code));
           block.children.push(
             h('div.rdn-run.rdn-file', { 'data-pagefind-ignore': '' }, [
               h('span.rdn-file-name', `File ${file}: written to your workspace before the blocks below run`),

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ExpressiveCodeEngine } from '@expressive-code/core';
 import { toHtml } from '@expressive-code/core/hast';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MAX_FILE_BYTES, parseFileWrite } from '../../server/protocol.ts';
 import { pluginRunButton } from '../../src/code-blocks/run-button-plugin.ts';
 
 const engine = new ExpressiveCodeEngine({ plugins: [pluginRunButton()] });
@@ -154,6 +155,20 @@ describe('file blocks: only `file=` makes one, and its path is the one the serve
     expect(await failure(big, 'file=big.txt', { language: 'text' })).toContain('A file block may be at most 1 MiB');
   });
 
+  it("measures a file block as the page sends it, with its last newline, against the server's limit", async () => {
+    const sent = (html: string) => /data-file-content="([^"]*)"/.exec(html)?.[1];
+    // The page writes the code plus a newline: MAX_FILE_BYTES of code is one byte more than the server takes.
+    for (const code of ['x'.repeat(MAX_FILE_BYTES), `${'x'.repeat(MAX_FILE_BYTES - 2)}é`, 'é'.repeat(MAX_FILE_BYTES / 2)]) {
+      expect(await failure(code, 'file=big.txt', { language: 'text' }), `${code.length} characters`).toContain('A file block may be at most 1 MiB');
+    }
+    // One byte less, and what the page sends is exactly the limit, which the server takes.
+    for (const code of ['x'.repeat(MAX_FILE_BYTES - 1), `${'x'.repeat(MAX_FILE_BYTES - 3)}é`]) {
+      const content = sent(await render(code, 'file=big.txt', { language: 'text' }));
+      expect(content).toBe(`${code}\n`);
+      expect(new TextEncoder().encode(content).length).toBe(MAX_FILE_BYTES);
+      expect(parseFileWrite({ path: 'big.txt', content })).toMatchObject({ ok: true });
+    }
+  });
 });
 
 describe('fence options given twice fail the build', () => {
