@@ -1,5 +1,6 @@
 import { verifyPassword } from '../security/password.ts';
 import type { LoginIdentity } from '../security/request-guard.ts';
+import { INVISIBLE } from './name-key.ts';
 
 /**
  * A name a person types at the login: letters of any script with their marks (vowel signs, accents),
@@ -12,9 +13,17 @@ export function normalName(name: unknown): string {
   return typeof name === 'string' ? name.normalize('NFC').trim().replace(/\s+/g, ' ') : '';
 }
 
+/** A code point that does not show, other than the joiners scripts spell with. */
+const HIDDEN = /(?![\u200C\u200D])\p{Default_Ignorable_Code_Point}/u;
+
 /** What is wrong with a typed name, if anything (checked before the password, and not counted as a failed login). */
 export function nameProblem(name: unknown, required: boolean): string | undefined {
   const typed = normalName(name);
+  // "Teacher" with a variation selector would show as "Teacher": an instructor's name taken by an attendee.
+  const hidden = HIDDEN.exec(typed)?.[0]?.codePointAt(0);
+  if (hidden !== undefined)
+    return `A name may not hold a character that does not show (U+${hidden.toString(16).toUpperCase().padStart(4, '0')}): type the name again without it.`;
+  if (typed && !typed.replace(INVISIBLE, '').trim()) return 'A name must have letters or digits that show: type your name again.';
   if (typed && !NAME.test(typed)) return 'A name may have letters (any script), digits, spaces and . _ @ + -, up to 40 characters.';
   if (!typed && required) return 'Type your name, so the instructor can tell who is who.';
   return undefined;

@@ -37,6 +37,17 @@ describe('workshop names: any script, one person whatever the letter case or Uni
     expect(asBob.body).toContain('is an attendee of this workshop');
   });
 
+  it("a name with a character that does not show is refused, so it cannot pass for an instructor's", async () => {
+    for (const name of ['Teacher\uFE0F', 'Tea\u034Fcher', 'Te\u180Bacher', 'Teacher\u3164']) {
+      for (const password of [CLASS_PASSWORD, INSTRUCTOR_PASSWORD]) {
+        const r = await loginForm(app, password, name);
+        expect({ name, status: r.status }).toEqual({ name, status: 400 });
+        expect(r.body).toContain('does not show');
+        expect(r.headers['set-cookie'], 'a refused login gets no cookie').toBeUndefined();
+      }
+    }
+  });
+
   it('the instructor signs in again in any letter case as the name first typed', async () => {
     const again = await Person.login(app, INSTRUCTOR_PASSWORD, 'TEACHER');
     expect(await me(again)).toMatchObject({ user: 'Teacher', role: 'instructor' });

@@ -31,6 +31,30 @@ describe('a name typed at the login', () => {
     expect(nameProblem(name, true)).toMatch(/A name may have letters \(any script\)/);
   });
 
+  it.each([
+    ['a variation selector', 'Teacher\uFE0F'],
+    ['a combining grapheme joiner', 'Teacher\u034F'],
+    ['a Mongolian variation selector', 'Te\u180Bacher'],
+    ['a Hangul filler (a letter)', 'Teacher\u3164'],
+    ['a half-width Hangul filler', '\uFFA0Teacher'],
+    ['only a Hangul filler', '\u3164'],
+  ])('is refused with %s, which does not show', (_what, name) => {
+    expect(nameProblem(name, true)).toMatch(/does not show \(U\+[0-9A-F]{4}\)/);
+    expect(nameProblem(name, false)).toMatch(/does not show/);
+  });
+
+  it('is refused when nothing of it shows', () => {
+    for (const name of ['\u200C', '\u200D\u200C', ' \u200D ']) {
+      expect(nameProblem(name, false), JSON.stringify(name)).toMatch(/letters or digits that show|A name may have letters/);
+    }
+  });
+
+  it('keeps the joiners scripts spell with, between letters', () => {
+    expect(nameProblem('می\u200Cخواهم', true)).toBeUndefined();
+    expect(nameProblem('क्\u200Dष', true)).toBeUndefined();
+    expect(nameProblem('Teacher', true)).toBeUndefined();
+  });
+
   it('counts its 40 characters after composing accents typed apart', () => {
     expect(nameProblem('e\u0301'.repeat(40), true), '40 é, each typed as two characters').toBeUndefined();
   });
@@ -59,6 +83,12 @@ describe('the key a name is known by', () => {
     ['composed and decomposed accents', 'José', 'JOSE\u0301'],
     ['a joiner that does not show', 'a\u200Cda', 'ADA'],
     ['case in another script', 'Дмитрий', 'ДМИТРИЙ'],
+    ['capital and small sharp s', 'ẞ', 'ß'],
+    ['capital sharp s and SS', 'STRAẞE', 'strasse'],
+    ['a variation selector', 'Teacher\uFE0F', 'Teacher'],
+    ['a combining grapheme joiner', 'Tea\u034Fcher', 'Teacher'],
+    ['a Mongolian variation selector', 'Te\u180Bacher', 'Teacher'],
+    ['a soft hyphen', 'Tea\u00ADcher', 'Teacher'],
   ])('is one for names that differ by %s', (_what, a, b) => {
     expect(nameKey(a)).toBe(nameKey(b));
   });
@@ -69,5 +99,17 @@ describe('the key a name is known by', () => {
     ['प्रिया', 'प्रया'],
   ])('keeps %s and %s apart', (a, b) => {
     expect(nameKey(a)).not.toBe(nameKey(b));
+  });
+});
+
+describe('a name that does not show as typed', () => {
+  it('is refused at the login, and has no key of its own', async () => {
+    const hash = hashPassword('pw');
+    for (const name of ['Teacher\uFE0F', 'Teach\u034Fer', 'Teacher\u180B']) {
+      expect(await loginIdentity({ password: 'pw', name }, { notes: hash, instructor: hash }, 'b'.repeat(32)), name).toEqual({
+        refused: expect.stringMatching(/does not show/),
+      });
+      expect(nameKey(name), name).toBe(nameKey('Teacher'));
+    }
   });
 });
