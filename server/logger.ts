@@ -29,8 +29,17 @@ function formatContext(context: LogContext): string {
 
 /** The first line of an error's message (engine errors can run over many lines). */
 export function reason(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = err instanceof Error ? err.message : describeThrown(err);
   return text.split('\n')[0] ?? text;
+}
+
+/** A thrown value that is no Error, as text: its own toString may throw too (a client's object). */
+function describeThrown(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return `a thrown ${typeof value}`;
+  }
 }
 
 /** A logger writing lines to `write` (stdout in the server), with the context appended to each. */

@@ -84,9 +84,8 @@ export function textProblem(text: string, allowNul = false): string | undefined 
 
 /** Validates a file write: a relative path inside the workspace, text UTF-8 carries unchanged, at most 1 MiB. */
 export function parseFileWrite(body: unknown): ({ ok: true } & FileWrite) | { ok: false; status: 400 | 413; error: string } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    return { ok: false, status: 400, error: 'Send a JSON object as the body: {"path": "...", "content": "..."}.' };
-  const b = body as Record<string, unknown>;
+  if (!isJsonObject(body)) return refused('Send a JSON object as the body: {"path": "...", "content": "..."}.');
+  const b = body;
   if (typeof b.path !== 'string' || b.path.length > 200 || !FILE_PATH.test(b.path)) {
     return { ok: false, status: 400, error: '"path" must be a relative path inside the workspace (letters, digits, . _ - and /; no ..).' };
   }
@@ -247,20 +246,51 @@ const BLOCK_KEY = /^[\w./#:-]{1,200}$/;
 /** A request id: what `crypto.randomUUID()` makes, or any such token. */
 export const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
 
+type Refused = { ok: false; status: 400; error: string };
+
+/** A JSON body that is an object: not null, a list, a number or a string. */
+function isJsonObject(body: unknown): body is Record<string, unknown> {
+  return typeof body === 'object' && body !== null && !Array.isArray(body);
+}
+
+const refused = (error: string): Refused => ({ ok: false, status: 400, error });
+
+/** A run's or a terminal's `requestId`, checked alike. */
+function requestIdOf(b: Record<string, unknown>): Refused | { ok: true; requestId?: string } {
+  if (b.requestId === undefined) return { ok: true };
+  if (typeof b.requestId !== 'string' || !REQUEST_ID.test(b.requestId)) return refused('"requestId" must be 8 to 64 letters, digits or -');
+  return { ok: true, requestId: b.requestId };
+}
+
+/** A run's or a terminal's size: both or neither, in range (the same range as a resize). */
+function sizeOf(b: Record<string, unknown>): Refused | { ok: true; size?: { cols: number; rows: number } } {
+  if (b.cols === undefined && b.rows === undefined) return { ok: true };
+  if (!validSize(b.cols, b.rows)) return refused('cols and rows must be given together, as integers in range.');
+  return { ok: true, size: { cols: b.cols as number, rows: b.rows as number } };
+}
+
+/** Validates the body of POST /api/sessions/:id/terminal: no body, or an object with a size and a request id. */
+export function parseTerminalRequest(body: unknown): Refused | { ok: true; size?: { cols: number; rows: number }; requestId?: string } {
+  if (body === undefined) return { ok: true };
+  if (!isJsonObject(body)) return refused('Send a JSON object as the body: {"cols": 80, "rows": 24}, or none.');
+  const size = sizeOf(body);
+  if (!size.ok) return size;
+  const id = requestIdOf(body);
+  if (!id.ok) return id;
+  return { ok: true, ...(size.size ? { size: size.size } : {}), ...(id.requestId ? { requestId: id.requestId } : {}) };
+}
+
 /** Validates the body of POST /api/sessions/:id/runs; `maxTimeoutMs` bounds a requested timeout. */
 export function parseRunRequest(
   body: unknown,
   maxTimeoutMs = 24 * 3600_000,
 ): ({ ok: true } & RunRequest) | { ok: false; status: 400 | 413; error: string } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    return { ok: false, status: 400, error: 'Send a JSON object as the body: {"command": "..."}.' };
-  const b = body as Record<string, unknown>;
+  if (!isJsonObject(body)) return refused('Send a JSON object as the body: {"command": "..."}.');
+  const b = body;
   const extra: Pick<RunRequest, 'block' | 'timeoutMs' | 'requestId'> = {};
-  if (b.requestId !== undefined) {
-    if (typeof b.requestId !== 'string' || !REQUEST_ID.test(b.requestId))
-      return { ok: false, status: 400, error: '"requestId" must be 8 to 64 letters, digits or -' };
-    extra.requestId = b.requestId;
-  }
+  const id = requestIdOf(b);
+  if (!id.ok) return id;
+  if (id.requestId) extra.requestId = id.requestId;
   if (b.block !== undefined) {
     if (typeof b.block !== 'string' || !BLOCK_KEY.test(b.block))
       return { ok: false, status: 400, error: '"block" must be up to 200 letters, digits or ./#:_-' };
@@ -280,11 +310,9 @@ export function parseRunRequest(
   if (new TextEncoder().encode(b.command).length > MAX_COMMAND_BYTES) {
     return { ok: false, status: 413, error: `The command is over ${MAX_COMMAND_BYTES / 1024} KiB. Put long scripts in a file block instead.` };
   }
-  if (b.cols !== undefined || b.rows !== undefined) {
-    if (!validSize(b.cols, b.rows)) return { ok: false, status: 400, error: 'cols and rows must be given together, as integers in range.' };
-    return { ok: true, command: b.command, cols: b.cols as number, rows: b.rows as number, ...extra };
-  }
-  return { ok: true, command: b.command, ...extra };
+  const size = sizeOf(b);
+  if (!size.ok) return size;
+  return { ok: true, command: b.command, ...(size.size ?? {}), ...extra };
 }
 
 /** GET /api/health's engine part. */

@@ -6,8 +6,7 @@ import {
   MAX_FILE_BYTES,
   parseFileWrite,
   parseRunRequest,
-  REQUEST_ID,
-  validSize,
+  parseTerminalRequest,
   type HealthResponse,
   type Limits,
   type NodeHealth,
@@ -20,7 +19,7 @@ import { TERMINAL_COMMAND } from '../runs/session-shell.ts';
 import type { Principal, RequestGuard } from '../security/request-guard.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import type { AddressSessionCap } from './address-session-cap.ts';
-import { HttpError, errorBody, httpStatusOf } from './http-error.ts';
+import { errorAnswer, HttpError } from './http-error.ts';
 
 export interface ApiDeps {
   guard: RequestGuard;
@@ -153,19 +152,10 @@ export function apiRoutes(deps: ApiDeps): express.Router {
   // The free terminal: an interactive shell that shares the session's state and engine.
   api.post('/sessions/:id/terminal', (req, res) => {
     const session = store.get(param(req, 'id'), who(res));
-    // The same range checks as a resize: request numbers reach the exec's size only when valid.
-    if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) {
-      throw new HttpError(400, 'Send a JSON object as the body: {"cols": 80, "rows": 24}, or none.');
-    }
-    const b = (req.body ?? {}) as { cols?: unknown; rows?: unknown; requestId?: unknown };
-    if ((b.cols !== undefined || b.rows !== undefined) && !validSize(b.cols, b.rows)) {
-      throw new HttpError(400, 'cols and rows must be given together, as integers in range.');
-    }
-    const size = b.cols !== undefined ? { cols: b.cols as number, rows: b.rows as number } : undefined;
-    if (b.requestId !== undefined && (typeof b.requestId !== 'string' || !REQUEST_ID.test(b.requestId))) {
-      throw new HttpError(400, '"requestId" must be 8 to 64 letters, digits or -');
-    }
-    const requestId = b.requestId as string | undefined;
+    // The same checks as a run's: request numbers reach the exec's size only when valid.
+    const parsed = parseTerminalRequest(req.body);
+    if (!parsed.ok) throw new HttpError(parsed.status, parsed.error);
+    const { size, requestId } = parsed;
     const run = store.startRun(session, { command: TERMINAL_COMMAND, size, kind: 'terminal', block: 'terminal', requestId });
     res.status(201).json({ id: run.id });
   });
@@ -194,9 +184,8 @@ export function apiRoutes(deps: ApiDeps): express.Router {
   });
 
   api.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const status = httpStatusOf(err);
-    if (status === 500) deps.log(`API error: ${(err as Error)?.stack ?? String(err)}`);
-    res.status(status).json(errorBody(err, status));
+    const { status, body } = errorAnswer(err, deps.log, 'API error');
+    res.status(status).json(body);
   });
   return api;
 }

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler } from 'express';
-import { errorBody, httpStatusOf } from './http-error.ts';
+import { errorAnswer } from './http-error.ts';
 
 /**
  * The app's last error handler: an error no router answered (a page's file that cannot be read, a
@@ -11,9 +11,10 @@ export function appErrorHandler(log: (line: string) => void): ErrorRequestHandle
   return (err, req, res, next) => {
     // The head went out: only cutting the connection can say the answer broke, which Express's handler does.
     if (res.headersSent) return next(err);
-    const status = httpStatusOf(err);
-    if (status >= 500) log(`Error answering ${req.method} ${req.path}: ${(err as Error)?.stack ?? String(err)}`);
-    const { error } = errorBody(err, status);
+    const {
+      status,
+      body: { error },
+    } = errorAnswer(err, log, `Error answering ${req.method} ${req.path}`);
     if (req.path.startsWith('/api/')) return void res.status(status).json({ error });
     res.status(status).type('text/plain').send(error);
   };

@@ -31,6 +31,16 @@ export function httpStatusOf(err: unknown): number {
   return 500;
 }
 
+/**
+ * An error as it is answered: its status and body. The server's own faults (500, "the server log has
+ * the details") are logged with their stack, after `where` (what was being answered).
+ */
+export function errorAnswer(err: unknown, log: (line: string) => void, where: string): { status: number; body: { error: string } } {
+  const status = httpStatusOf(err);
+  if (status === 500) log(`${where}: ${(err as Error)?.stack ?? String(err)}`);
+  return { status, body: errorBody(err, status) };
+}
+
 /** The JSON body sent for an error. */
 export function errorBody(err: unknown, status: number): { error: string } {
   const e = err as { type?: string; message?: string };

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { serialize } from 'cookie';
 import { COOKIES, newBrowserId, type RequestGuard } from '../security/request-guard.ts';
 import { cookieOptions } from './cookie-options.ts';
+import { requestUrl } from './resolved-path.ts';
 
 /** The browser id outlives the visit: a reloaded page finds its session again. */
 const BROWSER_ID_MAX_AGE_S = 60 * 60 * 24 * 30;
@@ -26,13 +27,9 @@ export function pageAuth(guard: RequestGuard) {
       serialize(COOKIES.token, token, cookieOptions(guard, req)),
       serialize(COOKIES.browser, guard.browserCookie(browser), cookieOptions(guard, req, BROWSER_ID_MAX_AGE_S)),
     ]);
-    let url: URL;
-    try {
-      url = new URL(req.originalUrl, 'http://localhost');
-    } catch {
-      // A path that is no URL (`//[`): signed in all the same, to the home page.
-      return res.redirect(303, '/');
-    }
+    const url = requestUrl(req.originalUrl);
+    // A path that is no URL (`//[`): signed in all the same, to the home page.
+    if (!url) return res.redirect(303, '/');
     url.searchParams.delete('token');
     res.redirect(303, url.pathname + url.search);
   };

@@ -5,9 +5,9 @@ import type { Principal, RequestGuard } from '../security/request-guard.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import { LimitReachedError, NotFoundError } from '../domain-errors.ts';
 import { OpenCounts } from '../open-counts.ts';
-import { errorBody, httpStatusOf } from './http-error.ts';
+import { errorAnswer } from './http-error.ts';
 import { refuseUpgrade } from './refuse-upgrade.ts';
-import { urlPathname } from './resolved-path.ts';
+import { requestUrl } from './resolved-path.ts';
 import { plainResponseHead, portRequestHeaders, portResponseHeaders, upgradeResponseHead } from './proxy-headers.ts';
 
 const PATH = /^\/ports\/([A-Za-z0-9-]{1,64})\/(\d{1,5})(\/.*)?$/;
@@ -98,14 +98,9 @@ export class PortProxy {
   }
 
   #target(url: string, principal: Principal): Target {
-    let parsed: URL;
-    try {
-      parsed = new URL(url, 'http://localhost');
-    } catch {
-      throw new NotFoundError('No such port link: they are /ports/<session>/<port>/.');
-    }
-    const m = PATH.exec(parsed.pathname);
-    if (!m) throw new NotFoundError('No such port link: they are /ports/<session>/<port>/.');
+    const parsed = requestUrl(url);
+    const m = parsed && PATH.exec(parsed.pathname);
+    if (!parsed || !m) throw new NotFoundError('No such port link: they are /ports/<session>/<port>/.');
     const session = this.#store.get(m[1]!, principal);
     const port = Number(m[2]);
     if (port < 1 || port > 65535) throw new NotFoundError('No such port.');
@@ -153,7 +148,7 @@ export class PortProxy {
   middleware() {
     return (req: Request, res: Response, next: NextFunction) => {
       // The path as the target is chosen by: dot segments (`..`, `%2e%2e`) resolved, as a browser does.
-      const pathname = urlPathname(req.originalUrl);
+      const pathname = requestUrl(req.originalUrl)?.pathname;
       const m = pathname === undefined ? null : PATH.exec(pathname);
       if (!m) return next();
       if (!m[3]) {
@@ -169,9 +164,8 @@ export class PortProxy {
         target = this.#target(req.originalUrl, checked.principal);
         giveBack = this.#take(target.session);
       } catch (err) {
-        const status = httpStatusOf(err);
-        if (status >= 500) this.#log(`Port link error for ${req.method} ${req.path}: ${(err as Error)?.stack ?? String(err)}`);
-        return void res.status(status).json(errorBody(err, status));
+        const { status, body } = errorAnswer(err, this.#log, `Port link error for ${req.method} ${req.path}`);
+        return void res.status(status).json(body);
       }
       res.once('close', giveBack);
       const upstream = this.#request(req, target, false);

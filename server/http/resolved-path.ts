@@ -20,10 +20,10 @@ export function resolvedPath(rawUrl: string): string | undefined {
   return path.posix.normalize(`/${decoded}`);
 }
 
-/** A request URL's pathname with dot segments resolved as a browser does, or undefined when it is no URL (`//[`). */
-export function urlPathname(rawUrl: string): string | undefined {
+/** A request's URL (dot segments resolved, as a browser resolves them), or undefined when it is no URL (`//[`). */
+export function requestUrl(rawUrl: string): URL | undefined {
   try {
-    return new URL(rawUrl, 'http://localhost').pathname;
+    return new URL(rawUrl, 'http://localhost');
   } catch {
     return undefined;
   }

@@ -7,9 +7,10 @@ import type { SessionStore } from '../sessions/session-store.ts';
 import { streamRun } from '../ws/run-stream.ts';
 import { StreamCaps } from '../ws/stream-caps.ts';
 import { streamSessionEvents } from '../ws/session-events.ts';
-import { errorBody, httpStatusOf } from './http-error.ts';
+import { errorAnswer } from './http-error.ts';
 import type { PortProxy } from './port-proxy.ts';
 import { refuseUpgrade } from './refuse-upgrade.ts';
+import { requestUrl } from './resolved-path.ts';
 
 const RUN_STREAM = /^\/api\/runs\/([A-Za-z0-9-]{1,64})\/stream$/;
 const SESSION_EVENTS = /^\/api\/sessions\/([A-Za-z0-9-]{1,64})\/events$/;
@@ -36,10 +37,10 @@ export function attachUpgrades(server: http.Server, deps: UpgradeDeps): { close(
     socket.on('error', () => undefined);
     const checked = guard.check(req, true);
     if (!checked.ok) return refuseUpgrade(socket, checked.status, checked.message);
-    // Parsed inside the try: a path that is no URL (`//[`) thrown out of this event would end the process.
-    let url: URL | undefined;
+    // Never thrown: a path that is no URL (`//[`) thrown out of this event would end the process.
+    const url = requestUrl(req.url ?? '/');
+    if (url === undefined) return refuseUpgrade(socket, 400, 'That path is not a valid URL.');
     try {
-      url = new URL(req.url ?? '/', 'http://localhost');
       if (ports.matches(url.pathname)) return ports.upgrade(req, socket, head, checked.principal);
       const run = RUN_STREAM.exec(url.pathname);
       if (run) {
@@ -60,10 +61,8 @@ export function attachUpgrades(server: http.Server, deps: UpgradeDeps): { close(
       }
       refuseUpgrade(socket, 404, 'No WebSocket here. Runs stream at /api/runs/<id>/stream.');
     } catch (err) {
-      const status = httpStatusOf(err);
-      if (url === undefined) return refuseUpgrade(socket, 400, 'That path is not a valid URL.');
-      if (status >= 500) log(`WebSocket upgrade error for ${url.pathname}: ${(err as Error)?.stack ?? String(err)}`);
-      refuseUpgrade(socket, status, errorBody(err, status).error);
+      const { status, body } = errorAnswer(err, log, `WebSocket upgrade error for ${url.pathname}`);
+      refuseUpgrade(socket, status, body.error);
     }
   });
 

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { HttpError, errorBody, httpStatusOf } from './http-error.ts';
+import { errorAnswer, HttpError } from './http-error.ts';
 import { principalKey, type Principal, type RequestGuard } from '../security/request-guard.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import { CHECK_TIMEOUT_S, runCheck } from '../workshop/check-runner.ts';
@@ -143,9 +143,8 @@ export function workshopRoutes(deps: WorkshopRouteDeps): express.Router {
   r.use('/instructor', instructorRoutes(workshop, json));
 
   r.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const status = httpStatusOf(err);
-    if (status === 500) deps.log(`Workshop API error: ${(err as Error)?.stack ?? String(err)}`);
-    res.status(status).json(errorBody(err, status));
+    const { status, body } = errorAnswer(err, deps.log, 'Workshop API error');
+    res.status(status).json(body);
   });
   return r;
 }

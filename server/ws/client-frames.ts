@@ -1,10 +1,6 @@
 import type { RawData, WebSocket } from 'ws';
+import { reason } from '../logger.ts';
 import { CLOSE } from '../protocol.ts';
-
-/** What a thrown value says, without calling anything of its own (a hostile value's toString may throw too). */
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message.split('\n')[0]! : `a thrown ${typeof err}`;
-}
 
 /**
  * Listens to a client's frames. A handler that throws (a defect, reached by a frame nobody expected)
@@ -16,7 +12,7 @@ export function onClientFrames(ws: WebSocket, handle: (raw: RawData, isBinary: b
     try {
       handle(raw, isBinary);
     } catch (err) {
-      log(`A WebSocket frame could not be handled, so its socket was closed: ${describe(err)}`);
+      log(`A WebSocket frame could not be handled, so its socket was closed: ${reason(err)}`);
       ws.close(CLOSE.internalError, 'the server could not handle that frame');
     }
   });

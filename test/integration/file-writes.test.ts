@@ -1,28 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppServer, type AppServer } from '../support/app-server.ts';
-import { requireEngine } from '../support/engine.ts';
+import { describe, expect, it } from 'vitest';
+import { useSessionServer } from '../support/session-server.ts';
 
-let app: AppServer;
-let session: string;
-
-beforeAll(async () => {
-  await requireEngine();
-  app = await startAppServer();
-  session = await app.api.createSession();
-});
-
-afterAll(async () => {
-  await app?.close();
-});
+const served = useSessionServer();
 
 /** Runs a command in the session as a block would, and fails the test when it does not exit 0. */
 async function sh(command: string): Promise<string> {
-  const r = await app.api.run(session, command);
+  const r = await served.app.api.run(served.session, command);
   expect(r.exitCode, r.text).toBe(0);
   return r.text;
 }
 
-const writeFile = (path: string, content: string) => app.api.request('PUT', `/api/sessions/${session}/files`, { path, content });
+const writeFile = (path: string, content: string) => served.app.api.request('PUT', `/api/sessions/${served.session}/files`, { path, content });
 
 describe('a file block the workspace is in the way of: 409 naming the path and the way out, not a server error', () => {
   // [what the reader did before, the file block's path, what the answer must say]
@@ -77,6 +65,6 @@ describe('a file block the workspace is in the way of: 409 naming the path and t
       expect({ path, status: r.status }).toEqual({ path, status: 200 });
       expect(await sh(`cat ${path}`)).toContain(`written ${path}`);
     }
-    expect(app.server.output(), 'a conflict is logged as a server error').not.toMatch(/API error/);
+    expect(served.app.server.output(), 'a conflict is logged as a server error').not.toMatch(/API error/);
   });
 });

@@ -12,7 +12,7 @@ export interface SessionServer {
 }
 
 /**
- * Registers the set-up of the files that attack a server's streams: the real engine required, a
+ * Registers the set-up of the files that drive one session of a server of their own (the stream attacks, file writes): the real engine required, a
  * server of the file's own (with `env`) and a session whose sandbox is ready (a first `true` ran),
  * so that no test pays for the sandbox's creation. After the file's tests the server must still be
  * the same process and answer, then it is closed.
