@@ -15,7 +15,7 @@ import { clusterSandboxFactory, removeClusterSession } from './sandbox/cluster-s
 import { sandboxFactory, type SandboxFactory, type SandboxFactoryOptions } from './sandbox/sandbox-factory.ts';
 import { DEFAULT_RUN_SIZE } from './runs/run-exec.ts';
 import { SpareShells } from './runs/spare-shells.ts';
-import { removeSessionObjects } from './sandbox/sandbox.ts';
+import { removeSessionObjects } from './sandbox/remove-session-objects.ts';
 import { DOCKER_WRAPPER_FILE } from './sandbox/docker-wrapper.ts';
 import { resolveSiteRegistry } from './registry/site-registry.ts';
 import { RequestGuard } from './security/request-guard.ts';

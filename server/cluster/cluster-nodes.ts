@@ -1,4 +1,4 @@
-import type { SwarmNodeInfo } from '../docker/engine.ts';
+import type { SwarmNodeInfo } from '../docker/engine-types.ts';
 import { DEFAULT_NODE_CAPACITY, NODE_LABELS } from './node-labels.ts';
 
 /** A Swarm node as placement sees it. */

@@ -1,6 +1,7 @@
 import { AtCapacityError } from '../domain-errors.ts';
 import { parseDockerHost, type DockerConnection } from '../docker/docker-host.ts';
-import { Engine, type LabelledObjects } from '../docker/engine.ts';
+import { Engine } from '../docker/engine.ts';
+import type { LabelledObjects } from '../docker/engine-types.ts';
 import { EngineUnreachableError } from '../docker/engine-error.ts';
 import { LABELS } from '../docker/labels.ts';
 import { retryUntil } from '../retry-until.ts';

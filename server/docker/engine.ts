@@ -1,105 +1,24 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { PassThrough, type Duplex, type Readable, type Writable } from 'node:stream';
+import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { DockerConnection } from './docker-host.ts';
 import { describeEngineError, isConnectionError } from './engine-error.ts';
+import type {
+  ContainerSpec,
+  ContainerState,
+  EngineExec,
+  EngineVersion,
+  ExecSpec,
+  LabelledObjects,
+  RunOnceOptions,
+  RunOnceResult,
+  SwarmNodeInfo,
+} from './engine-types.ts';
 import { projectLabels } from './labels.ts';
-
-/** What the engine says about itself. */
-export interface EngineVersion {
-  version: string;
-  apiVersion: string;
-  os: string;
-  arch: string;
-}
-
-export interface RunOnceOptions {
-  image: string;
-  cmd: string[];
-  labels?: Record<string, string>;
-  env?: string[];
-  networkMode?: string;
-  privileged?: boolean;
-}
-
-export interface RunOnceResult {
-  output: string;
-  exitCode: number;
-  containerId: string;
-}
-
-export interface LabelledObjects {
-  containers: string[];
-  networks: string[];
-  volumes: string[];
-}
-
-/** A Swarm node as the manager reports it (`docker node ls`), with its labels. */
-export interface SwarmNodeInfo {
-  id: string;
-  hostname: string;
-  /** `ready`, `down`, `unknown`, `disconnected`. */
-  state: string;
-  /** `active`, `pause`, `drain`. */
-  availability: string;
-  labels: Record<string, string>;
-}
-
-/** A container's create options, as the Engine API takes them (sandbox-template.ts builds them). */
-export type ContainerSpec = Docker.ContainerCreateOptions;
-
-export interface ExecSpec {
-  cmd: string[];
-  env: string[];
-  user?: string | undefined;
-  tty: boolean;
-  stdin: boolean;
-  /** [rows, cols] of the TTY from its start. */
-  consoleSize?: [number, number] | undefined;
-}
-
-/** A started exec: its output (stdout and stderr merged when there is no TTY), its stdin, resize and state. */
-export interface EngineExec {
-  output: Readable;
-  input: Writable;
-  resize(cols: number, rows: number): Promise<void>;
-  state(): Promise<{ running: boolean; exitCode: number | null }>;
-}
-
-/** A container's state and its address on each network it is on. */
-export interface ContainerState {
-  running: boolean;
-  networks: Record<string, { address: string | undefined; gateway: string | undefined }>;
-}
+import { modemOptions } from './modem-options.ts';
 
 /** Engine calls may be slow while many sandboxes start at once; a health check must not be. */
 const DEFAULT_TIMEOUT_MS = 60_000;
 const QUICK_TIMEOUT_MS = 5000;
-
-/** Builds dockerode's connection options from a parsed DOCKER_HOST. */
-function modemOptions(c: DockerConnection): Docker.DockerOptions {
-  switch (c.kind) {
-    case 'unix':
-      return { socketPath: c.socketPath };
-    case 'ssh':
-      return {
-        protocol: 'ssh',
-        host: c.host,
-        port: c.port,
-        ...(c.username ? { username: c.username } : {}),
-        sshOptions: c.agentSocket ? { agent: c.agentSocket } : {},
-      };
-    case 'tcp': {
-      const base: Docker.DockerOptions = { protocol: c.tls ? 'https' : 'http', host: c.host, port: c.port };
-      if (c.tls && c.certPath) {
-        const read = (f: string) => fs.readFileSync(path.join(c.certPath as string, f));
-        return { ...base, ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
-      }
-      return base;
-    }
-  }
-}
 
 /** Calls that take `abortSignal` in dockerode's code, though its type definitions leave the options out. */
 interface SignalledCalls {

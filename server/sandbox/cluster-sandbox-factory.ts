@@ -4,7 +4,7 @@ import { LABELS } from '../docker/labels.ts';
 import { lineLogger } from '../logger.ts';
 import { MIRROR_ALIAS, type AttachedContainer, type SandboxFactory, type SandboxFactoryOptions } from './sandbox-factory.ts';
 import type { SandboxSettings } from './sandbox-settings.ts';
-import { createSandbox } from './sandbox.ts';
+import { createSandbox } from './create-sandbox.ts';
 import { Slots } from './slots.ts';
 import { EngineStarts } from './engine-starts.ts';
 

@@ -1,7 +1,7 @@
 import type { Engine } from '../docker/engine.ts';
 import { LABELS } from '../docker/labels.ts';
 import { probePrivilege } from './privilege-probe.ts';
-import { createSandbox } from './sandbox.ts';
+import { createSandbox } from './create-sandbox.ts';
 import { EngineStarts } from './engine-starts.ts';
 import { Slots } from './slots.ts';
 import { lineLogger } from '../logger.ts';

@@ -1,4 +1,4 @@
-import type { ContainerSpec } from '../docker/engine.ts';
+import type { ContainerSpec } from '../docker/engine-types.ts';
 import { LABELS, projectLabels } from '../docker/labels.ts';
 import type { SandboxSettings } from './sandbox-settings.ts';
 import { WRAPPER_BIN_DIR } from './docker-wrapper.ts';

@@ -1,4 +1,5 @@
-import type { ContainerSpec, Engine } from '../docker/engine.ts';
+import type { Engine } from '../docker/engine.ts';
+import type { ContainerSpec } from '../docker/engine-types.ts';
 import { onOverlay, OverlayTimeoutError, type OverlayWaitOptions } from './on-overlay.ts';
 
 /**

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../server/config.ts';
 import type { Engine } from '../../server/docker/engine.ts';
 import { DOCKER_WRAPPER_FILE, ENGINE_CONTROL_DIR, ENGINE_READY_FILE } from '../../server/sandbox/docker-wrapper.ts';
-import { createSandbox, removeSessionObjects, type Sandbox } from '../../server/sandbox/sandbox.ts';
+import { createSandbox } from '../../server/sandbox/create-sandbox.ts';
+import { removeSessionObjects } from '../../server/sandbox/remove-session-objects.ts';
+import type { Sandbox } from '../../server/sandbox/sandbox.ts';
 import { requireEngine, testSandboxSettings } from '../support/engine.ts';
 
 // The server holds a new sandbox's engine back while other sandboxes wait to be made

@@ -2,7 +2,9 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../server/config.ts';
 import type { Engine } from '../../server/docker/engine.ts';
-import { createSandbox, removeSessionObjects, type Phase, type Sandbox } from '../../server/sandbox/sandbox.ts';
+import { createSandbox } from '../../server/sandbox/create-sandbox.ts';
+import { removeSessionObjects } from '../../server/sandbox/remove-session-objects.ts';
+import type { Phase, Sandbox } from '../../server/sandbox/sandbox.ts';
 import { requireEngine, testSandboxSettings } from '../support/engine.ts';
 
 const MIRROR_CONTAINER = 'runnable-docker-notes-mirror';
