@@ -1,91 +1,22 @@
 import { EventEmitter } from 'node:events';
 import type { RunInfo, RunStatus, ServerMessage } from '../protocol.ts';
 import { silentLogger, type Logger } from '../logger.ts';
-import { after, retryUntil } from '../retry-until.ts';
 import type { ExecHandle, Phase, SessionSandbox } from '../sandbox/session-sandbox.ts';
-import { ENGINE_READY_FILE } from '../sandbox/docker-wrapper.ts';
-import { runExecOptions } from './run-exec.ts';
-import type { CutBefore, SpareShells } from './spare-shells.ts';
+import { openRunExec } from './open-run-exec.ts';
+import { RunInput } from './run-input.ts';
+import type { RunEvents } from './run-events.ts';
+import { runInfo } from './run-info.ts';
+import type { RunOptions } from './run-options.ts';
+import { RunSize } from './run-size.ts';
 import { StopChannels } from './stop-channels.ts';
+import { endIfSaturated, endsAfter, sandboxSurvived } from './stop-checks.ts';
+import { StopTimers } from './stop-timers.ts';
 import { Transcript } from './transcript.ts';
 
-const MAX_TYPE_AHEAD = 64 * 1024;
-/** After a SIGKILL that was delivered, how long the run may take to be reported ended before the sandbox is. */
-const KILL_SETTLE_MS = 10_000;
-/** How long the stop helper may take beyond its grace (to start, and to find the run's pid file) before Stop gives up on it. */
-const HELPER_START_MS = 4000;
-/** After a Stop that took SIGKILL, when to look whether the sandbox can still start a process. */
-const SATURATION_LOOK_AFTER_MS = 2000;
-/** The exit of STILL_USABLE when the sandbox's engine, which had answered, no longer does. */
-const ENGINE_GONE = 3;
-/** A helper that starts (every process slot is not taken) and asks the sandbox's engine, if it had one ready. */
-const STILL_USABLE = `[ -e ${ENGINE_READY_FILE} ] || exit 0; /usr/bin/timeout 10 /usr/bin/docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || exit ${ENGINE_GONE}`;
 /** What a terminal sends for Ctrl-C: its line discipline turns it into SIGINT for the foreground job. */
 const CTRL_C = '\x03';
-
-/**
- * Stdin bytes a run may hold that its command has not taken yet. Above it, writers stop reading
- * from their clients until the exec's input drains: a command that never reads must not make the
- * server buffer whatever a client sends.
- */
 /** How long a run goes before its sandbox's stop channel is opened (stop-channels.ts). */
 const STOP_CHANNEL_AFTER_MS = 300;
-
-export const STDIN_HIGH = 1024 * 1024;
-const LATE_RESIZE_MS = 150;
-
-/**
- * Whether the sandbox outlived the exec. A signal exit (>= 128) may mean the whole container was
- * killed, and its state can lag the exec's end by a moment: look again briefly before trusting it.
- */
-async function sandboxSurvived(sandbox: SessionSandbox, exitCode: number, stopped: boolean, firstLook: Promise<boolean>): Promise<boolean> {
-  // An exit of its own (below 128) means the process lived to exit: the sandbox did too.
-  if (exitCode < 128) return true;
-  // Killed containers report 137; a run we stopped ourselves needs no second look. Up to 2 s: on a
-  // loaded host the engine reports the container gone well after the exec's end (0.4 s was outrun).
-  const looks = exitCode === 137 && !stopped ? 20 : 1;
-  let looked = false;
-  const gone = await retryUntil(
-    async () => {
-      const running = looked ? await sandbox.running() : await firstLook;
-      looked = true;
-      return running ? undefined : true;
-    },
-    { tries: looks, delayMs: 100 },
-  );
-  return gone === undefined;
-}
-
-export interface RunOptions {
-  id: string;
-  sessionId: string;
-  command: string;
-  kind?: 'block' | 'terminal';
-  block?: string | undefined;
-  /** The run is stopped after this long (0: never). */
-  timeoutMs: number;
-  /** Variables every run gets (e.g. REGISTRY). */
-  env?: string[];
-  size?: { cols: number; rows: number } | undefined;
-  outputLimit: number;
-  stopGraceMs: number;
-  /** A run nobody watches is stopped after this long. */
-  detachedGraceMs: number;
-  /** With the run's and session's ids set by the caller. */
-  logger?: Logger;
-  /** The sandboxes' stop channels, shared by the runs of a server (without: each Stop starts a helper). */
-  stopChannels?: StopChannels;
-  /** The sandboxes' spare shells, shared by the runs of a server (without: each run starts its own exec). */
-  spareShells?: SpareShells;
-}
-
-interface RunEvents {
-  output: [offset: number, data: Buffer];
-  /** Keys typed (activity of the session's reader, unlike watching). */
-  input: [];
-  message: [ServerMessage];
-  end: [];
-}
 
 /**
  * One Run of a block: an exec with a TTY in the session's sandbox, its bounded transcript, its
@@ -126,13 +57,12 @@ export class Run extends EventEmitter<RunEvents> {
   #closedBecause: string | undefined;
   /** Set when Stop had to kill the sandbox container (signals could not end the run); resolves once it is gone. */
   #killedSandbox: Promise<void> | undefined;
-  /** Keys typed and the latest size asked for before the exec started: applied when it does. */
-  #pendingInput: Buffer[] = [];
-  #pendingInputBytes = 0;
-  #size: { cols: number; rows: number } | undefined;
-  #watchers = 0;
-  #detachTimer: NodeJS.Timeout | undefined;
-  #timeoutTimer: NodeJS.Timeout | undefined;
+  /** Keys typed before the exec started wait in it: applied when it does. */
+  readonly #input = new RunInput();
+  /** The latest size asked for, and the resizes that bring the exec's terminal to it. */
+  readonly #size: RunSize;
+  /** Its run timeout, and the detached grace once nobody watches it. */
+  readonly #timers: StopTimers;
   #timedOut = false;
   readonly ended: Promise<void>;
   #resolveEnded!: () => void;
@@ -148,10 +78,10 @@ export class Run extends EventEmitter<RunEvents> {
     this.transcript = new Transcript(opts.outputLimit);
     this.ended = new Promise((r) => (this.#resolveEnded = r));
     this.#execKnown = new Promise((r) => (this.#resolveExecKnown = r));
-    this.#size = opts.size;
+    this.#size = new RunSize(opts.size, () => this.finished);
     this.#log = opts.logger ?? silentLogger;
     this.#stopChannels = opts.stopChannels ?? new StopChannels(this.#log);
-    this.#armDetachTimer();
+    this.#timers = new StopTimers(this, opts.timeoutMs, opts.detachedGraceMs);
   }
 
   /** When the run was made (ms since the epoch). */
@@ -164,19 +94,7 @@ export class Run extends EventEmitter<RunEvents> {
   }
 
   info(): RunInfo {
-    return {
-      id: this.id,
-      sessionId: this.sessionId,
-      command: this.command,
-      kind: this.kind,
-      ...(this.block !== undefined ? { block: this.block } : {}),
-      createdAt: this.#createdAt,
-      status: this.status,
-      ...(this.exitCode !== undefined ? { exitCode: this.exitCode } : {}),
-      ...(this.durationMs !== undefined ? { durationMs: this.durationMs } : {}),
-      ...(this.stopped ? { stopped: true as const } : {}),
-      ...(this.error !== undefined ? { error: this.error } : {}),
-    };
+    return runInfo(this);
   }
 
   /** Gets the sandbox (reporting phases), starts the exec and streams its output until it ends. */
@@ -192,32 +110,24 @@ export class Run extends EventEmitter<RunEvents> {
       if (this.#stopRequested) return this.#failBeforeStart();
       this.#sandbox = sandbox;
       this.#startedAt = Date.now();
-      let exec: ExecHandle;
-      let startedWith = this.#size;
       const spares = this.#opts.spareShells;
-      const spare = await spares?.run(sandbox, this.id, this.command, startedWith);
+      const opened = await openRunExec(sandbox, {
+        id: this.id,
+        command: this.command,
+        env: this.#opts.env,
+        spares,
+        size: () => this.#size.latest,
+        stopRequested: () => this.#stopRequested,
+        getSandbox: () => getSandbox(onPhase),
+        onSandboxLost,
+      });
+      if (!opened) return this.#failBeforeStart();
+      const { exec, spare } = opened;
+      this.#sandbox = opened.sandbox;
       // What the spare shell printed before the command is not the run's.
-      const cut: CutBefore | undefined = spare?.cut;
-      if (spare) {
-        exec = spare.exec;
-        startedWith = spare.size;
-        // The next run finds its own spare ready.
-        spares?.prepare(sandbox, startedWith);
-      } else
-        try {
-          exec = await sandbox.exec(runExecOptions(this.id, this.command, startedWith, this.#opts.env));
-        } catch (err) {
-          // The sandbox died between two runs: get a new one (with its notice) and try once more.
-          // 409: it stopped; 404: it was removed.
-          const status = (err as { statusCode?: number }).statusCode;
-          if (status !== 409 && status !== 404) throw err;
-          onSandboxLost?.();
-          this.#sandbox = await getSandbox(onPhase);
-          if (this.#stopRequested) return this.#failBeforeStart();
-          startedWith = this.#size;
-          exec = await this.#sandbox.exec(runExecOptions(this.id, this.command, startedWith, this.#opts.env));
-        }
+      const cut = spare?.cut;
       this.#exec = exec;
+      this.#input.connect(exec.input);
       this.#resolveExecKnown();
       // Once the command has run a moment, so Stop finds it open: not beside the command's start, where
       // it competes with it for the engine (a class of 50 arriving at once waited for 50 of them), and
@@ -227,37 +137,23 @@ export class Run extends EventEmitter<RunEvents> {
         if (!this.finished) this.#stopChannels.open(running);
         // The session is in use: its next run should find a spare shell (made here, not beside this
         // run's own start, where it would compete with it).
-        spares?.prepare(running, this.#size);
+        spares?.prepare(running, this.#size.latest);
       }, STOP_CHANNEL_AFTER_MS).unref();
-      // The wrapper set the size it was started with; a resize that came while the exec was being
-      // made is applied once the wrapper's own stty is surely done.
-      setTimeout(() => {
-        if (this.#size && this.#size !== startedWith && !this.finished) void this.#resizeInOrder(this.#size);
-      }, LATE_RESIZE_MS).unref();
+      this.#size.started(exec, opened.startedWith);
       this.status = 'running';
       this.phase = undefined;
       this.emit('message', { type: 'phase', phase: 'ready', message: 'Running' });
-      if (this.#opts.timeoutMs > 0) {
-        this.#timeoutTimer = setTimeout(() => {
-          // A Stop already under way is the reader's: its end must not read as a timeout.
-          if (this.#stopRequested) return;
-          this.#timedOut = true;
-          void this.stop();
-        }, this.#opts.timeoutMs);
-        this.#timeoutTimer.unref();
-      }
-      for (const chunk of this.#pendingInput) exec.input.write(chunk);
-      this.#pendingInput = [];
-      let sized = false;
+      this.#timers.startTimeout(() => {
+        // A Stop already under way is the reader's: its end must not read as a timeout.
+        if (this.#stopRequested) return;
+        this.#timedOut = true;
+        void this.stop();
+      });
+      this.#input.flush();
       const onOutput = (data: Buffer) => {
         const chunk = cut ? cut.cut(data) : data;
         if (!chunk) return;
-        // The command's first output comes after the wrapper's stty: a resize that landed before that
-        // stty (on a busy host, later than LATE_RESIZE_MS) was undone by it, so apply the latest again.
-        if (!sized) {
-          sized = true;
-          if (this.#size && this.#size !== startedWith && !this.finished) void this.#resizeInOrder(this.#size);
-        }
+        this.#size.output();
         const offset = this.transcript.append(chunk);
         this.emit('output', offset, chunk);
       };
@@ -328,73 +224,24 @@ export class Run extends EventEmitter<RunEvents> {
   /** Sends bytes to the command's stdin (keys typed in the pane); typed ahead while starting, they wait. */
   write(data: Buffer): boolean {
     if (this.finished) return false;
-    if (this.#exec) {
-      this.#exec.input.write(data);
-      this.emit('input');
-      return true;
-    }
-    if (this.#pendingInputBytes + data.length > MAX_TYPE_AHEAD) return false;
-    this.#pendingInput.push(data);
-    this.#pendingInputBytes += data.length;
+    if (!this.#input.write(data)) return false;
     this.emit('input');
     return true;
   }
 
   /** Input bytes not yet taken by the command (typed ahead, or queued towards the exec). */
   get inputBacklog(): number {
-    return this.#exec ? this.#exec.input.writableLength : this.#pendingInputBytes;
+    return this.#input.backlog;
   }
 
   /** Calls `cb` once the exec's input has drained, or the run has ended; returns a cancel. */
   whenInputDrains(cb: () => void): () => void {
-    const input = this.#exec?.input;
-    const cancel = () => {
-      input?.off('drain', done);
-      this.off('end', done);
-    };
-    const done = () => {
-      cancel();
-      cb();
-    };
-    if (this.finished || this.inputBacklog <= STDIN_HIGH) {
-      queueMicrotask(cb);
-      return () => undefined;
-    }
-    input?.on('drain', done);
-    this.on('end', done);
-    return cancel;
+    return this.#input.whenDrains(this, cb);
   }
 
   resize(cols: number, rows: number): void {
     if (this.finished) return;
-    this.#size = { cols, rows };
-    if (this.#exec) void this.#resizeInOrder(this.#size);
-  }
-
-  /** The size to ask the engine for once the resize in flight has answered (only the latest is kept). */
-  #resizeNext: { cols: number; rows: number } | undefined;
-  /** The resizes under way, until the engine has the latest size; undefined while none is. */
-  #resizing: Promise<void> | undefined;
-
-  /**
-   * Resizes one after another, so the engine always ends at the latest size. One call is in flight
-   * at a time and only the latest size waits behind it: a client sending resizes faster than the
-   * engine answers them must not queue an engine call per frame.
-   */
-  #resizeInOrder(size: { cols: number; rows: number }): Promise<void> {
-    this.#resizeNext = size;
-    this.#resizing ??= (async () => {
-      try {
-        for (let next = this.#resizeNext; next; next = this.#resizeNext) {
-          this.#resizeNext = undefined;
-          // A resize racing the exec's end may fail; the next one (or the end) follows regardless.
-          await this.#exec?.resize(next.cols, next.rows).catch(() => undefined);
-        }
-      } finally {
-        this.#resizing = undefined;
-      }
-    })();
-    return this.#resizing;
+    this.#size.ask(cols, rows);
   }
 
   /** The server is about to remove this run's sandbox: the run then fails with this reason, not a guess. */
@@ -445,7 +292,8 @@ export class Run extends EventEmitter<RunEvents> {
     // programs that read the terminal raw.
     if (this.#exec && !this.#exec.input.writableEnded) this.#exec.input.write(CTRL_C);
     const sandbox = this.#sandbox;
-    if (sandbox && !(await this.#endsAfter(this.#stopChannels.stop(sandbox, this.id, this.#opts.stopGraceMs, this.ended)))) {
+    const grace = this.#opts.stopGraceMs;
+    if (sandbox && !(await endsAfter(this.#stopChannels.stop(sandbox, this.id, grace, this.ended), this.ended, grace))) {
       // Signals could not end it (a fork bomb at the pids limit, where no helper starts): end the whole sandbox.
       this.#killedSandbox = sandbox
         .kill()
@@ -453,71 +301,17 @@ export class Run extends EventEmitter<RunEvents> {
       await this.#killedSandbox;
     }
     await this.ended;
-    if (sandbox && this.exitCode === 137 && !this.#killedSandbox) await this.#endIfSaturated(sandbox);
+    if (sandbox && this.exitCode === 137 && !this.#killedSandbox) await endIfSaturated(sandbox, this.#log);
     return this.info();
-  }
-
-  /**
-   * After a Stop that took SIGKILL: whether the sandbox can still start a process, and whether its own
-   * engine (once it had answered) still does. A fork bomb in a container of the inner engine is out of
-   * reach of the run's signals and keeps every process slot taken, so the next Run could not even start
-   * its shell; a bomb at the pids limit can also take the engine down (it cannot make a thread), and no
-   * one restarts it. Then the sandbox is ended (the next Run gets a new one, and says so) rather than
-   * left unusable.
-   */
-  async #endIfSaturated(sandbox: SessionSandbox): Promise<void> {
-    // A `docker run` killed as its container starts leaves that container starting: give a bomb in it
-    // the moment it needs to take every slot, or the look below comes too early (the run has already
-    // ended for the reader; only the next Run waits).
-    await after(SATURATION_LOOK_AFTER_MS, undefined);
-    const probe = sandbox.run(['/bin/bash', '-c', STILL_USABLE]).then(
-      (r) => (r.exitCode === 0 ? ('ok' as const) : r.exitCode === ENGINE_GONE ? ('engine gone' as const) : ('failed' as const)),
-      () => 'failed' as const,
-    );
-    const look = await Promise.race([probe, after(HELPER_START_MS, 'slow' as const)]);
-    if (look === 'ok') return;
-    this.#log.info(
-      look === 'engine gone'
-        ? "After Stop the sandbox's own Docker engine no longer answers: ending the sandbox"
-        : 'After Stop no process could start in the sandbox (every process slot taken): ending the sandbox',
-    );
-    await sandbox.kill().catch((e: unknown) => this.#log.warn('could not end a sandbox left unusable after Stop', e));
-  }
-
-  /**
-   * Whether the run ends once the stop helper has done its work. The helper is bounded: one that cannot
-   * start (every process slot taken) must not hold Stop up. One that ran may have killed a command that
-   * takes a moment to be reported ended on a busy host, and ending the whole sandbox for that would lose
-   * the reader's state for nothing: that gets KILL_SETTLE_MS.
-   */
-  async #endsAfter(helper: Promise<unknown>): Promise<boolean> {
-    const ended = this.ended.then(() => true as const);
-    const ran = helper.then(
-      () => 'ran' as const,
-      () => 'failed' as const,
-    );
-    // The helper's own work: up to 2 s for the pid file, the grace, then the engine's round trips.
-    const first = await Promise.race([ended, ran, after(HELPER_START_MS + this.#opts.stopGraceMs, false as const)]);
-    if (first === true) return true;
-    return Promise.race([ended, after(first === 'ran' ? KILL_SETTLE_MS : HELPER_START_MS, false as const)]);
   }
 
   /** A client started watching; a run with no watchers is stopped after the detached grace. */
   attach(): void {
-    this.#watchers++;
-    clearTimeout(this.#detachTimer);
+    this.#timers.attach();
   }
 
   detach(): void {
-    this.#watchers = Math.max(0, this.#watchers - 1);
-    if (this.#watchers === 0) this.#armDetachTimer();
-  }
-
-  #armDetachTimer(): void {
-    clearTimeout(this.#detachTimer);
-    if (this.finished) return;
-    this.#detachTimer = setTimeout(() => void this.stop(), this.#opts.detachedGraceMs);
-    this.#detachTimer.unref();
+    this.#timers.detach();
   }
 
   #finish(exitCode: number): void {
@@ -545,8 +339,7 @@ export class Run extends EventEmitter<RunEvents> {
 
   #end(message: ServerMessage): void {
     this.#resolveExecKnown();
-    clearTimeout(this.#detachTimer);
-    clearTimeout(this.#timeoutTimer);
+    this.#timers.cancel();
     this.emit('message', message);
     this.emit('end');
     this.#resolveEnded();

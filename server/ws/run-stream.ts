@@ -1,6 +1,7 @@
 import type { RawData, WebSocket } from 'ws';
 import { CLOSE, FLOW, parseClientMessage, type ServerMessage } from '../protocol.ts';
-import { STDIN_HIGH, type Run } from '../runs/run.ts';
+import type { Run } from '../runs/run.ts';
+import { STDIN_HIGH } from '../runs/run-input.ts';
 import { onClientFrames } from './client-frames.ts';
 import { FlowControl } from './flow-control.ts';
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ServerMessage } from '../../server/protocol.ts';
-import { Run, type RunOptions } from '../../server/runs/run.ts';
+import { Run } from '../../server/runs/run.ts';
+import type { RunOptions } from '../../server/runs/run-options.ts';
 import { StopChannels } from '../../server/runs/stop-channels.ts';
 import { silentLogger } from '../../server/logger.ts';
 import type { Phase } from '../../server/sandbox/session-sandbox.ts';
