@@ -38,7 +38,8 @@ export interface CreateSandboxOptions {
 }
 
 /**
- * Creates and starts a session's sandbox and waits until its engine answers, reporting phases.
+ * Creates and starts a session's sandbox, reporting phases. It is handed out once its container runs;
+ * its `engineReady` settles once its own engine answers (or fails to).
  * On any failure everything created so far is removed before the error is rethrown.
  */
 export async function createSandbox(engine: Engine, sessionId: string, settings: SandboxSettings, opts: CreateSandboxOptions = {}): Promise<Sandbox> {
