@@ -13,10 +13,11 @@ afterAll(async () => {
 });
 
 describe('the server process `npm start` starts', () => {
-  it("caps V8's young generation, in the very process that was started (so its pid and signals stay the caller's)", () => {
+  it("sets V8's heap (young generation capped, old generation starting at 64 MiB), in the very process that was started (so its pid and signals stay the caller's)", () => {
     const pid = server.process.pid!;
     const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     expect(argv, `the command line of pid ${pid}`).toContain('--max-semi-space-size=4');
+    expect(argv, `the command line of pid ${pid}`).toContain('--initial-old-space-size=64');
     expect(argv.some((a) => a.endsWith('start.mjs'))).toBe(true);
   });
 
@@ -25,6 +26,8 @@ describe('the server process `npm start` starts', () => {
     try {
       const argv = fs.readFileSync(`/proc/${own.process.pid!}/cmdline`, 'utf8').split('\0');
       expect(argv).not.toContain('--max-semi-space-size=4');
+      // The flag not given is still set.
+      expect(argv).toContain('--initial-old-space-size=64');
     } finally {
       await own.stop();
     }
