@@ -63,7 +63,8 @@ export interface EngineExec {
   output: Readable;
   input: Writable;
   resize(cols: number, rows: number): Promise<void>;
-  state(): Promise<{ running: boolean; exitCode: number | null }>;
+  /** `pid` is the process's id in the container once started, and stays after it ends: 0 if it never started. */
+  state(): Promise<{ running: boolean; exitCode: number | null; pid: number }>;
 }
 
 /** A container's state and its address on each network it is on. */

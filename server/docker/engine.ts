@@ -291,7 +291,7 @@ export class Engine {
       },
       state: async () => {
         const info = await this.call((abortSignal) => exec.inspect({ abortSignal }));
-        return { running: info.Running, exitCode: info.ExitCode };
+        return { running: info.Running, exitCode: info.ExitCode, pid: info.Pid };
       },
     };
   }

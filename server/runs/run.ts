@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { RunInfo, RunStatus, ServerMessage } from '../protocol.ts';
 import { silentLogger, type Logger } from '../logger.ts';
+import { ExecNotStartedError } from '../sandbox/exec-not-started-error.ts';
 import type { ExecHandle, Phase, SessionSandbox } from '../sandbox/session-sandbox.ts';
 import { openRunExec } from './open-run-exec.ts';
 import { RunInput } from './run-input.ts';
@@ -9,7 +10,7 @@ import { runInfo } from './run-info.ts';
 import type { RunOptions } from './run-options.ts';
 import { RunSize } from './run-size.ts';
 import { StopChannels } from './stop-channels.ts';
-import { endIfSaturated, endsAfter, sandboxSurvived } from './stop-checks.ts';
+import { endIfSaturated, endsAfter, NOT_STARTED, sandboxSurvived } from './stop-checks.ts';
 import { StopTimers } from './stop-timers.ts';
 import { Transcript } from './transcript.ts';
 
@@ -17,6 +18,9 @@ import { Transcript } from './transcript.ts';
 const CTRL_C = '\x03';
 /** How long a run goes before its sandbox's stop channel is opened (stop-channels.ts). */
 const STOP_CHANNEL_AFTER_MS = 300;
+/** When the engine could not start the run's shell in a sandbox that is still there. */
+const NOT_STARTED_MESSAGE =
+  "The sandbox could not start this run's shell (the engine's reason is above). Something an earlier run left going may hold every process slot or all the memory: end it, or press Restart session, then Run again.";
 
 /**
  * One Run of a block: an exec with a TTY in the session's sandbox, its bounded transcript, its
@@ -170,13 +174,15 @@ export class Run extends EventEmitter<RunEvents> {
       if (cut && !cut.passed && !this.#stopRequested) {
         // The spare shell ended before it started the command (something in the sandbox ended it).
         onSandboxLost?.();
-        return this.#fail('The shell that was to run this command ended before it could start it. Run the block again.');
+        return this.#fail(
+          (await this.#lostBecause()) ?? 'The shell that was to run this command ended before it could start it. Run the block again.',
+        );
       }
       // The first look whether the sandbox is still there goes out with the exit code's, not after it:
       // on a loaded host each is a round trip of its own to the engine.
       const firstLook = this.#sandbox.running().catch(() => false);
       // No exit code means the sandbox or the engine connection went: told to the reader just below.
-      const code = await exec.exitCode().catch(() => undefined);
+      const code = await exec.exitCode().catch((err: unknown) => (err instanceof ExecNotStartedError ? NOT_STARTED : undefined));
       if (this.#killedSandbox) {
         await this.#killedSandbox;
         onSandboxLost?.();
@@ -188,8 +194,14 @@ export class Run extends EventEmitter<RunEvents> {
       }
       if (code === undefined || !(await sandboxSurvived(this.#sandbox, code, this.#stopRequested, firstLook))) {
         onSandboxLost?.();
-        const why = this.#closedBecause ?? this.#removedBecause ?? (await this.#sandbox.lostReason?.().catch(() => undefined));
-        return this.#fail(why ?? 'The sandbox stopped during the run, so its state is gone. The next Run starts a new sandbox.');
+        return this.#fail(
+          (await this.#lostBecause()) ?? 'The sandbox stopped during the run, so its state is gone. The next Run starts a new sandbox.',
+        );
+      }
+      if (code === NOT_STARTED) {
+        // The container can outlive its node's engine a moment (the node is going down): that is asked too.
+        onSandboxLost?.();
+        return this.#fail((await this.#lostBecause()) ?? NOT_STARTED_MESSAGE);
       }
       if (this.#timedOut) {
         this.exitCode = code;
@@ -205,6 +217,11 @@ export class Run extends EventEmitter<RunEvents> {
     } catch (err) {
       this.#fail((err as Error).message);
     }
+  }
+
+  /** Why the sandbox went, when the server knows: it is closing the run, it removed it, or its node does not answer. */
+  async #lostBecause(): Promise<string | undefined> {
+    return this.#closedBecause ?? this.#removedBecause ?? (await this.#sandbox?.lostReason?.().catch(() => undefined));
   }
 
   readonly #holders = new Set<object>();

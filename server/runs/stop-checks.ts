@@ -14,16 +14,21 @@ const ENGINE_GONE = 3;
 /** A helper that starts (every process slot is not taken) and asks the sandbox's engine, if it had one ready. */
 const STILL_USABLE = `[ -e ${ENGINE_READY_FILE} ] || exit 0; /usr/bin/timeout 10 /usr/bin/docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || exit ${ENGINE_GONE}`;
 
+/** How a run's exec ended: its exit code, or NOT_STARTED when the engine could not start its process. */
+export const NOT_STARTED = 'not started';
+export type ExecEnd = number | typeof NOT_STARTED;
+
 /**
  * Whether the sandbox outlived the exec. A signal exit (>= 128) may mean the whole container was
- * killed, and its state can lag the exec's end by a moment: look again briefly before trusting it.
+ * killed, and an exec the engine could not start may have been one into a container being stopped;
+ * the container's state can lag by a moment: look again briefly before trusting it.
  */
-export async function sandboxSurvived(sandbox: SessionSandbox, exitCode: number, stopped: boolean, firstLook: Promise<boolean>): Promise<boolean> {
+export async function sandboxSurvived(sandbox: SessionSandbox, end: ExecEnd, stopped: boolean, firstLook: Promise<boolean>): Promise<boolean> {
   // An exit of its own (below 128) means the process lived to exit: the sandbox did too.
-  if (exitCode < 128) return true;
+  if (end !== NOT_STARTED && end < 128) return true;
   // Killed containers report 137; a run we stopped ourselves needs no second look. Up to 2 s: on a
   // loaded host the engine reports the container gone well after the exec's end (0.4 s was outrun).
-  const looks = exitCode === 137 && !stopped ? 20 : 1;
+  const looks = (end === 137 || end === NOT_STARTED) && !stopped ? 20 : 1;
   let looked = false;
   const gone = await retryUntil(
     async () => {

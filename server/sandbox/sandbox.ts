@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { Engine } from '../docker/engine.ts';
 import { WORKSPACE } from './sandbox-template.ts';
+import { ExecNotStartedError } from './exec-not-started-error.ts';
 import { HELPER_ENV, HELPER_OUTPUT_BYTES, HelperOutputTooLargeError, helperCommand } from './sandbox-helper.ts';
 import { openPortThroughExec } from './open-port-through-exec.ts';
 import { removeSessionObjects } from './remove-session-objects.ts';
@@ -100,7 +101,10 @@ export class Sandbox implements SessionSandbox {
       const code = await retryUntil(
         async () => {
           const info = await exec.state();
-          return !info.running && info.exitCode !== null ? info.exitCode : undefined;
+          if (info.running || info.exitCode === null) return undefined;
+          // The engine's 126 for a process it could not start, told apart from a command's own 126.
+          if (info.pid === 0) throw new ExecNotStartedError();
+          return info.exitCode;
         },
         { tries: 100, delayMs: 50 },
       );

@@ -23,6 +23,7 @@ export interface ExecHandle {
   output: Readable;
   input: Writable;
   resize(cols: number, rows: number): Promise<void>;
+  /** Rejects with ExecNotStartedError when the engine could not start the process at all. */
   exitCode(): Promise<number>;
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../server/config.ts';
 import type { Engine } from '../../server/docker/engine.ts';
 import { createSandbox } from '../../server/sandbox/create-sandbox.ts';
+import { ExecNotStartedError } from '../../server/sandbox/exec-not-started-error.ts';
 import { removeSessionObjects } from '../../server/sandbox/remove-session-objects.ts';
 import type { Phase, Sandbox } from '../../server/sandbox/sandbox.ts';
 import { requireEngine, testSandboxSettings } from '../support/engine.ts';
@@ -74,6 +75,24 @@ describe('the sandbox image: Docker in Docker', () => {
     await expect(sandbox.run(['/usr/bin/head', '-c', '3000000', '/dev/zero'])).rejects.toThrow(/printed more than 1024 KiB/);
     const after = await sandbox.run(['/usr/bin/echo', 'still answers']);
     expect(after.output).toContain('still answers');
+  });
+
+  it("tells an exec the engine could not start from a command's own exit 126 or 127", async () => {
+    // No such program: the engine says why in the output and reports 126, with no process ever started.
+    for (const tty of [true, false]) {
+      const never = await sandbox.exec({ cmd: ['/usr/bin/no-such-program'], tty });
+      const said: Buffer[] = [];
+      never.output.on('data', (c: Buffer) => said.push(c));
+      await new Promise((r) => never.output.once('end', r));
+      await expect(never.exitCode(), `an exec that never started (tty ${tty})`).rejects.toBeInstanceOf(ExecNotStartedError);
+      expect(Buffer.concat(said).toString(), "the engine's reason, in the output").toMatch(/no-such-program/);
+    }
+    for (const code of [126, 127]) {
+      const own = await sandbox.exec({ cmd: ['/bin/bash', '-c', `exit ${code}`], tty: true });
+      own.output.resume();
+      await new Promise((r) => own.output.once('end', r));
+      expect(await own.exitCode(), `a command's own exit ${code}`).toBe(code);
+    }
   });
 
   it("writes a file block as the sandbox's user, so the reader can change it", async () => {

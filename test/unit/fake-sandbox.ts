@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { lineLogger, type Logger } from '../../server/logger.ts';
+import { ExecNotStartedError } from '../../server/sandbox/exec-not-started-error.ts';
 import type { ExecHandle, ExecOptions, Phase, SessionSandbox } from '../../server/sandbox/session-sandbox.ts';
 import type { SandboxFactory } from '../../server/sandbox/sandbox-factory.ts';
 
@@ -18,7 +19,11 @@ export class FakeExec implements ExecHandle {
   readonly sizes: Array<{ cols: number; rows: number }> = [];
   #code: number | undefined;
   #resolve!: (code: number) => void;
-  readonly #exited = new Promise<number>((r) => (this.#resolve = r));
+  #reject!: (err: Error) => void;
+  readonly #exited = new Promise<number>((resolve, reject) => {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  });
 
   constructor(opts: ExecOptions) {
     this.opts = opts;
@@ -35,6 +40,14 @@ export class FakeExec implements ExecHandle {
     this.#code = code;
     this.output.end();
     this.#resolve(code);
+  }
+
+  /** The engine could not start the process: it writes its reason into the output, which ends, and has no exit code of the process's. */
+  notStarted(reason: string): void {
+    if (this.#code !== undefined) return;
+    this.#code = 126;
+    this.output.end(`${reason}\r\n`);
+    this.#reject(new ExecNotStartedError());
   }
 
   /** While set, each resize is recorded and then waits for it (an engine slow to answer). */
@@ -122,6 +135,13 @@ export class FakeSandbox implements SessionSandbox {
 
   async running(): Promise<boolean> {
     return this.alive;
+  }
+
+  /** Set when the sandbox's cluster node does not answer (what lostReason then says). */
+  nodeDown: string | undefined;
+
+  async lostReason(): Promise<string | undefined> {
+    return this.nodeDown;
   }
 
   /** Dies from outside (killed, engine restarted): every exec in it ends as a killed one does. */

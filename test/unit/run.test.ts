@@ -372,4 +372,68 @@ describe('Run', () => {
     await vi.advanceTimersByTimeAsync(1000);
     await stopped;
   });
+
+  describe("the engine cannot start the run's shell (its exit code 126 is not the command's)", () => {
+    const reason = 'OCI runtime exec failed: exec failed: unable to start container process: read init-p: connection reset by peer: unknown';
+
+    it('in a sandbox that is still there: the run fails with a way out, the reason stays in its output, no exit code', async () => {
+      const sandbox = new FakeSandbox('session-1', 1);
+      const run = new Run(options());
+      const seen = messages(run);
+      void run.start(async () => sandbox);
+      await settle();
+      sandbox.runs[0]!.notStarted(reason);
+      await vi.advanceTimersByTimeAsync(3000);
+      await run.ended;
+      expect(run.info()).toMatchObject({
+        status: 'failed',
+        error: expect.stringMatching(/^The sandbox could not start this run's shell .*Restart session/),
+      });
+      expect(run.exitCode, 'an exit code for a command that never ran').toBeUndefined();
+      expect(
+        seen.some((m) => m.type === 'exit'),
+        `messages: ${JSON.stringify(seen)}`,
+      ).toBe(false);
+      expect(run.transcript.readFrom(0).data.toString()).toContain(reason);
+    });
+
+    it('in a sandbox that is being stopped: the run says the sandbox stopped', async () => {
+      const sandbox = new FakeSandbox('session-1', 1);
+      const run = new Run(options());
+      void run.start(async () => sandbox);
+      await settle();
+      sandbox.runs[0]!.notStarted(reason);
+      // The container is reported gone a moment after the exec failed.
+      await vi.advanceTimersByTimeAsync(500);
+      sandbox.alive = false;
+      await vi.advanceTimersByTimeAsync(3000);
+      await run.ended;
+      expect(run.info()).toMatchObject({ status: 'failed', error: expect.stringMatching(/^The sandbox stopped during the run/) });
+    });
+
+    it('in a sandbox whose cluster node stops answering: the run names the node, even while the container still looks alive', async () => {
+      const sandbox = new FakeSandbox('session-1', 1);
+      sandbox.nodeDown = "The sandbox's node node-3 is not reachable; Run again to get a new sandbox on another node.";
+      const run = new Run(options());
+      void run.start(async () => sandbox);
+      await settle();
+      sandbox.runs[0]!.notStarted(reason);
+      await vi.advanceTimersByTimeAsync(3000);
+      await run.ended;
+      expect(run.info()).toMatchObject({ status: 'failed', error: sandbox.nodeDown });
+    });
+
+    it('a command that exits 126 or 127 itself ends with that code, the sandbox untouched', async () => {
+      for (const code of [126, 127]) {
+        const sandbox = new FakeSandbox('session-1', 1);
+        const run = new Run(options());
+        void run.start(async () => sandbox);
+        await settle();
+        sandbox.runs[0]!.end(code);
+        await run.ended;
+        expect(run.info(), `a command's own exit ${code}`).toMatchObject({ status: 'exited', exitCode: code });
+        expect(sandbox.alive).toBe(true);
+      }
+    });
+  });
 });
