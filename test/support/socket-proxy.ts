@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Transform } from 'node:stream';
 
 /**
  * A unix socket that forwards to the real engine's socket while "up": lets a test take the engine
@@ -9,6 +10,11 @@ import path from 'node:path';
  */
 export class EngineSocketProxy {
   readonly socketPath: string;
+  /**
+   * While set, each chunk a client sends goes through it on its way to the engine: a test's fault
+   * (a request the engine then answers as it would a bad one), not a mock of the engine's answer.
+   */
+  rewrite: ((chunk: Buffer) => Buffer) | undefined;
   readonly #target: string;
   #server: net.Server | undefined;
   readonly #open = new Set<net.Socket>();
@@ -26,7 +32,8 @@ export class EngineSocketProxy {
         s.on('close', () => this.#open.delete(s));
         s.on('error', () => undefined);
       }
-      client.pipe(upstream).pipe(client);
+      const toEngine = new Transform({ transform: (chunk: Buffer, _enc, done) => done(null, this.rewrite ? this.rewrite(chunk) : chunk) });
+      client.pipe(toEngine).pipe(upstream).pipe(client);
     });
     await new Promise<void>((resolve) => this.#server!.listen(this.socketPath, resolve));
   }
