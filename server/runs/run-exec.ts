@@ -188,7 +188,9 @@ const STOP_FUNCTION =
   // program in raw mode never saw the Ctrl-C: the shell gets its INT now): SIGKILL to the rest, and the
   // shell gets the save's time, unless it spends it working, not leaving (a loop whose own INT trap goes
   // on): 3 ticks of its CPU, where the way out takes a fraction of one, however loaded the host.
-  'if (( __rdn_lead == 2 && ! __rdn_leaving )); then kill -INT "$p" 2>/dev/null; rdn_scan "$p" "$f"; (( __rdn_leaving )) || rdn_signal KILL; cpu=$__rdn_lead_cpu; ' +
+  // The KILL goes to what the last pass listed, with no pass between (it is on the way to the run's
+  // end): that pass saw the shell not leaving, so none of its way out (forked after it says so) is listed.
+  'if (( __rdn_lead == 2 && ! __rdn_leaving )); then kill -INT "$p" 2>/dev/null; rdn_signal KILL; cpu=$__rdn_lead_cpu; ' +
   `while (( __rdn_lead && ${NOW_US} < saved && (__rdn_leaving || __rdn_lead_cpu - cpu < 3) )); do rdn_nap 0.02; rdn_scan "$p" "$f"; (( __rdn_left )) || return 0; done; fi; ` +
   'kill -KILL -- "-$p" 2>/dev/null; rdn_scan "$p"; rdn_signal KILL; true; }';
 
