@@ -20,7 +20,7 @@ const CTRL_C = '\x03';
 const STOP_CHANNEL_AFTER_MS = 300;
 /** When the engine could not start the run's shell in a sandbox that is still there. */
 const NOT_STARTED_MESSAGE =
-  "The sandbox could not start this run's shell (the engine's reason is above). Something an earlier run left going may hold every process slot or all the memory: end it, or press Restart session, then Run again.";
+  "The sandbox could not start this run's shell (the engine's reason is in the output). Something an earlier run left going may hold every process slot or all the memory: end it, or press Restart session, then Run again.";
 
 /**
  * One Run of a block: an exec with a TTY in the session's sandbox, its bounded transcript, its
